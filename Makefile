@@ -1,0 +1,41 @@
+# seawatch — the two commands of the README, and a few helpers.
+# Needs only python3 (>= 3.11), make and pip; everything else comes from the package registries.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   ?= seawatch-demo
+
+.PHONY: demo test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/seawatch demo --out $(DEMO)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check seawatch tests benchmarks scripts
+	$(BIN)/ruff format --check seawatch tests benchmarks scripts
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format seawatch tests benchmarks scripts
+	$(BIN)/ruff check --fix seawatch tests benchmarks scripts
+
+bench: $(VENV)/.installed-test
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DEMO) build *.egg-info .pytest_cache

@@ -1,0 +1,90 @@
+"""Commands that run pipeline stages: ``demo``, ``build``, ``map``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seawatch.cli.root import main, pass_settings
+from seawatch.config import Settings
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("seawatch-demo"),
+    show_default=True,
+    help="Directory for the demo's outputs (used as the data directory).",
+)
+@pass_settings
+def demo(settings: Settings, out_dir: Path) -> None:
+    """Run the whole pipeline offline on a synthetic sea state and real IOM incidents.
+
+    Writes DIR/risk.nc, DIR/map.html and DIR/map.png. The sea state is a made-up north-westerly
+    gale, NOT a forecast; the incidents are real IOM Missing Migrants Project records.
+    """
+    from seawatch.pipeline import run_demo
+
+    result = run_demo(settings, out_dir)
+    total = sum(result.timings.values())
+    click.echo(f"risk:  {result.risk}")
+    click.echo(f"map:   {result.html}")
+    click.echo(f"png:   {result.png}")
+    click.echo(f"done in {total:.1f} s — open {result.html.resolve()} in a browser")
+
+
+@main.command()
+@click.option(
+    "--forecast",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Canonical forecast NetCDF [default: <data>/forecast.nc].",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Risk NetCDF to write [default: <data>/risk.nc].",
+)
+@click.option(
+    "--geotiff",
+    "geotiff_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write one GeoTIFF per time step and vessel class here.",
+)
+@pass_settings
+def build(
+    settings: Settings, forecast: Path | None, out: Path | None, geotiff_dir: Path | None
+) -> None:
+    """Build the capsize-risk dataset from a forecast and the incident store."""
+    from seawatch.pipeline import build as build_risk_file
+
+    click.echo(build_risk_file(settings, forecast=forecast, out=out, geotiff_dir=geotiff_dir))
+
+
+@main.command("map")
+@click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Risk NetCDF [default: <data>/risk.nc].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory [default: the data directory].",
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "ar"]), help="Language of the maps [default: config `lang`]."
+)
+@pass_settings
+def map_command(
+    settings: Settings, risk_path: Path | None, out_dir: Path | None, lang: str | None
+) -> None:
+    """Render the interactive map (map.html) and the static map (map.png, map.pdf)."""
+    from seawatch.pipeline import render
+
+    for path in render(settings, risk_path=risk_path, out_dir=out_dir, lang=lang).values():
+        click.echo(path)

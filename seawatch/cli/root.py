@@ -1,0 +1,193 @@
+"""The ``seawatch`` command group, shared options and error handling.
+
+Every command takes ``--config FILE``, ``--data-dir DIR`` and ``--debug`` (through
+:func:`pass_settings`). On a :class:`~seawatch.errors.SeawatchError` the command prints one line on
+stderr, ``seawatch: error: <what is wrong>``, and exits non-zero; any other exception is reported
+as an internal error, with the traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from seawatch import __version__
+from seawatch.config import Settings, load_settings
+from seawatch.errors import SeawatchError
+
+log = logging.getLogger("seawatch")
+
+
+class SeawatchGroup(click.Group):
+    """A click group that turns errors into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SeawatchError as exc:
+            _fail(ctx, str(exc), exc.exit_code, exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the last line of defence: one line, no traceback
+            _fail(
+                ctx,
+                f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
+                3,
+                exc,
+            )
+
+
+def _debug_requested(ctx: click.Context) -> bool:
+    c: click.Context | None = ctx
+    while c is not None:
+        if (c.params or {}).get("debug") or (c.obj or {}).get("debug"):
+            return True
+        c = c.parent
+    return "--debug" in sys.argv
+
+
+def _fail(ctx: click.Context, message: str, code: int, exc: BaseException) -> None:
+    if _debug_requested(ctx):
+        traceback.print_exception(exc)
+    first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    click.echo(f"seawatch: error: {first_line}", err=True)
+    ctx.exit(code)
+
+
+def setup_logging(debug: bool = False, quiet: bool = False) -> None:
+    """Log lines to stderr: ``2026-11-24 06:00:01Z INFO seawatch.fetchers.open_meteo: ...``."""
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    root = logging.getLogger("seawatch")
+    root.setLevel(level)
+    if not any(getattr(h, "_seawatch", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler._seawatch = True  # type: ignore[attr-defined]
+        formatter = logging.Formatter(
+            "%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+        )
+        import time
+
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    for h in root.handlers:
+        h.setLevel(level)
+
+
+@click.group(
+    cls=SeawatchGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="seawatch")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors; no progress bars.")
+@click.pass_context
+def main(
+    ctx: click.Context, config_file: str | None, data_dir: str | None, debug: bool, quiet: bool
+) -> None:
+    """seawatch: where and when the sea will capsize overloaded boats off Libya.
+
+    \b
+    Daily job:   seawatch run        (fetch -> build -> maps, once)
+    Daemon:      seawatch schedule   (the same on a timetable, plus the morning e-mail)
+    Try it:      seawatch demo       (whole pipeline offline, synthetic sea state)
+
+    Settings come from --config FILE, $SEAWATCH_CONFIG or ./seawatch.toml, with SEAWATCH_*
+    environment overrides; `seawatch config show` prints what is in effect.
+    Times are UTC; positions are shown in degrees and decimal minutes; distances in nautical miles.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(config_file=config_file, data_dir=data_dir, debug=debug, quiet=quiet)
+    setup_logging(debug=debug, quiet=quiet)
+
+
+def pass_settings(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--config``, ``--data-dir``, ``--debug`` to a command and pass ``settings`` first.
+
+    Values given on the command itself win over those given before the command name.
+    """
+
+    @click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False), help="TOML config file."
+    )
+    @click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(
+        ctx: click.Context,
+        *args: Any,
+        config_file: str | None,
+        data_dir: str | None,
+        debug: bool,
+        **kwargs: Any,
+    ) -> Any:
+        obj = ctx.find_root().obj or {}
+        if debug:
+            obj["debug"] = True
+            setup_logging(debug=True)
+        settings = load_settings(
+            config_file=config_file or obj.get("config_file"),
+            data_dir=data_dir or obj.get("data_dir"),
+        )
+        return ctx.invoke(func, settings, *args, **kwargs)
+
+    return wrapper
+
+
+def is_quiet(ctx: click.Context | None = None) -> bool:
+    """True with ``--quiet`` or when stderr is not a terminal (no progress bars then)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    quiet = bool(ctx and (ctx.find_root().obj or {}).get("quiet"))
+    return quiet or not sys.stderr.isatty()
+
+
+@main.group()
+def fetch() -> None:
+    """Fetch data from remote sources into the data directory."""
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML-like text.")
+@pass_settings
+def config_show(settings: Settings, as_json: bool) -> None:
+    """Print the effective configuration (file + environment + defaults), secrets masked."""
+    import json
+
+    from seawatch.config import settings_as_dict
+
+    data = settings_as_dict(settings)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"# config file: {settings.config_file or '(none; defaults)'}")
+    click.echo(f"# data dir:    {settings.data_dir}")
+    _print_toml(data)
+
+
+def _print_toml(data: dict[str, Any], prefix: str = "") -> None:
+    import json
+
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    if prefix and scalars:
+        click.echo(f"\n[{prefix}]")
+    for key, value in scalars.items():
+        if key in ("data_dir", "config_file"):
+            continue
+        click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    for key, value in tables.items():
+        _print_toml(value, f"{prefix}.{key}" if prefix else key)

@@ -1,0 +1,1 @@
+"""Geography: positions, coastline and land mask, SAR regions, ports."""

@@ -1,0 +1,1 @@
+"""Incidents: the incident model, the store, import/export formats and history."""

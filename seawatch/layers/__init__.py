@@ -1,0 +1,1 @@
+"""Layers: pure functions on xarray that turn a canonical forecast into the risk dataset."""

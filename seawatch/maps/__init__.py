@@ -1,0 +1,1 @@
+"""Maps: the interactive (folium) map and the static (matplotlib) map."""

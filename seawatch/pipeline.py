@@ -1,0 +1,195 @@
+"""Run the stages once: fetch -> build -> render. Used by the CLI, the scheduler and the demo.
+
+Each stage reads and writes files in the data directory (see :mod:`seawatch.storage`), so any
+stage can be rerun alone, and a failing stage leaves the last good output of every stage in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import xarray as xr
+
+from seawatch.config import Settings
+from seawatch.errors import DataError
+from seawatch.schema import open_dataset, open_forecast, write_dataset
+from seawatch.storage import DataPaths
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageResult:
+    """Outcome of one stage, for logs, ``seawatch run`` and the scheduler's records."""
+
+    stage: str
+    ok: bool
+    seconds: float
+    outputs: dict[str, Path] = field(default_factory=dict)
+    message: str = ""
+
+    def line(self) -> str:
+        status = "ok" if self.ok else "FAILED"
+        outputs = ", ".join(str(p) for p in self.outputs.values())
+        detail = self.message or outputs
+        return f"{self.stage:<9} {status:<6} {self.seconds:6.1f} s  {detail}"
+
+
+@contextlib.contextmanager
+def dask_client(settings: Settings) -> Iterator[None]:
+    """Connect to the dask.distributed scheduler named in ``[compute] scheduler``, if any.
+
+    Layers never start a Client themselves; the caller chooses the engine (see DESIGN.md).
+    """
+    if not settings.compute.scheduler:
+        yield
+        return
+    from dask.distributed import Client
+
+    with Client(settings.compute.scheduler) as client:
+        log.info("computing on dask scheduler %s", client.scheduler.address)
+        yield
+
+
+def load_incidents(settings: Settings):
+    """Incidents from the store in the data directory, or ``None`` when there is no store yet."""
+    from seawatch.incidents.frame import incidents_frame
+    from seawatch.incidents.store import IncidentStore
+
+    url = settings.store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        log.info("no incident store at %s yet; building without exposure from incidents", url)
+        return None
+    return incidents_frame(IncidentStore(url))
+
+
+def build(
+    settings: Settings,
+    forecast: Path | None = None,
+    out: Path | None = None,
+    geotiff_dir: Path | None = None,
+) -> Path:
+    """Build the risk dataset from a canonical forecast (default: the latest in the data dir).
+
+    Parameters
+    ----------
+    forecast
+        Canonical forecast NetCDF; default ``<data>/forecast.nc``.
+    out
+        Risk NetCDF to write; default ``<data>/risk.nc``. Written atomically.
+    geotiff_dir
+        Also write one GeoTIFF per time step and vessel class there.
+
+    Returns
+    -------
+    Path of the risk file.
+    """
+    paths = DataPaths(settings.data_dir)
+    forecast = Path(forecast) if forecast else paths.forecast
+    if not forecast.exists():
+        raise DataError(
+            f"no forecast at {forecast}; run `seawatch fetch weather` first (or pass --forecast FILE)"
+        )
+    out = Path(out) if out else paths.risk
+    fc = open_forecast(forecast)
+    from seawatch.layers.risk import build_risk
+
+    incidents = load_incidents(settings)
+    t0 = time.perf_counter()
+    with dask_client(settings):
+        risk = build_risk(fc, incidents, settings)
+        risk = risk.compute() if settings.compute.chunks else risk
+    write_dataset(risk, out)
+    log.info("built %s from %s in %.1f s", out, forecast, time.perf_counter() - t0)
+    if geotiff_dir is not None:
+        from seawatch.layers.export import write_geotiffs
+
+        written = write_geotiffs(risk, Path(geotiff_dir))
+        log.info("wrote %d GeoTIFFs to %s", len(written), geotiff_dir)
+    return out
+
+
+def render(
+    settings: Settings,
+    risk_path: Path | None = None,
+    out_dir: Path | None = None,
+    lang: str | None = None,
+    now: datetime | None = None,
+    risk: xr.Dataset | None = None,
+) -> dict[str, Path]:
+    """Render ``map.html``, ``map.png`` and ``map.pdf`` from a risk file (default: the latest).
+
+    Returns
+    -------
+    dict
+        ``{"html": ..., "png": ..., "pdf": ...}``.
+    """
+    paths = DataPaths(settings.data_dir)
+    if risk is None:
+        risk_path = Path(risk_path) if risk_path else paths.risk
+        if not risk_path.exists():
+            raise DataError(
+                f"no risk file at {risk_path}; run `seawatch build` first (or pass --risk FILE)"
+            )
+        risk = open_dataset(risk_path, "risk")
+    from seawatch.maps.interactive import render_interactive
+    from seawatch.maps.static import render_static
+
+    out_dir = Path(out_dir) if out_dir else settings.data_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    incidents = load_incidents(settings)
+    html = render_interactive(risk, incidents, out_dir / "map.html", settings, lang=lang, now=now)
+    png = render_static(
+        risk, incidents, out_dir / "map.png", settings, lang=lang, now=now, pdf=out_dir / "map.pdf"
+    )
+    return {"html": html, "png": png, "pdf": out_dir / "map.pdf"}
+
+
+@dataclass
+class DemoResult:
+    """Paths written by :func:`run_demo` and how long each stage took (seconds)."""
+
+    forecast: Path
+    risk: Path
+    html: Path
+    png: Path
+    timings: dict[str, float]
+
+
+def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
+    """The whole pipeline offline on the demo scenario and the bundled IOM incidents.
+
+    ``out_dir`` is used as the data directory: it receives ``forecast.nc``, ``incidents.sqlite``,
+    ``risk.nc``, ``map.html``, ``map.png`` and ``map.pdf``.
+    """
+    from seawatch.fetchers.demo import demo_forecast
+    from seawatch.incidents.demo import load_demo_store
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = settings.replace(data_dir=out_dir)
+    paths = DataPaths(out_dir)
+    timings: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    write_dataset(demo_forecast(settings), paths.forecast)
+    timings["forecast"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    load_demo_store(settings)
+    timings["incidents"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    build(settings)
+    timings["build"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    outputs = render(settings)
+    timings["maps"] = time.perf_counter() - t0
+    return DemoResult(paths.forecast, paths.risk, outputs["html"], outputs["png"], timings)

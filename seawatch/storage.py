@@ -1,0 +1,97 @@
+"""Where things live in the data directory, and writes that never leave a half file.
+
+Layout (``<data>`` is ``--data-dir``, ``$SEAWATCH_DATA_DIR`` or the platform default)::
+
+    <data>/forecast.nc                 latest canonical forecast (merged source chain)
+    <data>/forecast/<source>.nc        latest normalized forecast of one source
+    <data>/raw/<source>/<run>/         raw payloads + provenance JSON, as fetched
+    <data>/risk.nc                     latest risk dataset
+    <data>/map.html, map.png, map.pdf  latest maps
+    <data>/archive/YYYY-MM-DD/         dated copies of risk and maps
+    <data>/incidents.sqlite            incident store (unless [store] url is set)
+    <data>/state/                      run records, scheduler jobs, locks, sent-mail log
+
+Every file is written to a temporary sibling and renamed into place, so a reader sees the old
+file or the new one, never a partial one, and a failed stage leaves the last good output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Paths inside one data directory."""
+
+    root: Path
+
+    @property
+    def forecast(self) -> Path:
+        return self.root / "forecast.nc"
+
+    def source_forecast(self, source: str) -> Path:
+        return self.root / "forecast" / f"{source}.nc"
+
+    def raw_dir(self, source: str, run: str) -> Path:
+        return self.root / "raw" / source / run
+
+    @property
+    def risk(self) -> Path:
+        return self.root / "risk.nc"
+
+    @property
+    def map_html(self) -> Path:
+        return self.root / "map.html"
+
+    @property
+    def map_png(self) -> Path:
+        return self.root / "map.png"
+
+    @property
+    def map_pdf(self) -> Path:
+        return self.root / "map.pdf"
+
+    def archive_dir(self, day: str) -> Path:
+        """``day`` as ``YYYY-MM-DD``."""
+        return self.root / "archive" / day
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it onto ``target`` if the block succeeds.
+
+    The temporary file is removed when the block raises, so the previous ``target`` survives.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically; return the path."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` to ``target`` atomically; return the path."""
+    return atomic_write_bytes(target, text.encode("utf-8"))

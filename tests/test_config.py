@@ -1,0 +1,105 @@
+"""Configuration: file + environment, validation errors name the key."""
+
+from pathlib import Path
+
+import pytest
+
+from seawatch.config import load_settings, mask_url_password, settings_as_dict
+from seawatch.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "seawatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(environ={})
+    assert (s.area.west, s.area.east, s.area.south, s.area.north) == (10.0, 20.0, 30.5, 38.0)
+    assert s.grid.resolution == 0.05
+    assert s.config_file is None
+    assert s.store_url == f"sqlite:///{s.data_dir / 'incidents.sqlite'}"
+
+
+def test_file_then_environment(tmp_path):
+    path = write(
+        tmp_path, '[area]\nwest = 11\n[grid]\nresolution = 0.1\n[weather]\nchain = ["ecmwf"]\n'
+    )
+    s = load_settings(path, environ={"SEAWATCH_AREA_EAST": "19.5", "SEAWATCH_LANG": "ar"})
+    assert s.area.west == 11.0 and s.area.east == 19.5
+    assert s.grid.resolution == 0.1
+    assert s.weather.chain == ("ecmwf",)
+    assert s.lang == "ar"
+
+
+def test_nested_source_override_from_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(
+        environ={"SEAWATCH_SOURCES_OPEN_METEO_MARINE_URL": "http://127.0.0.1:9/marine"}
+    )
+    assert s.sources.open_meteo.marine_url == "http://127.0.0.1:9/marine"
+
+
+def test_search_order_env_file_then_local(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "lang = 'ar'\n")
+    assert load_settings(environ={}).lang == "ar"  # ./seawatch.toml
+    other = tmp_path / "other.toml"
+    other.write_text("lang = 'en'\n")
+    assert load_settings(environ={"SEAWATCH_CONFIG": str(other)}).lang == "en"
+
+
+def test_data_dir_precedence(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"SEAWATCH_DATA_DIR": str(tmp_path / "env")}
+    assert load_settings(environ=env).data_dir == tmp_path / "env"
+    assert load_settings(data_dir=tmp_path / "cli", environ=env).data_dir == tmp_path / "cli"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[area]\nwest = 21\n", "west (21.0) must be less than east (20.0)"),
+        ("[grid]\nresolution = 0\n", "grid.resolution = 0.0 must be > 0"),
+        ("[grid]\nresolution = -0.1\n", "grid.resolution"),
+        ("[area]\nwets = 11\n", "unknown key area.wets"),
+        ("colour = 'red'\n", "unknown key colour"),
+        ("[grid]\nresolution = 'fine'\n", "grid.resolution must be a number"),
+        ("[web]\nport = 80.5\n", "web.port must be a whole number"),
+        ("[web]\npublic_map = 'yes'\n", "web.public_map must be true or false"),
+        ("[weather]\nchain = ['meteo']\n", "unknown source 'meteo'"),
+        ("[mail]\nsecurity = 'tls'\n", "mail.security"),
+        ("[[mail.recipients]]\naddress = 'nobody'\n", "mail.recipients[0].address"),
+        ("[schedule]\nemail_time = '6am'\n", "is not HH:MM"),
+        ("lang = 'fr'\n", "lang = 'fr'"),
+        ("[area\nwest = 1\n", "not valid TOML"),
+        ("data_dir = '/tmp'\n", "data_dir cannot be set in the config file"),
+    ],
+)
+def test_invalid_config_names_the_key(tmp_path, text, message):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), environ={})
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_invalid_environment_override_names_the_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"grid\.resolution must be a number"):
+        load_settings(environ={"SEAWATCH_GRID_RESOLUTION": "fine"})
+
+
+def test_missing_explicit_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_secrets_are_masked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(environ={"SEAWATCH_STORE_URL": "postgresql://ops:hunter2@db/seawatch"})
+    shown = repr(settings_as_dict(s))
+    assert "hunter2" not in shown
+    assert "postgresql://ops:***@db/seawatch" in shown
+    assert mask_url_password("sqlite:///x.db") == "sqlite:///x.db"
