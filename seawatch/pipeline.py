@@ -193,3 +193,59 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     outputs = render(settings)
     timings["maps"] = time.perf_counter() - t0
     return DemoResult(paths.forecast, paths.risk, outputs["html"], outputs["png"], timings)
+
+
+def fetch_incidents_stage(settings: Settings) -> dict[str, Path]:
+    """Download the IOM Missing Migrants export and import it into the store (idempotent)."""
+    from seawatch.fetchers.iom_mmp import update_store
+
+    report = update_store(settings)
+    log.info("incidents: %s", report)
+    return {}
+
+
+def fetch_weather_stage(settings: Settings) -> dict[str, Path]:
+    """Run the weather source chain; fails only when no source delivered."""
+    from seawatch.fetchers.merge import fetch_weather
+
+    result = fetch_weather(settings, progress=False)
+    return {"forecast": result.path}
+
+
+def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[StageResult]:
+    """Fetch weather and incidents, then build and render, once; never raises for a stage.
+
+    Build and maps run only when the forecast is usable (a fresh one, or the last good one when the
+    fetch failed); every stage's outcome is returned so callers can report one line per stage.
+
+    Parameters
+    ----------
+    stages
+        Subset of ``("weather", "incidents", "build", "maps")`` to run, in that order.
+    """
+    order = ("weather", "incidents", "build", "maps")
+    wanted = stages or order
+    steps = {
+        "weather": fetch_weather_stage,
+        "incidents": fetch_incidents_stage,
+        "build": lambda s: {"risk": build(s)},
+        "maps": render,
+    }
+    results: list[StageResult] = []
+    for name in order:
+        if name not in wanted:
+            continue
+        if name in ("build", "maps") and any(not r.ok for r in results if r.stage == "build"):
+            results.append(StageResult(name, False, 0.0, message="skipped: build failed"))
+            continue
+        t0 = time.perf_counter()
+        try:
+            outputs = steps[name](settings) or {}
+            results.append(StageResult(name, True, time.perf_counter() - t0, dict(outputs)))
+        except Exception as exc:  # a failing stage is reported; later stages decide for themselves
+            from seawatch.errors import SeawatchError
+
+            message = str(exc) if isinstance(exc, SeawatchError) else f"{type(exc).__name__}: {exc}"
+            log.error("%s failed: %s", name, message, exc_info=not isinstance(exc, SeawatchError))
+            results.append(StageResult(name, False, time.perf_counter() - t0, message=message))
+    return results
