@@ -1,0 +1,240 @@
+"""What both maps say about the data: model run, age, staleness, demo, drivers, time windows.
+
+Pure functions over the risk dataset (see :mod:`seawatch.schema`) and the incidents frame;
+times are UTC inside and converted to Africa/Tripoli only for labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from seawatch.errors import DataError
+from seawatch.i18n import translate
+from seawatch.schema import HAZARD_LEVELS, VESSELS
+
+LOCAL_TZ = ZoneInfo("Africa/Tripoli")
+
+ATTRIBUTION_KEYS: tuple[str, ...] = (
+    "attribution.open_meteo",
+    "attribution.ecmwf",
+    "attribution.copernicus",
+    "attribution.iom",
+    "attribution.gshhg",
+    "attribution.imo",
+)
+"""Credit lines every map carries, as the data licences ask (catalogue keys)."""
+
+REQUIRED_VARIABLES = ("hazard_level",)
+
+
+@dataclass(frozen=True)
+class ForecastInfo:
+    """Provenance of the risk dataset as people read it.
+
+    Attributes
+    ----------
+    reference_time
+        Model run (aware UTC), or None when the dataset does not say.
+    source, model
+        Fetcher and model names from the dataset attributes.
+    age_hours
+        Hours from the model run to ``now`` (NaN without a run time).
+    stale
+        True when ``age_hours`` exceeds the configured limit or the run time is unknown.
+    demo
+        True for the synthetic demo scenario.
+    """
+
+    reference_time: dt.datetime | None
+    source: str
+    model: str
+    age_hours: float
+    stale: bool
+    demo: bool
+
+
+def as_utc(value: dt.datetime | np.datetime64 | pd.Timestamp | str) -> dt.datetime:
+    """Any time value → aware UTC datetime; naive values are taken as UTC."""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def now_utc(now: dt.datetime | None = None) -> dt.datetime:
+    """``now`` as aware UTC, defaulting to the clock."""
+    return as_utc(now) if now is not None else dt.datetime.now(dt.UTC)
+
+
+def check_risk(risk: xr.Dataset) -> None:
+    """Raise :class:`DataError` (one line) if ``risk`` cannot be drawn."""
+    missing = [v for v in REQUIRED_VARIABLES if v not in risk.data_vars]
+    if missing:
+        raise DataError(
+            f"risk dataset has no {', '.join(missing)}: rebuild it with `seawatch build`"
+        )
+    for dim in ("time", "vessel", "lat", "lon"):
+        if dim not in risk.dims:
+            raise DataError(
+                f"risk dataset has no {dim!r} dimension: rebuild it with `seawatch build`"
+            )
+    if risk.sizes["time"] == 0 or risk.sizes["lat"] < 2 or risk.sizes["lon"] < 2:
+        raise DataError("risk dataset is empty (no time steps or fewer than 2x2 cells)")
+    for name in ("lat", "lon"):
+        values = risk[name].values
+        if not np.all(np.diff(values) > 0):
+            raise DataError(f"risk dataset {name} is not strictly ascending")
+
+
+def forecast_info(risk: xr.Dataset, now: dt.datetime, stale_after_hours: float) -> ForecastInfo:
+    """Model run, source and age of ``risk`` at ``now``, and whether it is stale or a demo."""
+    raw = risk.attrs.get("reference_time")
+    reference: dt.datetime | None
+    try:
+        reference = as_utc(raw) if raw else None
+    except (ValueError, TypeError):
+        reference = None
+    age = (now - reference).total_seconds() / 3600.0 if reference else float("nan")
+    stale = reference is None or age > stale_after_hours
+    demo = bool(_truthy(risk.attrs.get("demo")))
+    return ForecastInfo(
+        reference_time=reference,
+        source=str(risk.attrs.get("source", "")),
+        model=str(risk.attrs.get("model", "")),
+        age_hours=age,
+        stale=stale,
+        demo=demo,
+    )
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no")
+    if isinstance(value, np.ndarray):
+        return bool(value.size and value.any())
+    return bool(value)
+
+
+def select_times(times: np.ndarray, step_hours: int) -> np.ndarray:
+    """Indices of the forecast steps shown: the first one and every ``step_hours`` after it."""
+    stamps = pd.DatetimeIndex(times)
+    hours = (stamps - stamps[0]) / pd.Timedelta(hours=1)
+    keep = np.isclose(np.mod(hours, step_hours), 0.0)
+    return np.flatnonzero(keep)
+
+
+def first_index_at_or_after(times: np.ndarray, now: dt.datetime) -> int:
+    """Index of the first step at or after ``now`` (the last step if all are earlier)."""
+    stamps = (
+        pd.DatetimeIndex(times).tz_localize("UTC")
+        if pd.DatetimeIndex(times).tz is None
+        else pd.DatetimeIndex(times)
+    )
+    after = np.flatnonzero(stamps >= pd.Timestamp(now).floor("h"))
+    return int(after[0]) if after.size else len(stamps) - 1
+
+
+def window_max(
+    level: xr.DataArray, start: dt.datetime, hours: float
+) -> tuple[xr.DataArray, dt.datetime, dt.datetime]:
+    """Worst (maximum) level over ``[start, start + hours)``, land kept as NaN.
+
+    Falls back to the last ``hours`` of the forecast when the window holds no step (an old
+    forecast); the returned start and end say which window was used.
+    """
+    times = pd.DatetimeIndex(level["time"].values)
+    begin = (
+        pd.Timestamp(start).tz_convert("UTC").tz_localize(None)
+        if pd.Timestamp(start).tzinfo
+        else pd.Timestamp(start)
+    )
+    end = begin + pd.Timedelta(hours=hours)
+    mask = (times >= begin) & (times < end)
+    if not mask.any():
+        end = times[-1] + pd.Timedelta(hours=1)
+        begin = end - pd.Timedelta(hours=hours)
+        mask = (times >= begin) & (times < end)
+    worst = level.isel(time=np.flatnonzero(mask)).max("time", skipna=True)
+    return worst, as_utc(begin), as_utc(end)
+
+
+def flag_meanings(drivers: xr.DataArray | None) -> list[tuple[int, str]]:
+    """``(mask, meaning)`` pairs of a CF bit-field ``drivers`` variable (empty if absent)."""
+    if drivers is None:
+        return []
+    meanings = str(drivers.attrs.get("flag_meanings", "")).split()
+    masks = np.atleast_1d(drivers.attrs.get("flag_masks", [])).astype(np.int64).tolist()
+    if len(masks) != len(meanings):
+        masks = [1 << i for i in range(len(meanings))]
+    return list(zip(masks, meanings, strict=True))
+
+
+def describe_bits(bits: int, flags: list[tuple[int, str]], lang: str) -> list[str]:
+    """Words for the drivers set in ``bits``, from the catalogue (``driver.<meaning>``)."""
+    words = []
+    for mask, meaning in flags:
+        if mask and int(bits) & mask == mask:
+            try:
+                words.append(translate(f"driver.{meaning}", lang))
+            except KeyError:
+                words.append(meaning.replace("_", " "))
+    return words
+
+
+def vessels_of(risk: xr.Dataset) -> list[str]:
+    """Vessel classes present, in the order of :data:`seawatch.schema.VESSELS` first."""
+    present = [str(v) for v in risk["vessel"].values]
+    return [v for v in VESSELS if v in present] + [v for v in present if v not in VESSELS]
+
+
+def format_utc(value: dt.datetime) -> str:
+    """``2026-11-24 06:00 UTC``."""
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_local(value: dt.datetime, lang: str) -> str:
+    """``08:00 Tripoli`` (local clock time, labelled)."""
+    local = as_utc(value).astimezone(LOCAL_TZ)
+    return translate(
+        "time.local", lang, time=local.strftime("%H:%M"), date=local.strftime("%Y-%m-%d")
+    )
+
+
+def format_age(hours: float, lang: str) -> str:
+    """``5 h ago`` / ``2 d 3 h ago``, or ``unknown``."""
+    if not np.isfinite(hours):
+        return translate("age.unknown", lang)
+    if hours < 0:
+        return translate("age.future", lang, hours=f"{-hours:.0f}")
+    if hours < 48:
+        return translate("age.hours", lang, hours=f"{hours:.0f}")
+    return translate("age.days", lang, days=f"{hours // 24:.0f}", hours=f"{hours % 24:.0f}")
+
+
+def incidents_since(incidents, now: dt.datetime, days: float | None):
+    """Rows of an incidents frame with a position and a time within ``days`` before ``now``.
+
+    ``days=None`` keeps every dated row. Rows without lat/lon are always dropped (they cannot be
+    drawn).
+    """
+    if incidents is None or len(incidents) == 0:
+        return incidents.iloc[0:0] if incidents is not None else None
+    frame = incidents[
+        np.isfinite(incidents["lat"].astype(float)) & np.isfinite(incidents["lon"].astype(float))
+    ]
+    if days is None:
+        return frame
+    times = pd.to_datetime(frame["time"], utc=True)
+    stamp = pd.Timestamp(now)
+    start = stamp - pd.Timedelta(days=days)
+    return frame[(times >= start) & (times <= stamp)]
+
+
+def hazard_words(lang: str) -> list[str]:
+    """Names of the hazard levels low..extreme in ``lang``."""
+    return [translate(f"hazard.{name}", lang) for name in HAZARD_LEVELS]

@@ -1,0 +1,670 @@
+"""The planners' interactive map: one self-contained, offline ``map.html``.
+
+Design (measured with ``benchmarks/maps.py``): the hazard of every forecast step and vessel class
+is a small paletted PNG in Web Mercator rows (a few kB each, identical frames stored once), all
+embedded in the page and swapped into one Leaflet image overlay by a small time control (slider,
+play/pause, arrow keys, Home/End). Vector alternatives (folium ``TimeSliderChoropleth`` of grid
+cells or class polygons) carry every cell's colour per step in JSON and SVG/DOM nodes, and are an
+order of magnitude larger and slower to load at 0.05 degrees x 168 h x 3 classes.
+
+Point values for the click popup, wind and current arrows and the wave-height contours come from
+*field atlases* (one grey PNG per variable on nodes about 0.25 degrees apart, all steps), decoded
+in the browser only when first needed. Which rule set a cell's hazard level is hidden in the low
+bits of the hazard frame's colours (see :mod:`seawatch.maps.frames`), so the popup reads level and
+rule at the full grid resolution.
+
+folium builds the page skeleton, static vector layers (coastline, SAR regions, ports, tiles) and
+plugins (fullscreen, mouse position); ``assets/seawatch-map.js`` does the time control, frames,
+popups, arrows, contours, incidents with their filter, legend, graticule and the nautical-mile
+ruler. :mod:`seawatch.maps.offline` inlines every script and stylesheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+from folium import plugins
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from shapely.ops import polylabel
+
+from seawatch.config import Settings
+from seawatch.i18n import direction, messages, resolve_lang, translate
+from seawatch.maps import frames as fr
+from seawatch.maps import styles
+from seawatch.maps.context import (
+    ATTRIBUTION_KEYS,
+    ForecastInfo,
+    as_utc,
+    check_risk,
+    first_index_at_or_after,
+    flag_meanings,
+    forecast_info,
+    format_age,
+    format_local,
+    format_utc,
+    now_utc,
+    select_times,
+    vessels_of,
+)
+from seawatch.maps.offline import (
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    MARKERCLUSTER_CSS,
+    MARKERCLUSTER_JS,
+    inline_assets,
+)
+from seawatch.schema import HAZARD_LEVELS
+from seawatch.storage import atomic_write_text
+
+ATLAS_VARIABLES = ("hs", "period", "u10", "v10", "gust", "uo", "vo", "sst", "survival_hours")
+INCIDENT_FIELDS = (
+    "time",
+    "position",
+    "position_text",
+    "status",
+    "persons",
+    "dead",
+    "missing",
+    "survivors",
+    "boat_type",
+    "cause",
+    "route",
+    "location",
+    "source",
+    "source_id",
+    "source_quality",
+    "notes",
+    "flags",
+    "url",
+    "id",
+)
+MESSAGE_PREFIXES = (
+    "map.",
+    "layer.",
+    "legend.",
+    "time.",
+    "popup.",
+    "unit.",
+    "filter.",
+    "incident.",
+    "ruler.",
+)
+
+
+class SeawatchLeafletMap(folium.Map):
+    """folium Map loading only Leaflet (no jQuery, Bootstrap or icon fonts: unused here)."""
+
+    default_js: ClassVar = [("leaflet", LEAFLET_JS)]
+    default_css: ClassVar = [("leaflet_css", LEAFLET_CSS)]
+
+
+class SeawatchLayers(JSCSSMixin, folium.MacroElement):
+    """Hands the map data and folium-made layers to ``assets/seawatch-map.js``."""
+
+    default_js: ClassVar = [
+        ("markercluster", MARKERCLUSTER_JS),
+        ("seawatch_map", "seawatch:seawatch-map.js"),
+    ]
+    default_css: ClassVar = [
+        ("markercluster_css", MARKERCLUSTER_CSS[0]),
+        ("markercluster_default_css", MARKERCLUSTER_CSS[1]),
+        ("seawatch_map_css", "seawatch:seawatch-map.css"),
+    ]
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_data = {{ this.data_json }};
+        {%- if this.osm %}
+        {{ this.get_name() }}_data.osm = {{ this.osm.get_name() }};
+        {%- endif %}
+        var {{ this.get_name() }} = new SeawatchMap({{ this._parent.get_name() }},
+            {{ this.get_name() }}_data, {
+            {%- for key, item in this.extra.items() %}
+            {{ key|tojson }}: {layer: {{ item[0].get_name() }}, show: {{ item[1]|tojson }}},
+            {%- endfor %}
+        });
+        window.seawatchMap = {{ this.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], osm: folium.TileLayer | None, extra: dict):
+        super().__init__()
+        self._name = "SeawatchLayers"
+        self.data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace(
+            "</", "<\\/"
+        )
+        self.osm = osm
+        self.extra = extra
+
+
+def render_interactive(
+    risk: xr.Dataset,
+    incidents: Any | None,
+    out: Path,
+    settings: Settings,
+    lang: str | None = None,
+    now: dt.datetime | None = None,
+) -> Path:
+    """Write the interactive map as one self-contained offline HTML file.
+
+    Parameters
+    ----------
+    risk
+        Risk dataset (see :mod:`seawatch.schema`): ``hazard_level`` (time, vessel, lat, lon)
+        and whatever of ``drivers``, ``risk``, ``survival_hours``, ``hs``, ``period``,
+        ``u10``/``v10``, ``gust`` [m s-1], ``uo``/``vo`` [m s-1], ``sst`` [degC], ``land`` it has.
+    incidents
+        Incidents GeoDataFrame (columns of :func:`seawatch.incidents.frame.incidents_frame`), or
+        None for none.
+    out
+        File to write (``map.html``); a directory gets ``map.html`` inside it.
+    settings
+        Effective settings (``maps.step_hours``, ``schedule.stale_after_hours``, ``lang``).
+    lang
+        ``"en"`` or ``"ar"``; default the configured language.
+    now
+        Reference time for data age, staleness and incident filters (default: the clock).
+
+    Returns
+    -------
+    Path
+        The file written (atomically: a failed render leaves the previous map in place).
+
+    Raises
+    ------
+    seawatch.errors.DataError
+        If ``risk`` is not a drawable risk dataset.
+    """
+    out = Path(out)
+    if out.is_dir() or not out.suffix:
+        out = out / "map.html"
+    html = build_html(risk, incidents, settings, lang=lang, now=now)
+    return atomic_write_text(out, html)
+
+
+def build_html(
+    risk: xr.Dataset,
+    incidents: Any | None,
+    settings: Settings,
+    lang: str | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """The interactive map page as a string (see :func:`render_interactive`)."""
+    lang = resolve_lang(lang, settings.lang)
+    now = now_utc(now)
+    check_risk(risk)
+    info = forecast_info(risk, now, settings.schedule.stale_after_hours)
+    data = map_data(risk, incidents, settings, lang, now, info)
+
+    lat, lon = risk["lat"].values, risk["lon"].values
+    fmap = SeawatchLeafletMap(
+        location=[float(lat.mean()), float(lon.mean())],
+        zoom_start=6,
+        tiles=None,
+        control_scale=False,
+        zoom_control=True,
+    )
+    fmap.get_root().title = translate("map.page_title", lang)
+    osm = folium.TileLayer(
+        "OpenStreetMap", name="osm", control=False, show=False, attr="&copy; OpenStreetMap"
+    )
+    osm.add_to(fmap)
+    extra = {}
+    bbox = (float(lon[0]) - 1, float(lat[0]) - 1, float(lon[-1]) + 1, float(lat[-1]) + 1)
+    coast = coastline_layer(bbox)
+    if coast is not None:
+        coast.add_to(fmap)
+        extra["coastline"] = (coast, True)
+    sar = sar_layer(lang, bbox)
+    sar.add_to(fmap)
+    extra["sar"] = (sar, True)
+    ports = ports_layer(lang)
+    ports.add_to(fmap)
+    extra["ports"] = (ports, True)
+
+    plugins.Fullscreen(
+        position="topleft",
+        title=translate("tool.fullscreen", lang),
+        title_cancel=translate("tool.fullscreen_exit", lang),
+    ).add_to(fmap)
+    plugins.MousePosition(
+        position="bottomright",
+        separator=" ",
+        empty_string=translate("tool.position_empty", lang),
+        prefix="",
+        lat_formatter="function(v){return seawatchDdm(v,'lat',3);}",
+        lng_formatter="function(v){return seawatchDdm(v,'lon',3);}",
+    ).add_to(fmap)
+    fmap.add_child(SeawatchLayers(data, osm, extra))
+    html = fmap.get_root().render()
+    html = inline_assets(html)
+    html = html.replace("<html>", f'<html lang="{lang}" dir="{direction(lang)}">', 1)
+    return html
+
+
+def map_data(
+    risk: xr.Dataset,
+    incidents: Any | None,
+    settings: Settings,
+    lang: str,
+    now: dt.datetime,
+    info: ForecastInfo,
+) -> dict[str, Any]:
+    """Everything ``seawatch-map.js`` draws, as one JSON-able dict (frames as data URIs)."""
+    lat = risk["lat"].values.astype(float)
+    lon = risk["lon"].values.astype(float)
+    times = risk["time"].values
+    shown = select_times(times, settings.maps.step_hours)
+    vessels = vessels_of(risk)
+    rows = fr.mercator_rows(lat)
+    west, east = fr.cell_edges(lon)
+    land = _land(risk)
+
+    store = _FrameStore()
+    palette = fr.HazardPalette.empty(styles.HAZARD_COLOURS)
+    hazard: dict[str, list[int]] = {}
+    level = risk["hazard_level"]
+    drivers = risk.get("drivers", None)
+    for vessel in vessels:
+        lv = level.sel(vessel=vessel).transpose("time", "lat", "lon").values
+        dv = (
+            drivers.sel(vessel=vessel).transpose("time", "lat", "lon").values
+            if drivers is not None
+            else None
+        )
+        indices = []
+        for t in shown:
+            grid = lv[t].astype(float)
+            if land is not None:
+                grid = np.where(land, np.nan, grid)
+            idx = fr.hazard_indices(grid, dv[t] if dv is not None else None, rows, palette)
+            indices.append(idx)
+        # Encode after the palette is complete, so every frame shares it.
+        hazard[vessel] = [store.add(fr.encode_png(i, palette.rgba)) for i in indices]
+
+    risk_frames = None
+    if "risk" in risk:
+        risk_frames = {}
+        rv = risk["risk"]
+        for vessel in vessels:
+            values = rv.sel(vessel=vessel).transpose("time", "lat", "lon").values
+            frames_v = []
+            for t in shown:
+                classes = styles.risk_class(values[t])
+                if land is not None:
+                    classes[land] = -1
+                frames_v.append(store.add(fr.class_frame(classes, rows, styles.HAZARD_COLOURS)))
+            risk_frames[vessel] = frames_v
+
+    survival = None
+    if "survival_hours" in risk:
+        sv = risk["survival_hours"].transpose("time", "lat", "lon").values
+        survival = []
+        for t in shown:
+            classes = styles.survival_class(sv[t])
+            if land is not None:
+                classes[land] = -1
+            survival.append(store.add(fr.class_frame(classes, rows, styles.SURVIVAL_COLOURS)))
+
+    flags = flag_meanings(drivers)
+    flag_words = []
+    for mask, meaning in flags:
+        try:
+            word = translate(f"driver.{meaning}", lang)
+        except KeyError:
+            word = meaning.replace("_", " ")
+        flag_words.append([mask, word])
+
+    start = first_index_at_or_after(times[shown], now)
+    return {
+        "lang": lang,
+        "msgs": {k: v for k, v in messages(lang).items() if k.startswith(MESSAGE_PREFIXES)},
+        "bounds": [[rows.south, west], [rows.north, east]],
+        "grid": {
+            "west": west,
+            "east": east,
+            "dx": float(lon[1] - lon[0]),
+            "south": rows.south,
+            "north": rows.north,
+            "height": rows.height,
+        },
+        "times": [_time_labels(times[i], info, lang) for i in shown],
+        "start": start,
+        "vessels": vessels,
+        "vesselLabels": {v: _vessel_label(v, lang) for v in vessels},
+        "frames": store.uris,
+        "hazard": hazard,
+        "risk": risk_frames,
+        "survival": survival,
+        "lookup": palette.lookup(),
+        "flags": flag_words,
+        "levels": [
+            {
+                "word": translate(f"hazard.{name}", lang),
+                "meaning": translate(f"hazard.{name}.meaning", lang),
+            }
+            for name in HAZARD_LEVELS
+        ],
+        "colours": list(styles.HAZARD_COLOURS),
+        "textColours": list(styles.HAZARD_TEXT_COLOURS),
+        "opacity": styles.HAZARD_OPACITY,
+        "survivalClasses": [
+            {"colour": c, "label": translate(f"survival.class{i}", lang)}
+            for i, c in enumerate(styles.SURVIVAL_COLOURS)
+        ],
+        "statusColours": [
+            {"colour": c, "label": _status_label(s, lang)} for s, c in styles.STATUS_COLOURS.items()
+        ],
+        "portKinds": [
+            {"colour": c, "label": translate(f"port.{k}", lang)}
+            for k, c in styles.PORT_COLOURS.items()
+        ],
+        "windColour": styles.WIND_COLOUR,
+        "currentColour": styles.CURRENT_COLOUR,
+        "contourColour": styles.CONTOUR_COLOUR,
+        "contourLevels": list(styles.HS_CONTOUR_LEVELS_M),
+        "atlas": field_atlas(risk, shown, settings.grid.resolution, land),
+        "incidents": incidents_payload(incidents, now, lang),
+        "banners": banners(info, lang),
+        "runText": run_text(info, lang),
+        "attribution": [translate(k, lang) for k in ATTRIBUTION_KEYS],
+    }
+
+
+class _FrameStore:
+    """PNG frames stored once each (identical frames, e.g. calm nights, share one entry)."""
+
+    def __init__(self) -> None:
+        self.uris: list[str] = []
+        self._index: dict[bytes, int] = {}
+
+    def add(self, png: bytes) -> int:
+        found = self._index.get(png)
+        if found is None:
+            found = self._index[png] = len(self.uris)
+            self.uris.append(fr.data_uri(png))
+        return found
+
+
+def _land(risk: xr.Dataset) -> np.ndarray | None:
+    if "land" not in risk:
+        return None
+    return np.asarray(risk["land"].transpose("lat", "lon").values == 1)
+
+
+def field_atlas(
+    risk: xr.Dataset, shown: np.ndarray, resolution: float, land: np.ndarray | None
+) -> dict[str, Any] | None:
+    """Context variables on nodes about 0.25 degrees apart, every shown step, as grey PNGs."""
+    present = [v for v in ATLAS_VARIABLES if v in risk]
+    if not present:
+        return None
+    lat, lon = risk["lat"].values, risk["lon"].values
+    step = float(lat[1] - lat[0])
+    stride = fr.node_stride(step if step > 0 else resolution)
+    sub = {"lat": slice(None, None, stride), "lon": slice(None, None, stride)}
+    node_land = land[::stride, ::stride] if land is not None else None
+    out: dict[str, Any] = {
+        "lat0": float(lat[0]),
+        "lon0": float(lon[0]),
+        "dlat": float(lat[stride] - lat[0]) if lat.size > stride else step,
+        "dlon": float(lon[stride] - lon[0]) if lon.size > stride else float(lon[1] - lon[0]),
+        "ny": int(lat[::stride].size),
+        "nx": int(lon[::stride].size),
+        "vars": {},
+    }
+    for name in present:
+        values = risk[name].isel(time=shown, **sub).transpose("time", "lat", "lon").values
+        values = values.astype(float)
+        if node_land is not None:
+            values[:, node_land] = np.nan
+        quantizer = fr.QUANTIZERS[name]
+        out["vars"][name] = {
+            "png": fr.data_uri(fr.atlas_png(values, quantizer)),
+            "scale": quantizer.scale,
+            "offset": quantizer.offset,
+        }
+    return out
+
+
+def _time_labels(value: np.datetime64, info: ForecastInfo, lang: str) -> dict[str, str]:
+    stamp = as_utc(value)
+    lead = ""
+    if info.reference_time is not None:
+        hours = (stamp - info.reference_time).total_seconds() / 3600
+        lead = translate("time.lead", lang, hours=f"{hours:+.0f}")
+    return {
+        "iso": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "utc": format_utc(stamp),
+        "local": format_local(stamp, lang),
+        "lead": lead,
+    }
+
+
+def _vessel_label(vessel: str, lang: str) -> str:
+    try:
+        return translate(f"vessel.{vessel}", lang)
+    except KeyError:
+        return vessel.replace("_", " ")
+
+
+def _status_label(status: str, lang: str) -> str:
+    try:
+        return translate(f"status.{status}", lang)
+    except KeyError:
+        return status
+
+
+def run_text(info: ForecastInfo, lang: str) -> str:
+    """``Model run 2026-11-24 00:00 UTC · ECMWF IFS via open_meteo · data 6 h old``."""
+    run = format_utc(info.reference_time) if info.reference_time else translate("age.unknown", lang)
+    return translate(
+        "map.run",
+        lang,
+        run=run,
+        model=info.model or "?",
+        source=info.source or "?",
+        age=format_age(info.age_hours, lang),
+    )
+
+
+def banners(info: ForecastInfo, lang: str) -> list[dict[str, str]]:
+    """Warnings shown above the map: demo data, stale data."""
+    out = []
+    if info.demo:
+        out.append({"kind": "demo", "text": translate("banner.demo", lang)})
+    if info.stale:
+        out.append(
+            {
+                "kind": "stale",
+                "text": translate("banner.stale", lang, age=format_age(info.age_hours, lang)),
+            }
+        )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able scalar: NA/NaN → None, numpy → Python."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def incidents_payload(incidents: Any | None, now: dt.datetime, lang: str) -> dict[str, Any] | None:
+    """Incidents with a position, as rows for the map (time as UTC text and epoch seconds)."""
+    if incidents is None:
+        return None
+    rows = []
+    frame = incidents
+    if len(frame):
+        lat = pd.to_numeric(frame["lat"], errors="coerce")
+        lon = pd.to_numeric(frame["lon"], errors="coerce")
+        frame = frame[np.isfinite(lat) & np.isfinite(lon)]
+    for record in frame.to_dict("records"):
+        stamp = pd.Timestamp(record.get("time")) if record.get("time") is not None else pd.NaT
+        if pd.isna(stamp):
+            continue
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        status = str(_plain(record.get("status")) or "").lower()
+        row: dict[str, Any] = {
+            "lat": round(float(record["lat"]), 5),
+            "lon": round(float(record["lon"]), 5),
+            "epoch": int(stamp.timestamp()),
+            "colour": styles.status_colour(status),
+            "status_label": _status_label(status, lang)
+            if status
+            else translate("status.unknown", lang),
+            "time": format_utc(stamp.floor("s").to_pydatetime()),
+        }
+        for field in INCIDENT_FIELDS:
+            if field in ("time", "position"):
+                continue
+            value = _plain(record.get(field))
+            if field == "status" and value:
+                value = _status_label(str(value).lower(), lang)
+            if value is not None and value != "":
+                row[field] = value
+        rows.append(row)
+    return {"now": int(now.timestamp()), "rows": rows, "fields": list(INCIDENT_FIELDS)}
+
+
+def coastline_layer(bbox: tuple[float, float, float, float]) -> folium.GeoJson | None:
+    """Bundled GSHHG land as a filled, non-interactive layer (useful without tiles)."""
+    from seawatch.geo.coastline import coastline_geometry
+
+    west, south, east, north = bbox
+    land = coastline_geometry(
+        (max(west, -180), max(south, -90), min(east, 180), min(north, 90)), tolerance_m=400.0
+    )
+    if land.is_empty:
+        return None
+    geometry = shapely.set_precision(land, 0.001)
+    return folium.GeoJson(
+        shapely.geometry.mapping(geometry),
+        name="coastline",
+        control=False,
+        show=False,
+        style_function=lambda _: {
+            "color": styles.COAST_COLOUR,
+            "weight": 0.8,
+            "fillColor": styles.LAND_COLOUR,
+            "fillOpacity": 0.85,
+            "interactive": False,
+        },
+        interactive=False,
+        smooth_factor=1.0,
+    )
+
+
+def sar_layer(lang: str, bbox: tuple[float, float, float, float]) -> folium.FeatureGroup:
+    """SAR region outlines, each labelled with its name and rescue coordination centre."""
+    from seawatch.geo.regions import sar_regions
+
+    group = folium.FeatureGroup(name="sar", control=False, show=False)
+    view = shapely.box(*bbox)
+    sea_parts = dict(zip(*[sar_regions(sea=True)[c] for c in ("id", "geometry")], strict=True))
+    for region in sar_regions().itertuples():
+        geometry = region.geometry
+        if not geometry.intersects(view):
+            continue
+        name = _region_text(region.id, "name", region.name, lang)
+        rcc = _region_text(region.id, "rcc", region.rcc, lang)
+        folium.GeoJson(
+            shapely.geometry.mapping(shapely.set_precision(geometry, 0.0001)),
+            style_function=lambda _: {
+                "color": styles.SAR_COLOUR,
+                "weight": 2,
+                "dashArray": "8 6",
+                "fill": False,
+            },
+            tooltip=f"{name} — {rcc}",
+        ).add_to(group)
+        point = label_point(sea_parts.get(region.id, geometry).intersection(view))
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f'<div class="sw-label sw-sar-label">{_html(name)}<br>{_html(rcc)}</div>',
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+                class_name="sw-sar",
+            ),
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def label_point(geometry: shapely.Geometry) -> shapely.Point:
+    """A point well inside the largest part of ``geometry`` (pole of inaccessibility)."""
+    parts = [g for g in shapely.get_parts(geometry) if g.geom_type == "Polygon"]
+    if not parts:
+        return geometry.representative_point()
+    return polylabel(max(parts, key=lambda g: g.area), tolerance=0.05)
+
+
+def _region_text(region_id: str, field: str, fallback: str, lang: str) -> str:
+    try:
+        return translate(f"sar.{region_id}.{field}", lang)
+    except KeyError:
+        return fallback
+
+
+def ports_layer(lang: str) -> folium.FeatureGroup:
+    """Departure points and disembarkation ports with their names (Arabic names in Arabic)."""
+    from seawatch.geo.positions import format_ddm
+    from seawatch.geo.regions import ports
+
+    group = folium.FeatureGroup(name="ports", control=False, show=False)
+    for port in ports().itertuples():
+        name = port.name_ar if lang == "ar" and port.name_ar else port.name
+        kind = translate(f"port.{port.kind}", lang)
+        position = format_ddm(port.geometry.y, port.geometry.x, decimals=1)
+        approx = f" ({translate('port.approx', lang)})" if port.approx else ""
+        colour = styles.PORT_COLOURS.get(port.kind, "#444444")
+        folium.Marker(
+            [port.geometry.y, port.geometry.x],
+            icon=folium.DivIcon(
+                html=f'<span class="sw-port" style="background:{colour}"></span>',
+                icon_size=(12, 12),
+                icon_anchor=(6, 6),
+                class_name="sw-port-icon",
+            ),
+            # A tooltip, not a folium Popup: folium popups need jQuery, which the page omits.
+            tooltip=folium.Tooltip(
+                f"<b>{_html(name)}</b><br>{_html(kind)}<br>{_html(position)}{_html(approx)}"
+            ),
+        ).add_to(group)
+    return group
+
+
+def _html(text: str) -> str:
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+__all__ = ["build_html", "map_data", "render_interactive"]

@@ -1,0 +1,108 @@
+"""Headless Chromium for tests: Debian's ``/usr/bin/chromium`` driven by playwright.
+
+Playwright never downloads a browser here; the Debian package is used through
+``executable_path``. Every request outside ``file://`` (and ``data:``) is aborted and recorded, and
+the browser context is offline, so a page that works here works with no network.
+
+When chromium is missing, browser tests *fail* under CI (``CI=true``) and skip elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def chromium_path() -> str | None:
+    """Path of Debian's chromium, or None."""
+    env = os.environ.get("SEAWATCH_CHROMIUM")
+    for candidate in (env, *CHROMIUM_CANDIDATES, shutil.which("chromium")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def require_chromium() -> str:
+    """Chromium's path; fail under CI, skip locally, when it is not installed."""
+    path = chromium_path()
+    if path:
+        return path
+    message = "chromium is not installed (apt-get install -y chromium)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests must run in CI: {message}")
+    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class PageRecord:
+    """What a page did: console errors, page errors, blocked requests."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return [*self.console_errors, *self.page_errors, *(f"blocked: {u}" for u in self.blocked)]
+
+
+@contextmanager
+def launch_browser() -> Iterator[Any]:
+    """A playwright Browser on Debian's chromium (closed on exit)."""
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def offline_page(
+    browser: Any, viewport: tuple[int, int] = (1280, 860)
+) -> Iterator[tuple[Any, PageRecord]]:
+    """A page in an offline context that blocks and records every non-file request."""
+    context = browser.new_context(
+        offline=True, viewport={"width": viewport[0], "height": viewport[1]}
+    )
+    record = PageRecord()
+
+    def route(route_: Any) -> None:
+        url = route_.request.url
+        if url.startswith(("file://", "data:", "blob:", "about:")):
+            route_.continue_()
+        else:
+            record.blocked.append(url)
+            route_.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on(
+        "console", lambda m: record.console_errors.append(m.text) if m.type == "error" else None
+    )
+    page.on("pageerror", lambda e: record.page_errors.append(str(e)))
+    try:
+        yield page, record
+    finally:
+        context.close()

@@ -1,0 +1,133 @@
+"""The interactive map page: offline, complete, banners, languages, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pytest
+
+from seawatch.errors import DataError
+from seawatch.maps.context import forecast_info
+from seawatch.maps.interactive import build_html, map_data, render_interactive
+from seawatch.maps.offline import external_references
+from tests.maps.conftest import NOW
+
+
+def _data(html: str) -> dict:
+    match = re.search(r"var \w+_data = (\{.*?\});\n", html, re.S)
+    assert match, "map data not found"
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+def test_writes_one_offline_file(tmp_path, risk, incidents, settings):
+    out = render_interactive(risk, incidents, tmp_path / "map.html", settings, now=NOW)
+    html = out.read_text(encoding="utf-8")
+    assert out == tmp_path / "map.html"
+    assert external_references(html) == []
+    assert "<script src=" not in html and 'rel="stylesheet" href=' not in html
+    assert "L.Control.MousePosition" in html and "markerClusterGroup" in html
+    assert len(html) < 2_000_000
+
+
+def test_directory_output_gets_map_html(tmp_path, risk, incidents, settings):
+    out = render_interactive(risk, None, tmp_path, settings, now=NOW)
+    assert out == tmp_path / "map.html" and out.is_file()
+
+
+def test_every_step_and_vessel_has_a_frame(risk, incidents, settings):
+    info = forecast_info(risk, NOW, settings.schedule.stale_after_hours)
+    data = map_data(risk, incidents, settings, "en", NOW, info)
+    assert len(data["times"]) == risk.sizes["time"]
+    assert data["vessels"] == ["rubber_dinghy", "wooden_boat", "small_boat"]
+    for vessel in data["vessels"]:
+        assert len(data["hazard"][vessel]) == risk.sizes["time"]
+        assert all(0 <= i < len(data["frames"]) for i in data["hazard"][vessel])
+    assert data["times"][data["start"]]["iso"] == "2026-11-24T06:00:00Z"
+    assert data["times"][0]["local"].startswith("02:00 Tripoli")  # UTC+2
+    assert data["grid"]["height"] >= risk.sizes["lat"]
+    assert set(data["atlas"]["vars"]) >= {"hs", "period", "u10", "v10", "gust", "uo", "vo", "sst"}
+    assert [w for _, w in data["flags"]][:3] == ["wave height", "wind force", "steep waves"]
+
+
+def test_step_hours_thins_the_frames(risk, settings):
+    three = settings.replace(maps=type(settings.maps)(step_hours=3))
+    info = forecast_info(risk, NOW, 18)
+    data = map_data(risk, None, three, "en", NOW, info)
+    assert len(data["times"]) == risk.sizes["time"] // 3
+    assert data["times"][1]["iso"] == "2026-11-24T03:00:00Z"
+
+
+def test_incidents_have_every_field_and_skip_rows_without_position(risk, incidents, settings):
+    info = forecast_info(risk, NOW, 18)
+    rows = map_data(risk, incidents, settings, "en", NOW, info)["incidents"]["rows"]
+    assert len(rows) == len(incidents) - 1
+    first = rows[0]
+    assert first["time"] == "2026-11-24 04:00 UTC"
+    assert first["source"] == "coordinator" and first["source_id"] == "2026.MMP00000"
+    assert "persons" not in first  # NA is left out, not shown as "nan"
+    assert any(r["status_label"] == "reported" for r in rows)  # unknown status kept as given
+    assert rows[1]["notes"] == 'boat "Sara" <engine failure>'  # escaped by the popup, not here
+
+
+def test_text_cannot_break_out_of_the_script(risk, incidents, settings):
+    hostile = incidents.copy()
+    hostile.loc[0, "notes"] = "</script><script>alert(1)</script>"
+    html = build_html(risk, hostile, settings, now=NOW)
+    assert "</script><script>alert(1)" not in html
+    assert _data(html)["incidents"]["rows"][0]["notes"] == "</script><script>alert(1)</script>"
+
+
+def test_demo_and_stale_banners(risk, settings):
+    fresh = build_html(risk, None, settings, now=NOW)
+    assert not _data(fresh)["banners"]
+    demo = risk.assign_attrs(demo=1)
+    kinds = [b["kind"] for b in _data(build_html(demo, None, settings, now=NOW))["banners"]]
+    assert kinds == ["demo"]
+    assert "DEMO - synthetic sea state, not a forecast" in build_html(demo, None, settings, now=NOW)
+    old = NOW + dt.timedelta(hours=settings.schedule.stale_after_hours + 1)
+    stale = _data(build_html(risk, None, settings, now=old))["banners"]
+    assert [b["kind"] for b in stale] == ["stale"]
+    assert "25 h old" in stale[0]["text"]
+
+
+def test_arabic_page_is_right_to_left(risk, incidents, settings):
+    html = build_html(risk, incidents, settings, lang="ar", now=NOW)
+    assert '<html lang="ar" dir="rtl">' in html
+    data = _data(html)
+    assert data["msgs"]["layer.hazard"] == "خطر الانقلاب"
+    assert data["levels"][4]["word"] == "بالغ الشدة"
+    assert "طرابلس" in data["times"][0]["local"]
+
+
+def test_bad_input_keeps_the_last_good_map(tmp_path, risk, settings):
+    out = render_interactive(risk, None, tmp_path / "map.html", settings, now=NOW)
+    good = out.read_bytes()
+    with pytest.raises(DataError, match="no hazard_level"):
+        render_interactive(risk.drop_vars("hazard_level"), None, out, settings, now=NOW)
+    broken = risk.isel(lat=slice(None, None, -1))
+    with pytest.raises(DataError, match="lat is not strictly ascending"):
+        render_interactive(broken, None, out, settings, now=NOW)
+    assert out.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+
+
+def test_land_is_never_drawn(risk, settings):
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = map_data(risk, None, settings, "en", NOW, forecast_info(risk, NOW, 18))
+    uri = data["frames"][data["hazard"]["rubber_dinghy"][24]]
+    rgba = np.asarray(
+        Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA")
+    )
+    from seawatch.maps.frames import mercator_rows
+
+    rows = mercator_rows(risk["lat"].values)
+    land = risk["land"].values[rows.source_rows, :] == 1
+    assert (rgba[..., 3][land] == 0).all()
+    assert (rgba[..., 3][~land] == 255).all()

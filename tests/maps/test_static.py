@@ -1,0 +1,166 @@
+"""The static e-mail map: size, colours over sea and land, text, Arabic, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from fontTools.ttLib import TTFont
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+from seawatch.errors import DataError
+from seawatch.i18n import translate
+from seawatch.maps.context import forecast_info
+from seawatch.maps.static import (
+    FONT,
+    MAX_PNG_BYTES,
+    build_figure,
+    display_text,
+    matplotlib_shapes_arabic,
+    render_static,
+)
+from seawatch.maps.styles import HAZARD_COLOURS, LAND_COLOUR, hex_to_rgb
+from tests.maps.conftest import NOW
+
+
+@pytest.fixture(scope="module")
+def long_risk():
+    from tests.maps.risk_fixture import make_risk
+
+    return make_risk(hours=96, resolution=0.1)
+
+
+def test_png_and_pdf_for_a_phone(tmp_path, long_risk, incidents, settings):
+    png = render_static(
+        long_risk, incidents, tmp_path / "map.png", settings, now=NOW, pdf=tmp_path / "map.pdf"
+    )
+    image = Image.open(png)
+    assert image.size[0] == 1200
+    assert 800 < image.size[1] < 1600
+    assert png.stat().st_size <= MAX_PNG_BYTES
+    assert (tmp_path / "map.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_four_panels(tmp_path, long_risk, incidents, settings):
+    png = render_static(long_risk, incidents, tmp_path / "p.png", settings, now=NOW, panels=True)
+    assert Image.open(png).size[0] == 1200 and png.stat().st_size <= MAX_PNG_BYTES
+    info = forecast_info(long_risk, NOW, 18)
+    fig = build_figure(long_risk, incidents, info, "en", NOW, panels=True)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [
+        "+0 to +24 h (2026-11-24 06:00 UTC)",
+        "+24 to +48 h (2026-11-25 06:00 UTC)",
+        "+48 to +72 h (2026-11-26 06:00 UTC)",
+        "+72 to +96 h (2026-11-27 06:00 UTC)",
+    ]
+
+
+def _pixel(fig, ax, lon, lat) -> tuple[int, int, int]:
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())
+    x, y = ax.transData.transform((lon, lat))
+    row = round(image.shape[0] - y)
+    return tuple(int(v) for v in image[row, round(x), :3])
+
+
+def _near(colour, target, tol=6):
+    return all(abs(a - b) <= tol for a, b in zip(colour, target, strict=True))
+
+
+def test_hazard_colour_over_sea_and_none_over_land(long_risk, settings):
+    info = forecast_info(long_risk, NOW, 18)
+    fig = build_figure(long_risk, None, info, "en", NOW)
+    ax = fig.axes[0]
+    # Worst rubber-dinghy level over the next 24 h at an open-sea cell south of Malta.
+    level = (
+        long_risk["hazard_level"]
+        .sel(vessel="rubber_dinghy")
+        .sel(time=slice("2026-11-24T06", "2026-11-25T05"))
+    )
+    worst = int(level.sel(lat=35.05, lon=14.95, method="nearest").max())
+    sea = _pixel(fig, ax, 14.95, 35.05)
+    assert _near(sea, hex_to_rgb(HAZARD_COLOURS[worst])), (sea, worst)
+    inland = _pixel(fig, ax, 13.0, 31.0)  # Libyan desert
+    assert _near(inland, hex_to_rgb(LAND_COLOUR)), inland
+    assert not any(_near(inland, hex_to_rgb(c), 10) for c in HAZARD_COLOURS)
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+
+
+def test_title_run_age_scale_and_credits(long_risk, incidents, settings):
+    info = forecast_info(long_risk, NOW, 18)
+    texts = " | ".join(_texts(build_figure(long_risk, incidents, info, "en", NOW)))
+    assert (
+        "Worst capsize hazard for overloaded rubber dinghy, 2026-11-24 06:00 UTC to 2026-11-25 06:00 UTC"
+        in texts
+    )
+    assert "Model run 2026-11-24 00:00 UTC" in texts and "data 6 h old" in texts
+    assert " NM" in texts
+    for key in (
+        "attribution.open_meteo",
+        "attribution.ecmwf",
+        "attribution.copernicus",
+        "attribution.iom",
+        "attribution.gshhg",
+    ):
+        assert translate(key, "en") in texts
+    assert "Incidents, last 7 days" in texts and "Low – calm for this boat" in texts
+
+
+def test_demo_and_stale_banners(long_risk, settings):
+    demo = long_risk.assign_attrs(demo=1)
+    late = NOW + dt.timedelta(hours=30)
+    fig = build_figure(demo, None, forecast_info(demo, late, 18), "en", late)
+    gids = {t.get_gid() for t in fig.texts}
+    assert {"banner-demo", "banner-stale"} <= gids
+    assert "DEMO - synthetic sea state, not a forecast" in _texts(fig)
+    fresh = build_figure(long_risk, None, forecast_info(long_risk, NOW, 18), "en", NOW)
+    assert not {"banner-demo", "banner-stale"} & {t.get_gid() for t in fresh.texts}
+
+
+def test_arabic_title_has_real_glyphs_and_is_shaped(long_risk, settings):
+    info = forecast_info(long_risk, NOW, 18)
+    fig = build_figure(long_risk, None, info, "ar", NOW)
+    title = fig._suptitle.get_text()
+    assert "أسوأ خطر انقلاب" in title or "أسوأ خطر انقلاب" in display_text(title, "ar")
+    # Every character of the title has a glyph in the font (no empty boxes).
+    font = TTFont(font_manager.findfont(FONT))
+    cmap = font.getBestCmap()
+    missing = {c for c in title if not c.isspace() and ord(c) not in cmap}
+    assert not missing, missing
+    # Letters are joined: a word differs from its letters kept apart by zero-width non-joiners.
+    word = display_text("خطر", "ar")
+    apart = display_text("\u200c".join("خطر"), "ar")
+
+    def ink(text):
+        from matplotlib.figure import Figure
+
+        f = Figure(figsize=(2, 1), dpi=100)
+        FigureCanvasAgg(f)
+        f.text(0.1, 0.3, text, fontsize=30, family=FONT)
+        f.canvas.draw()
+        return np.asarray(f.canvas.buffer_rgba())[..., 0] < 128
+
+    assert ink(word).any()
+    assert not np.array_equal(ink(word), ink(apart))
+    assert isinstance(matplotlib_shapes_arabic(), bool)
+
+
+def test_arabic_png(tmp_path, long_risk, incidents, settings):
+    png = render_static(long_risk, incidents, tmp_path / "ar.png", settings, lang="ar", now=NOW)
+    assert Image.open(png).size[0] == 1200 and png.stat().st_size <= MAX_PNG_BYTES
+
+
+def test_bad_input_keeps_the_last_good_png(tmp_path, long_risk, settings):
+    out = render_static(long_risk, None, tmp_path / "map.png", settings, now=NOW)
+    good = out.read_bytes()
+    with pytest.raises(DataError, match="no 'vessel' dimension"):
+        render_static(long_risk.isel(vessel=0), None, out, settings, now=NOW)
+    assert out.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png"]
