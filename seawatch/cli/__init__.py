@@ -1,6 +1,8 @@
 """Command line: one entry point, ``seawatch``. Commands live in the modules of this package."""
 
-from seawatch.cli import pipeline as _pipeline  # noqa: F401  (registers demo, build, map)
+# Importing a module registers its commands on the root group.
+from seawatch.cli import pipeline as _pipeline  # noqa: F401  demo, build, map
+from seawatch.cli import weather as _weather  # noqa: F401  fetch weather, ingest, status
 from seawatch.cli.root import main
 
 __all__ = ["main"]

@@ -1,0 +1,186 @@
+"""``seawatch ingest``: every supported format, the area check, merge by time, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from seawatch.errors import DataError
+from seawatch.fetchers import ingest
+from seawatch.schema import open_dataset, open_forecast
+
+from .cmems_fixtures import write_cmems_waves
+from .conftest import SHARED_MARINE, settings_for
+from .grib_fixtures import encode, write_ecmwf_run, write_messages
+
+SICILY_PHY = sorted((SHARED_MARINE / "medsea_phy_south_sicily_2022").glob("*.nc"))
+SICILY_MET = sorted((SHARED_MARINE / "ecmwf_met_south_sicily_2022").glob("*.nc"))
+ADRIATIC_ERA5 = SHARED_MARINE / "medsea_phy_south_adriatic_2023" / "era5_winds10_20230815.nc"
+NORTH_SEA = SHARED_MARINE / "northsea_mywavewam4_grib" / "mywavewam4_weatherapi_n-northsea.grb"
+RUN = dt.datetime(2026, 8, 20, 0)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return settings_for(tmp_path)
+
+
+def test_real_cmems_physics_merge_by_time_with_what_is_stored(settings):
+    first = ingest.ingest_files(settings, SICILY_PHY[:3])
+    stored = first.stored["cmems_physics"]
+    assert stored.name == "ingest_cmems_physics.nc"
+    assert open_forecast(stored).sizes["time"] == 3
+    ingest.ingest_files(settings, SICILY_PHY[2:])  # overlaps one day
+    ds = open_forecast(stored)
+    assert ds.sizes["time"] == 6
+    assert (np.diff(ds["time"].values) == np.timedelta64(1, "D")).all()
+    assert ds.sizes["lat"] == 48  # native 1/24 deg grid kept
+    with xr.open_dataset(SICILY_PHY[-1], engine="netcdf4") as raw:
+        expected = raw["vo"].isel(time=0, depth=0).values
+    np.testing.assert_allclose(ds["vo"].isel(time=-1).values, expected, rtol=1e-6)
+
+
+def test_real_era5_wind_netcdf_with_descending_latitude(settings):
+    result = ingest.ingest_files(settings, SICILY_MET[:2])
+    assert result.files[0]["kind"] == "wind"
+    ds = open_forecast(result.stored["wind"])
+    assert set(ds.data_vars) == {"u10", "v10"}
+    assert ds.sizes["time"] == 48
+    assert (np.diff(ds["lat"].values) > 0).all()
+    with xr.open_dataset(SICILY_MET[0], engine="netcdf4") as raw:
+        u = float(raw["U10M"].sel(lat=37.5, lon=12.25).isel(time=5))
+    assert float(ds["u10"].sel(lat=37.5, lon=12.25).isel(time=5)) == pytest.approx(u, rel=1e-6)
+
+
+def test_file_outside_the_area_names_both_boxes(settings):
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [ADRIATIC_ERA5])
+    assert str(err.value) == (
+        "era5_winds10_20230815.nc covers 40.00N-42.00N 17.00E-19.00E, which does not overlap "
+        "the area of interest 30.50N-38.00N 10.00E-20.00E"
+    )
+
+
+def test_awkward_real_grib1_from_the_north_sea_is_outside_the_area(settings):
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [NORTH_SEA])
+    assert "covers 58.50N-62.00N 2.00W-6.00E" in str(err.value)
+    assert "area of interest 30.50N-38.00N 10.00E-20.00E" in str(err.value)
+    assert not (settings.data_dir / "forecast").exists()
+
+
+def test_awkward_grib1_local_parameters_are_read_as_wmo_wave_fields():
+    item = ingest.read_file(NORTH_SEA)
+    assert item.kind == "wave_grib"
+    assert set(item.dataset.data_vars) == {"hs", "wave_dir"}
+    assert item.dataset.sizes["time"] == 73
+    assert float(item.dataset["hs"].min()) > 0.05 and float(item.dataset["hs"].max()) < 3.5
+
+
+def test_ecmwf_open_data_grib2(settings, tmp_path):
+    files = write_ecmwf_run(tmp_path / "mirror", RUN, [0, 3])
+    result = ingest.ingest_files(settings, files["wave"] + files["oper"])
+    assert set(result.stored) == {"ecmwf", "wind"}
+    waves = open_forecast(result.stored["ecmwf"])
+    assert waves.sizes["time"] == 2 and "Tm-1,0" in waves["tm"].attrs["long_name"]
+    assert waves["lon"].min() >= 10.0 and waves["lon"].max() <= 20.0
+    wind = open_forecast(result.stored["wind"])
+    assert np.allclose(wind["u10"].values, 8.0) and "gust" in wind
+
+
+def test_era5_wind_grib1(settings, tmp_path):
+    grid = (38.0, 30.0, 10.0, 20.0, 0.25)
+    messages = [
+        encode(name, lambda la, lo, v=value: np.full(la.shape, v) + 0.01 * la, run=RUN, step=0,
+               edition=1, grid=grid)
+        for name, value in (("10u", 10.0), ("10v", 0.0))
+    ]  # fmt: skip
+    path = write_messages(tmp_path / "era5.grib", messages)
+    result = ingest.ingest_files(settings, [path])
+    ds = open_forecast(result.stored["wind"])
+    assert float(ds["u10"].sel(lat=35.0, lon=15.0).isel(time=0)) == pytest.approx(10.35, abs=0.01)
+    assert str(ds["time"].values[0]).startswith("2026-08-20T00")
+
+
+def test_noaa_gfs_wave_grib2_with_0_360_longitudes(settings, tmp_path):
+    grid = (40.0, 28.0, 0.0, 359.75, 0.25)
+    fields = {"swh": 1.4, "perpw": 6.5, "dirpw": 290.0, "shww": 1.0, "mpww": 4.0, "wvdir": 300.0}
+    messages = [
+        encode(n, lambda la, lo, v=v: np.full(la.shape, v), run=RUN, step=s, centre=7,
+               grid=grid, land_missing=True)
+        for s in (0, 3) for n, v in fields.items()
+    ]  # fmt: skip
+    messages += [
+        encode(n, lambda la, lo, v=v: np.full(la.shape, v), run=RUN, step=s, centre=7, grid=grid,
+               type_of_level="orderedSequenceData", level=1, land_missing=True)
+        for s in (0, 3) for n, v in {"shts": 0.8, "mpts": 9.0, "swdir": 275.0}.items()
+    ]  # fmt: skip
+    path = write_messages(tmp_path / "gfswave.t00z.global.0p25.f003.grib2", messages)
+    result = ingest.ingest_files(settings, [path])
+    assert result.files[0]["kind"] == "noaa_ww3"
+    ds = open_forecast(result.stored["noaa_ww3"])
+    assert set(ds.data_vars) == {
+        "hs", "tp", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
+        "hs_swell", "tm_swell", "dir_swell",
+    }  # fmt: skip
+    assert ds["lon"].min() >= 10.0 and ds["lon"].max() <= 20.0
+    sea = ds.sel(lat=35.0, lon=18.0).isel(time=1)
+    assert float(sea["hs"]) == pytest.approx(1.4, abs=1e-3)
+    assert float(sea["hs_swell"]) == pytest.approx(0.8, abs=1e-3)
+    assert "NOAA PERPW" in ds["tp"].attrs["long_name"]
+
+
+def test_cmems_wave_file_and_out_file(settings, tmp_path):
+    waves = write_cmems_waves(tmp_path / "med_wav.nc")
+    out = tmp_path / "received.nc"
+    result = ingest.ingest_files(settings, [waves, SICILY_PHY[0]], out=out)
+    assert set(result.stored) == {"cmems_waves", "cmems_physics"}
+    combined = open_dataset(out)
+    assert {"hs", "uo", "vo"} <= set(combined.data_vars)
+    assert combined["uo"].attrs["source"] == "ingest"
+
+
+def test_unknown_file_lists_what_is_supported(settings, tmp_path):
+    path = tmp_path / "sitrep.txt"
+    path.write_text("SITREP 1 distress 33-12.5N 012-45.3E\n")
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [path])
+    assert "sitrep.txt is neither GRIB nor NetCDF; seawatch ingests: Copernicus Marine" in str(
+        err.value
+    )
+    assert "NOAA WW3/GFS-Wave GRIB2" in str(err.value)
+
+
+def test_netcdf_with_the_wrong_variables_lists_what_is_supported(settings, tmp_path):
+    path = tmp_path / "pressure.nc"
+    xr.Dataset(
+        {"msl": (("time", "lat", "lon"), np.ones((1, 2, 2)))},
+        coords={"time": [np.datetime64("2026-08-20")], "lat": [33.0, 34.0], "lon": [15.0, 16.0]},
+    ).to_netcdf(path, engine="netcdf4")
+    with pytest.raises(DataError, match=r"pressure.nc is NetCDF with \['msl'\]; seawatch ingests"):
+        ingest.ingest_files(settings, [path])
+
+
+def test_truncated_grib_is_refused_and_nothing_stored(settings, tmp_path):
+    files = write_ecmwf_run(tmp_path / "mirror", RUN, [0])
+    cut = tmp_path / "cut.grib2"
+    cut.write_bytes(files["wave"][0].read_bytes()[:-200])
+    with pytest.raises(DataError, match=r"cut\.grib2 is truncated"):
+        ingest.ingest_files(settings, [cut])
+    assert not (settings.data_dir / "forecast").exists()
+
+
+def test_invalid_values_keep_the_stored_file(settings, tmp_path):
+    good = write_cmems_waves(tmp_path / "good.nc")
+    stored = ingest.ingest_files(settings, [good]).stored["cmems_waves"]
+    before = stored.read_bytes()
+    bad = tmp_path / "bad.nc"
+    ds = xr.open_dataset(good, engine="netcdf4").load()
+    ds["VHM0"] = ds["VHM0"] + 30.0
+    ds.to_netcdf(bad, engine="netcdf4")
+    with pytest.raises(DataError, match=r"hs has .* m, not below 20.*kept the last good"):
+        ingest.ingest_files(settings, [bad])
+    assert stored.read_bytes() == before
