@@ -2,6 +2,7 @@
 
 # Importing a module registers its commands on the root group.
 from seawatch.cli import pipeline as _pipeline  # noqa: F401  demo, build, map
+from seawatch.cli import schedule as _schedule  # noqa: F401  schedule, run, email
 from seawatch.cli import weather as _weather  # noqa: F401  fetch weather, ingest, status
 from seawatch.cli.root import main
 

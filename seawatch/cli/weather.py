@@ -94,12 +94,17 @@ def ingest_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
 @pass_settings
 def status_command(settings: Settings, as_json: bool) -> None:
-    """Per weather source: last success, model run, age in hours and last error (UTC)."""
+    """Sources (last success, model run, age, last error) and the daemon's jobs (next runs,
+    last outcomes, failure streaks, forecast age, last e-mail). Times are UTC."""
     from seawatch.fetchers.status import format_status, read_status
+    from seawatch.schedule import schedule_status
 
     state = read_status(settings)
     if as_json:
         click.echo(json.dumps(state, indent=2, sort_keys=True))
         return
     for line in format_status(state):
+        click.echo(line)
+    click.echo("")
+    for line in schedule_status(settings):
         click.echo(line)

@@ -1,0 +1,305 @@
+"""What the morning e-mail says, gathered once per day and independent of language.
+
+:func:`gather_report` collects every part from the data directory: the risk summary per departure
+area and SAR region, the incidents of the last 24 h, the age of each data source, the scheduler's
+failing jobs. Each part is gathered on its own: when one fails, the report carries a one-line
+``problems`` entry instead and the message still goes out, because a late or partial message is
+more useful to the group than none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from seawatch.config import Settings
+
+log = logging.getLogger(__name__)
+
+HORIZON_HOURS = 72
+"""How far ahead the e-mail's tables look."""
+WINDOW_HOURS = 6
+"""Width of one column of the departure-area table."""
+INCIDENT_HOURS = 24
+"""Incidents reported within this many hours before the message are listed."""
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One departure area: the worst hazard level per window, per vessel class."""
+
+    id: str
+    name: str
+    name_ar: str
+    levels: dict[str, tuple[int | None, ...]]
+
+
+@dataclass(frozen=True)
+class CalmWindow:
+    """A stretch of at least the configured hours below Moderate: departures become likely."""
+
+    area: str
+    area_ar: str
+    vessel: str
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def hours(self) -> int:
+        return round((self.end - self.start).total_seconds() / 3600)
+
+
+@dataclass(frozen=True)
+class RegionWorst:
+    """Worst hazard over the horizon in one SAR region for one vessel class."""
+
+    id: str
+    name: str
+    vessel: str
+    level: int | None
+    first_time: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """One incident as the e-mail lists it."""
+
+    time: dt.datetime
+    lat: float
+    lon: float
+    persons: int | None
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One data source: model run, age of the last success, last error."""
+
+    name: str
+    run: str | None
+    age_hours: float | None
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    """Everything the e-mail shows; times are aware UTC."""
+
+    created: dt.datetime
+    timezone: str
+    reference_time: dt.datetime | None = None
+    model: str = ""
+    source: str = ""
+    demo: bool = False
+    has_forecast: bool = False
+    stale_after_hours: float = 18.0
+    horizon_hours: int = HORIZON_HOURS
+    windows: tuple[dt.datetime, ...] = ()
+    vessels: tuple[str, ...] = ()
+    areas: list[AreaRow] = field(default_factory=list)
+    calm: list[CalmWindow] = field(default_factory=list)
+    regions: list[RegionWorst] = field(default_factory=list)
+    incidents: list[IncidentLine] = field(default_factory=list)
+    sources: list[SourceLine] = field(default_factory=list)
+    failing_jobs: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def local_created(self) -> dt.datetime:
+        return self.created.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def day(self) -> dt.date:
+        """The local calendar day of the message (one message per recipient per day)."""
+        return self.local_created.date()
+
+    @property
+    def forecast_age_hours(self) -> float | None:
+        if self.reference_time is None:
+            return None
+        return (self.created - self.reference_time).total_seconds() / 3600.0
+
+    @property
+    def stale(self) -> bool:
+        """True when the forecast is older than the limit, or its age is unknown."""
+        if not self.has_forecast:
+            return False
+        age = self.forecast_age_hours
+        return age is None or age > self.stale_after_hours
+
+
+def as_utc(value: Any) -> dt.datetime:
+    """Aware UTC datetime from a datetime, numpy/pandas time or ISO text (naive = UTC)."""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def floor_window(now: dt.datetime, hours: int = WINDOW_HOURS) -> dt.datetime:
+    """Start of the ``hours``-long UTC window containing ``now`` (windows start at 00 UTC)."""
+    now = now.astimezone(dt.UTC)
+    return now.replace(hour=now.hour - now.hour % hours, minute=0, second=0, microsecond=0)
+
+
+def horizon_windows(now: dt.datetime, hours: int = HORIZON_HOURS) -> tuple[dt.datetime, ...]:
+    """Window starts from the one containing ``now`` up to ``hours`` ahead."""
+    start = floor_window(now)
+    return tuple(start + dt.timedelta(hours=h) for h in range(0, hours, WINDOW_HOURS))
+
+
+def gather_report(
+    settings: Settings,
+    risk: xr.Dataset | None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Collect what the morning e-mail says.
+
+    Parameters
+    ----------
+    settings
+        Effective settings (data directory, time zone, stale limit).
+    risk
+        The risk dataset, or ``None`` when there is none (the message then says so).
+    now
+        Time of the message (aware); default the current time.
+    """
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    report = Report(
+        created=now,
+        timezone=settings.schedule.timezone,
+        stale_after_hours=settings.schedule.stale_after_hours,
+        windows=horizon_windows(now),
+    )
+    if risk is not None:
+        report.has_forecast = True
+        attrs = risk.attrs
+        report.model = str(attrs.get("model", ""))
+        report.source = str(attrs.get("source", ""))
+        report.demo = _truthy(attrs.get("demo", False))
+        if attrs.get("reference_time"):
+            try:
+                report.reference_time = as_utc(attrs["reference_time"])
+            except ValueError:
+                report.problems.append(f"unreadable model run time {attrs['reference_time']!r}")
+        if "vessel" in risk.coords:
+            report.vessels = tuple(str(v) for v in risk["vessel"].values)
+        _part(report, "risk summary", lambda: _fill_summary(report, risk, settings))
+    _part(report, "incidents", lambda: _fill_incidents(report, settings))
+    _part(report, "data sources", lambda: _fill_sources(report, settings))
+    _part(report, "scheduler health", lambda: _fill_jobs(report, settings))
+    return report
+
+
+def _part(report: Report, what: str, fill: Any) -> None:
+    try:
+        fill()
+    except Exception as exc:  # one broken part must not stop the morning message
+        log.error("e-mail: %s unavailable: %s: %s", what, type(exc).__name__, exc, exc_info=True)
+        report.problems.append(f"{what} ({type(exc).__name__}: {exc})")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value)
+
+
+def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
+    from seawatch.layers.summary import summarize
+
+    from_summary(report, summarize(risk, settings))
+
+
+def from_summary(report: Report, summary: Any) -> None:
+    """Fill the departure-area table, calm windows and SAR worst from a ``RiskSummary``."""
+    from seawatch.mail.summary_adapter import fill_from_summary
+
+    fill_from_summary(report, summary)
+
+
+def _fill_incidents(report: Report, settings: Settings) -> None:
+    from pathlib import Path
+
+    from seawatch.incidents.store import IncidentStore
+
+    url = settings.store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return  # no store yet: nothing reported
+    since = report.created - dt.timedelta(hours=INCIDENT_HOURS)
+    report.incidents = incident_lines(IncidentStore(settings.store_url).list(since=since), since)
+
+
+def incident_lines(records: Iterable[Any], since: dt.datetime) -> list[IncidentLine]:
+    """Incidents at or after ``since``, newest first; retracted ones are left out."""
+    lines = []
+    for rec in records:
+        status = str(_get(rec, "status") or "")
+        if status == "retracted":
+            continue
+        when = as_utc(_get(rec, "time"))
+        if when < since:
+            continue
+        persons = _get(rec, "persons")
+        lines.append(
+            IncidentLine(
+                time=when,
+                lat=float(_get(rec, "lat")),
+                lon=float(_get(rec, "lon")),
+                persons=None if persons is None or pd.isna(persons) else int(persons),
+                status=status,
+                source=str(_get(rec, "source") or ""),
+            )
+        )
+    return sorted(lines, key=lambda line: line.time, reverse=True)
+
+
+def _get(record: Any, name: str) -> Any:
+    return record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+
+
+def _fill_sources(report: Report, settings: Settings) -> None:
+    from seawatch.fetchers.status import read_status
+
+    status = read_status(settings, now=report.created)
+    report.sources = [
+        SourceLine(
+            name=name,
+            run=entry.get("run"),
+            age_hours=entry.get("age_hours"),
+            error=entry.get("last_error"),
+        )
+        for name, entry in sorted(status.items())
+    ]
+
+
+def _fill_jobs(report: Report, settings: Settings) -> None:
+    from seawatch.schedule import failing_jobs
+
+    report.failing_jobs = failing_jobs(settings)
+
+
+def worst_in_windows(
+    times: np.ndarray, levels: np.ndarray, windows: tuple[dt.datetime, ...]
+) -> tuple[int | None, ...]:
+    """Worst level per window from a level time series (``None`` where no time falls inside).
+
+    Used by the summary adapter when a summary gives hourly rather than windowed values.
+    """
+    stamps = pd.DatetimeIndex(times)
+    stamps = stamps.tz_localize("UTC") if stamps.tz is None else stamps.tz_convert("UTC")
+    out: list[int | None] = []
+    for start in windows:
+        inside = (stamps >= start) & (stamps < start + dt.timedelta(hours=WINDOW_HOURS))
+        values = np.asarray(levels)[inside]
+        values = values[~pd.isna(values)]
+        out.append(int(values.max()) if values.size else None)
+    return tuple(out)
