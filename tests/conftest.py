@@ -1,5 +1,3 @@
 """Shared test setup."""
 
-# The eccodes wheel loads its own PROJ library; importing pyproj first keeps the two from
-# clashing at interpreter exit (see seawatch.fetchers.grib.import_cfgrib).
-import pyproj  # noqa: F401
+import seawatch  # noqa: F401  (loads pyproj before anything can load eccodes)

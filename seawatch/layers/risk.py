@@ -1,0 +1,349 @@
+"""Build the risk dataset from a canonical forecast and the incident history.
+
+:func:`build_risk` regrids the forecast onto the target grid, computes the sea state
+(:mod:`~seawatch.layers.seastate`), the capsize hazard per boat type
+(:mod:`~seawatch.layers.capsize`), the survival layer (:mod:`~seawatch.layers.survival`) and the
+exposure (:mod:`~seawatch.layers.exposure`), and assembles the risk dataset of DESIGN.md.
+
+Risk
+    ``risk = (hazard_score / 5) * (exposure_floor + (1 - exposure_floor) * exposure)``, in
+    [0, 1]: the continuous hazard (0-5) scaled to 0-1, weighted by how likely boats are there.
+    ``exposure_floor`` (0.2, an assumption in the table) keeps hazard on cells far from past
+    incidents visible, because incident history is incomplete and routes move. With no incident
+    history exposure is 1 everywhere at sea and risk is ``hazard_score / 5``.
+
+With ``[compute] chunks`` set the whole build is lazy (dask); the caller chooses the scheduler
+(``[compute] scheduler``) and nothing here starts a dask client. The numbers are identical to
+the in-memory build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from seawatch import __version__
+from seawatch.config import Settings
+from seawatch.errors import DataError
+from seawatch.layers import seastate
+from seawatch.layers.capsize import (
+    RISK_MODEL_VERSION,
+    TABLE,
+    Parameter,
+    VesselRules,
+    drivers_attrs,
+    effective_table,
+    hazard,
+    overrides_json,
+)
+from seawatch.layers.exposure import exposure as exposure_layer
+from seawatch.layers.grid import TIME_ATTRS, regrid, target_grid
+from seawatch.layers.survival import cold_shock, survival_hours
+from seawatch.schema import (
+    CONVENTIONS,
+    FORECAST_VARIABLES,
+    VESSEL_LABELS,
+    VESSELS,
+    hazard_level_attrs,
+    isoformat_utc,
+    utc_now,
+)
+
+DEMO_SOURCE = "demo-scenario"
+INT_FILL = -1
+_USED = (
+    "hs", "tp", "tm", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
+    "u10", "v10", "gust", "uo", "vo", "sst",
+)  # fmt: skip
+_CONTEXT = ("hs", "period", "hs_eff", "steepness", "u10", "v10", "gust", "uo", "vo", "sst")
+
+
+def risk_formula(table: Mapping[str, Parameter] = TABLE) -> str:
+    """The risk formula with the exposure floor of ``table`` filled in."""
+    floor = float(table["exposure_floor"].value)  # type: ignore[arg-type]
+    return f"risk = hazard_score / 5 * ({floor:g} + {1 - floor:g} * exposure)"
+
+
+def _vessel_kernel(
+    hs_eff: np.ndarray,
+    s_eff: np.ndarray,
+    speed: np.ndarray,
+    rise: np.ndarray,
+    gust: np.ndarray,
+    hs_still: np.ndarray,
+    s_still: np.ndarray,
+    land: np.ndarray,
+    rules: VesselRules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    level, score, bits = hazard(hs_eff, s_eff, speed, rise, gust, rules, hs_still, s_still)
+    land = np.broadcast_to(land, level.shape)
+    level[land] = INT_FILL
+    score[land] = np.nan
+    bits[land] = INT_FILL
+    return level, score, bits
+
+
+def _period_and_sea(
+    sea: xr.Dataset, forecast: xr.Dataset, table: Mapping[str, Parameter], nan: xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray, tuple[xr.DataArray, xr.DataArray], str]:
+    """The period, wave height and "from" sine/cosine of the sea used for steepness."""
+    notes = []
+    if "tp" in sea:
+        total_period = sea["tp"]
+        notes.append("peak period tp of the total sea")
+    elif "tm" in sea:
+        ratio = seastate.mean_period_ratio(forecast["tm"].attrs.get("long_name", "tm"), table)
+        total_period = sea["tm"] * ratio
+        notes.append(f"{ratio:.2f} x mean period tm of the total sea")
+    else:
+        total_period = nan
+    period = total_period
+    hs = sea.get("hs", nan)
+    dir_sin = sea.get("wave_dir_sin", nan)
+    dir_cos = sea.get("wave_dir_cos", nan)
+    if "hs_windsea" in sea and "tm_windsea" in sea:
+        ratio = seastate.mean_period_ratio(
+            forecast["tm_windsea"].attrs.get("long_name", "tm01"), table
+        )
+        wind_sea = (sea["hs_windsea"] > 0) & (sea["tm_windsea"] > 0)
+        period = xr.where(wind_sea, sea["tm_windsea"] * ratio, total_period)
+        hs = xr.where(wind_sea, sea["hs_windsea"], hs)
+        if "dir_windsea_sin" in sea:
+            dir_sin = xr.where(wind_sea, sea["dir_windsea_sin"], dir_sin)
+            dir_cos = xr.where(wind_sea, sea["dir_windsea_cos"], dir_cos)
+        notes.insert(0, f"wind-sea peak period ({ratio:.2f} x wind-sea mean period) where the "
+                     "wind-sea partition is known, else")  # fmt: skip
+    if "u10" in sea and "v10" in sea:  # waves without a direction travel with the wind
+        speed = np.hypot(sea["u10"], sea["v10"])
+        calm = speed > 1e-3
+        dir_sin = dir_sin.fillna((-sea["u10"] / speed).where(calm, 0.0))
+        dir_cos = dir_cos.fillna((-sea["v10"] / speed).where(calm, 0.0))
+    description = " ".join(notes) if notes else "no wave period in the forecast"
+    return period, hs, (dir_sin, dir_cos), description
+
+
+def build_risk(
+    forecast: xr.Dataset, incidents: pd.DataFrame | None, settings: Settings
+) -> xr.Dataset:
+    """The risk dataset: hazard per boat type, drivers, exposure, risk, survival, sea state.
+
+    Parameters
+    ----------
+    forecast
+        Canonical forecast (:mod:`seawatch.schema`), any grid that covers the area; 1-hourly
+        or coarser (interpolated to hourly).
+    incidents
+        Incident frame (``time``, ``lat``, ``lon``, ``source_quality`` ...) or None.
+    settings
+        Grid and area, ``[risk] overrides``, ``[exposure]``, ``[compute] chunks``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims (time, vessel, lat, lon); see DESIGN.md "Risk dataset". Lazy (dask) when
+        ``[compute] chunks`` is set or the forecast is dask-backed.
+
+    Raises
+    ------
+    DataError
+        If the forecast has neither wave height nor wind, or does not cover the area.
+    ConfigError
+        If ``[risk] overrides`` is invalid.
+    """
+    table = effective_table(settings.risk.overrides)
+    if not ({"hs", "u10"} & set(forecast.data_vars)) or (
+        "u10" in forecast and "v10" not in forecast
+    ):
+        raise DataError(
+            "forecast has neither wave height (hs) nor wind (u10, v10): cannot compute the "
+            "capsize hazard; fetch the weather again"
+        )
+    grid = target_grid(settings)
+    chunks = {k: int(v) for k, v in settings.compute.chunks.items()}
+    if chunks:
+        forecast = forecast.chunk({k: v for k, v in chunks.items() if k == "time"})
+    sea = regrid(forecast, grid, _USED)
+    if chunks:
+        sea = sea.chunk({k: v for k, v in chunks.items() if k in sea.dims})
+    land = grid["land"].values.astype(bool)
+    land_da = xr.DataArray(land, dims=("lat", "lon"))
+    template = next(iter(sea.data_vars.values()))
+    nan = xr.full_like(template, np.nan, dtype=np.float32)
+    nan.attrs = {}
+
+    has_wind = "u10" in sea and "v10" in sea
+    speed = seastate.wind_speed(sea["u10"], sea["v10"]) if has_wind else nan
+    rise_hours = float(table["wind_rise_hours"].value)  # type: ignore[arg-type]
+    rise = seastate.wind_rise(speed, rise_hours) if has_wind else nan
+    gust = sea.get("gust", nan)
+    period, hs_sea, (dir_sin, dir_cos), period_note = _period_and_sea(sea, forecast, table, nan)
+    hs = sea.get("hs", nan)
+    steep = seastate.wave_steepness(hs_sea, period)
+    if "uo" in sea and "vo" in sea:
+        east, north = seastate.direction_vector(dir_sin, dir_cos)
+        u_opp = seastate.opposing_current(sea["uo"], sea["vo"], east, north)
+    else:
+        u_opp = xr.zeros_like(nan)
+    h_factor, s_factor = seastate.current_factors(period, u_opp, table)
+    hs_eff, s_eff = seastate.effective_sea_state(hs, steep, h_factor, s_factor, table)
+    s_still = steep.clip(max=float(table["steepness_cap"].value))  # type: ignore[arg-type]
+
+    levels, scores, drivers = [], [], []
+    for vessel in VESSELS:
+        level, score, bits = xr.apply_ufunc(
+            _vessel_kernel,
+            hs_eff, s_eff, speed, rise, gust, hs, s_still, land_da,
+            kwargs={"rules": VesselRules.from_table(vessel, table)},
+            output_core_dims=[[], [], []],
+            dask="parallelized",
+            output_dtypes=[np.int8, np.float32, np.int16],
+        )  # fmt: skip
+        levels.append(level)
+        scores.append(score)
+        drivers.append(bits)
+    vessel = xr.DataArray(list(VESSELS), dims="vessel")
+    order = ("time", "vessel", "lat", "lon")
+    hazard_level = xr.concat(levels, dim=vessel).transpose(*order)
+    hazard_score = xr.concat(scores, dim=vessel).transpose(*order)
+    driver_bits = xr.concat(drivers, dim=vessel).transpose(*order)
+
+    reference = forecast.attrs.get("reference_time")
+    times = sea["time"].values
+    ref_time = _naive_utc(reference) if reference else times[0]
+    exp = exposure_layer(incidents, grid, settings.exposure, ref_time, times[-1], table)
+    floor = float(table["exposure_floor"].value)  # type: ignore[arg-type]
+    weight = (floor + (1.0 - floor) * exp).astype(np.float32)
+    risk = (hazard_score / np.float32(5.0) * weight).astype(np.float32)
+
+    out = xr.Dataset(coords={"time": ("time", times, dict(TIME_ATTRS))})
+    out = out.assign_coords(vessel=("vessel", list(VESSELS), _vessel_attrs()))
+    out = out.assign_coords(lat=grid["lat"], lon=grid["lon"])
+    out["hazard_level"] = hazard_level.assign_attrs(
+        {
+            **hazard_level_attrs(),
+            "_FillValue": np.int8(INT_FILL),
+            "comment": "0 low, 1 moderate, 2 high, 3 severe, 4 extreme; see drivers for why. "
+            "Land and cells without data are missing.",
+        }
+    )
+    out["hazard_score"] = hazard_score.assign_attrs(
+        long_name="capsize hazard score (level plus fraction towards the next level)",
+        units="1",
+        valid_range=np.array([0.0, 5.0], dtype=np.float32),
+        comment="floor(score) is the level (5.0 is extreme); never decreases when a driver "
+        "worsens.",
+    )
+    out["drivers"] = driver_bits.assign_attrs({**drivers_attrs(), "_FillValue": np.int16(INT_FILL)})
+    out["exposure"] = exp
+    out["risk"] = risk.assign_attrs(
+        long_name=f"capsize risk: {risk_formula(table)}",
+        units="1",
+        valid_range=np.array([0.0, 1.0], dtype=np.float32),
+        comment="Hazard weighted by exposure (where boats have been reported). "
+        + exp.attrs["comment"],
+    )
+    sea_da = ~land_da
+    if "sst" in sea:
+        out["survival_hours"] = survival_hours(sea["sst"], table).where(sea_da)
+        shock = cold_shock(sea["sst"], table)
+        out["cold_shock"] = (
+            shock.where(sea_da, INT_FILL)
+            .astype(np.int8)
+            .assign_attrs({**shock.attrs, "_FillValue": np.int8(INT_FILL)})
+        )
+    context = {
+        "hs": hs if "hs" in sea else None,
+        "period": period if "hs" in sea or "hs_windsea" in sea else None,
+        "hs_eff": hs_eff if "hs" in sea else None,
+        "steepness": s_eff if "hs" in sea or "hs_windsea" in sea else None,
+        **{name: sea[name] for name in ("u10", "v10", "gust", "uo", "vo", "sst") if name in sea},
+    }
+    for name in _CONTEXT:
+        da = context.get(name)
+        if da is None:
+            continue
+        da = da.where(sea_da).astype(np.float32)
+        da.attrs = _context_attrs(name, period_note)
+        out[name] = da
+    out["land"] = grid["land"]
+    out["vessel"].attrs = _vessel_attrs()
+    # CF coordinate variables must be numeric: the vessel names are written as a character
+    # label variable (CF 6.1), which xarray reads back as strings.
+    out["vessel"].encoding = {"dtype": "S1"}
+    out.attrs = _global_attrs(forecast, incidents, settings, exp)
+    return out
+
+
+def _vessel_attrs() -> dict[str, str]:
+    return {
+        "long_name": "vessel class",
+        "comment": "; ".join(f"{k}: {v}" for k, v in VESSEL_LABELS.items()),
+    }
+
+
+def _context_attrs(name: str, period_note: str) -> dict[str, Any]:
+    if name in FORECAST_VARIABLES:
+        spec = FORECAST_VARIABLES[name]
+        return {
+            "standard_name": spec.standard_name,
+            "units": spec.units,
+            "long_name": spec.long_name,
+        }
+    if name == "period":
+        return {"units": "s", "long_name": f"wave period used for steepness: {period_note}"}
+    if name == "hs_eff":
+        return {
+            "units": "m",
+            "long_name": "effective significant wave height (with the opposing-current factor, "
+            "Longuet-Higgins & Stewart 1961)",
+        }
+    return {
+        "units": "1",
+        "long_name": "effective wave steepness Hs/L0 of the sea used for the steepness rule "
+        "(with the opposing-current factor, capped at 1/7)",
+    }
+
+
+def _naive_utc(value: Any) -> np.datetime64:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(stamp.to_datetime64(), "ns")
+
+
+def _global_attrs(
+    forecast: xr.Dataset,
+    incidents: pd.DataFrame | None,
+    settings: Settings,
+    exp: xr.DataArray,
+) -> dict[str, Any]:
+    source = str(forecast.attrs.get("source", "unknown"))
+    provenance = [f"forecast: {source}: {forecast.attrs.get('provenance', '')}".rstrip(": ")]
+    provenance.append(
+        f"incidents: {exp.attrs['exposure_incidents_used']} used of "
+        f"{0 if incidents is None else len(incidents)} given"
+    )
+    attrs: dict[str, Any] = {
+        "Conventions": CONVENTIONS,
+        "title": "seawatch capsize risk for overloaded migrant boats",
+        "institution": "seawatch",
+        "source": source,
+        "model": str(forecast.attrs.get("model", "")),
+        "reference_time": str(forecast.attrs.get("reference_time", "")),
+        "risk_model_version": RISK_MODEL_VERSION,
+        "risk_overrides": overrides_json(settings.risk.overrides),
+        "created_at": isoformat_utc(utc_now()),
+        "provenance": "\n".join(provenance),
+        "seawatch_version": __version__,
+        "references": "seawatch docs/risk-model.md; Longuet-Higgins & Stewart 1961; "
+        "Hayward et al. 1975; WMO-No. 8 Beaufort scale; Directive 2013/53/EU",
+        "comment": "Capsize hazard index for overloaded boats, not a validated probability. "
+        "Times are UTC.",
+    }
+    if source == DEMO_SOURCE:
+        attrs["demo"] = np.int8(1)
+    return attrs

@@ -1,0 +1,267 @@
+"""Risk summaries per departure area and SAR region, for the maps and the morning e-mail.
+
+For every area (the sea within ``[summary] radius_nm`` of each departure point, and each SAR
+region clipped to the sea) and every vessel class:
+
+* per 6 h window (00-06, 06-12, 12-18, 18-24 UTC): the worst hazard level of any sea cell of
+  the area, and the mean hazard score over the area's cells and the window's hours;
+* the first time each level (Moderate .. Extreme) is reached anywhere in the area;
+* calm windows of the departure areas: stretches of at least ``[summary] calm_hours`` hours in
+  which the rubber-dinghy hazard is Low over most of the area (area-mean hazard score below 1,
+  Moderate), when departures become likely (Sea-Watch 2015, MSF 2016 in risk-model.md 1).
+
+Times are UTC (naive ``datetime64`` in the frames, ISO 8601 with ``Z`` in JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+
+from seawatch.config import Settings
+from seawatch.schema import HAZARD_LEVELS, isoformat_utc
+
+WINDOW_HOURS = 6
+CALM_VESSEL = "rubber_dinghy"
+CALM_BELOW_SCORE = 1.0  # area-mean rubber-dinghy score below Moderate
+
+
+@dataclass
+class RiskSummary:
+    """Summaries of one risk dataset.
+
+    Attributes
+    ----------
+    departures, sar_regions : pandas.DataFrame
+        One row per area, vessel and 6 h window: ``area_id``, ``area_name``, ``vessel``,
+        ``window_start``, ``window_end`` (UTC), ``worst_level`` (0-4), ``worst_level_name``,
+        ``mean_score`` (0-5), ``cells`` (sea cells of the area).
+    first_reached : pandas.DataFrame
+        ``kind`` (departure / sar), ``area_id``, ``area_name``, ``vessel``, ``level``,
+        ``level_name``, ``time`` (first hour the level is reached anywhere in the area; NaT if
+        never within the forecast).
+    calm_windows : pandas.DataFrame
+        ``area_id``, ``area_name``, ``start``, ``end`` (UTC, end exclusive), ``hours``,
+        ``open_ended`` (runs to the end of the forecast, may last longer).
+    meta : dict
+        ``reference_time``, ``source``, ``risk_model_version``, ``demo``, ``window_hours``,
+        ``calm_hours``, ``radius_nm``.
+    """
+
+    departures: pd.DataFrame
+    sar_regions: pd.DataFrame
+    first_reached: pd.DataFrame
+    calm_windows: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: frames as lists of records, times as ISO 8601 UTC text."""
+        return {
+            **self.meta,
+            "departures": _records(self.departures),
+            "sar_regions": _records(self.sar_regions),
+            "first_reached": _records(self.first_reached),
+            "calm_windows": _records(self.calm_windows),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The summary as JSON text (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, pd.Timestamp | np.datetime64):
+                clean[key] = (
+                    None if pd.isna(value) else isoformat_utc(pd.Timestamp(value).to_pydatetime())
+                )
+            elif value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+                clean[key] = None
+            elif isinstance(value, np.integer | np.bool_):
+                clean[key] = value.item()
+            elif isinstance(value, float | np.floating):
+                clean[key] = round(float(value), 3)
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out
+
+
+def area_masks(areas: gpd.GeoDataFrame, risk: xr.Dataset) -> dict[str, np.ndarray]:
+    """Boolean (lat, lon) mask of the sea cells of each area (by ``id``) on the risk grid."""
+    lon2d, lat2d = np.meshgrid(risk["lon"].values, risk["lat"].values)
+    sea = risk["land"].values == 0 if "land" in risk else np.ones(lon2d.shape, bool)
+    masks = {}
+    for area_id, geometry in zip(areas["id"], areas.geometry, strict=True):
+        if geometry is None or geometry.is_empty:
+            continue
+        shapely.prepare(geometry)
+        mask = shapely.contains_xy(geometry, lon2d, lat2d) & sea
+        if mask.any():
+            masks[str(area_id)] = mask
+    return masks
+
+
+def _levels(risk: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    level = np.asarray(risk["hazard_level"].values, dtype=np.float32)
+    level[level < 0] = np.nan
+    score = np.asarray(risk["hazard_score"].values, dtype=np.float32)
+    return level, score
+
+
+def _area_series(
+    level: np.ndarray, score: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Worst level and mean score per time and vessel over the area's cells."""
+    cells_level = level[..., mask]
+    cells_score = score[..., mask]
+    # An hour without data in the area gives NaN; nanmax/nanmean would warn about it.
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        worst = np.nanmax(cells_level, axis=-1)
+        mean = np.nanmean(cells_score, axis=-1)
+    return worst, mean
+
+
+def summarize(
+    risk: xr.Dataset,
+    settings: Settings,
+    *,
+    departure_areas: gpd.GeoDataFrame | None = None,
+    sar_regions: gpd.GeoDataFrame | None = None,
+) -> RiskSummary:
+    """Summaries of a risk dataset per departure area and SAR region.
+
+    Parameters
+    ----------
+    risk
+        Risk dataset from :func:`seawatch.layers.risk.build_risk` (in memory or opened from
+        disk, where land decodes as NaN).
+    settings
+        ``[summary] radius_nm`` (nautical miles) and ``calm_hours`` (hours).
+    departure_areas, sar_regions
+        Areas to use instead of the bundled ones (GeoDataFrames with ``id``, ``name`` and
+        polygon ``geometry`` in lon/lat degrees).
+
+    Returns
+    -------
+    RiskSummary
+    """
+    if departure_areas is None or sar_regions is None:
+        from seawatch.geo import regions
+
+        if departure_areas is None:
+            departure_areas = regions.departure_areas(settings.summary.radius_nm)
+        if sar_regions is None:
+            # Land cells of the grid are left out by area_masks, which clips regions to the sea.
+            sar_regions = regions.sar_regions()
+    level, score = _levels(risk)
+    times = pd.DatetimeIndex(risk["time"].values)
+    vessels = [str(v) for v in risk["vessel"].values]
+    window_start = times.floor(f"{WINDOW_HOURS}h")
+    frames: dict[str, list[dict[str, Any]]] = {"departure": [], "sar": []}
+    first: list[dict[str, Any]] = []
+    calm: list[dict[str, Any]] = []
+    for kind, areas in (("departure", departure_areas), ("sar", sar_regions)):
+        names = dict(zip(areas["id"].astype(str), areas["name"].astype(str), strict=True))
+        for area_id, mask in area_masks(areas, risk).items():
+            worst, mean = _area_series(level, score, mask)
+            for v, vessel in enumerate(vessels):
+                frame = pd.DataFrame(
+                    {"start": window_start, "worst": worst[:, v], "mean": mean[:, v]}
+                )
+                grouped = frame.groupby("start", sort=True).agg(
+                    worst=("worst", "max"), mean=("mean", "mean")
+                )
+                for start, row in grouped.iterrows():
+                    worst_level = None if np.isnan(row["worst"]) else int(row["worst"])
+                    frames[kind].append(
+                        {
+                            "area_id": area_id,
+                            "area_name": names[area_id],
+                            "vessel": vessel,
+                            "window_start": start,
+                            "window_end": start + pd.Timedelta(hours=WINDOW_HOURS),
+                            "worst_level": worst_level,
+                            "worst_level_name": None
+                            if worst_level is None
+                            else HAZARD_LEVELS[worst_level],
+                            "mean_score": float(row["mean"]),
+                            "cells": int(mask.sum()),
+                        }
+                    )
+                for lv in range(1, len(HAZARD_LEVELS)):
+                    hit = np.nonzero(worst[:, v] >= lv)[0]
+                    first.append(
+                        {
+                            "kind": kind,
+                            "area_id": area_id,
+                            "area_name": names[area_id],
+                            "vessel": vessel,
+                            "level": lv,
+                            "level_name": HAZARD_LEVELS[lv],
+                            "time": times[hit[0]] if hit.size else pd.NaT,
+                        }
+                    )
+            if kind == "departure" and CALM_VESSEL in vessels:
+                calm_mask = mean[:, vessels.index(CALM_VESSEL)] < CALM_BELOW_SCORE
+                for start, stop in calm_runs(calm_mask, settings.summary.calm_hours):
+                    calm.append(
+                        {
+                            "area_id": area_id,
+                            "area_name": names[area_id],
+                            "start": times[start],
+                            "end": times[stop - 1] + pd.Timedelta(hours=1),
+                            "hours": int(stop - start),
+                            "open_ended": bool(stop == len(times)),
+                        }
+                    )
+    window_columns = [
+        "area_id", "area_name", "vessel", "window_start", "window_end", "worst_level",
+        "worst_level_name", "mean_score", "cells",
+    ]  # fmt: skip
+    meta = {
+        "reference_time": str(risk.attrs.get("reference_time", "")),
+        "source": str(risk.attrs.get("source", "")),
+        "risk_model_version": str(risk.attrs.get("risk_model_version", "")),
+        "demo": bool(int(risk.attrs.get("demo", 0))),
+        "window_hours": WINDOW_HOURS,
+        "calm_hours": settings.summary.calm_hours,
+        "radius_nm": settings.summary.radius_nm,
+    }
+    return RiskSummary(
+        departures=_frame(frames["departure"], window_columns),
+        sar_regions=_frame(frames["sar"], window_columns),
+        first_reached=_frame(
+            first, ["kind", "area_id", "area_name", "vessel", "level", "level_name", "time"]
+        ),
+        calm_windows=_frame(calm, ["area_id", "area_name", "start", "end", "hours", "open_ended"]),
+        meta=meta,
+    )
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    if "worst_level" in frame:
+        frame["worst_level"] = frame["worst_level"].astype("Int8")
+    return frame
+
+
+def calm_runs(calm: np.ndarray, min_hours: int) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of runs of True at least ``min_hours`` long (hourly steps)."""
+    padded = np.concatenate([[False], np.asarray(calm, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [
+        (int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_hours
+    ]

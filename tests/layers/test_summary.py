@@ -1,0 +1,99 @@
+"""Summaries per departure area and SAR region: windows, first times, calm windows, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import xarray as xr
+from shapely.geometry import box
+
+from seawatch.fetchers.demo import demo_forecast
+from seawatch.layers.risk import build_risk
+from seawatch.layers.summary import calm_runs, summarize
+from tests.layers.conftest import START
+
+
+@pytest.fixture
+def risk(settings):
+    return build_risk(demo_forecast(settings, start=START), None, settings)
+
+
+def test_bundled_areas(risk, settings):
+    summary = summarize(risk, settings)
+    areas = set(summary.departures["area_id"])
+    assert {"zuwara", "sabratha", "zawiya", "tripoli"} <= areas  # those inside the test area
+    assert set(summary.sar_regions["area_id"]) >= {"libya"}
+    rows = summary.departures.query("area_id == 'tripoli' and vessel == 'rubber_dinghy'")
+    assert len(rows) == 120 // 6
+    assert (rows["window_end"] - rows["window_start"]).eq(np.timedelta64(6, "h")).all()
+    assert rows["worst_level"].between(0, 4).all()
+    assert rows["mean_score"].between(0, 5).all()
+
+
+def synthetic_risk(levels: np.ndarray) -> xr.Dataset:
+    """A risk dataset with given rubber-dinghy levels per hour (same on every cell)."""
+    times = np.datetime64("2026-02-03T00", "ns") + np.arange(levels.size) * np.timedelta64(1, "h")
+    vessels = ["rubber_dinghy", "wooden_boat", "small_boat"]
+    lat, lon = np.array([33.0, 33.05]), np.array([12.0, 12.05])
+    level = (
+        np.broadcast_to(levels[:, None, None, None], (levels.size, 3, 2, 2)).astype(np.int8).copy()
+    )
+    level[:, 1] = np.maximum(level[:, 1], 1)
+    score = level.astype(np.float32) + 0.25
+    return xr.Dataset(
+        {
+            "hazard_level": (("time", "vessel", "lat", "lon"), level),
+            "hazard_score": (("time", "vessel", "lat", "lon"), score),
+            "land": (("lat", "lon"), np.zeros((2, 2), np.int8)),
+        },
+        coords={"time": times, "vessel": vessels, "lat": lat, "lon": lon},
+        attrs={"reference_time": "2026-02-03T00:00:00Z", "source": "x", "risk_model_version": "v"},
+    )
+
+
+def areas(name):
+    return gpd.GeoDataFrame(
+        {"id": [name], "name": [name.title()]}, geometry=[box(11.9, 32.9, 12.1, 33.1)], crs=4326
+    )
+
+
+def test_windows_first_times_and_calm(settings):
+    levels = np.array([0] * 14 + [2] * 4 + [3] * 6 + [0] * 12 + [4] * 2, dtype=np.int8)  # 38 h
+    summary = summarize(
+        synthetic_risk(levels),
+        settings,
+        departure_areas=areas("zuwara"),
+        sar_regions=areas("libya"),
+    )
+    rubber = summary.departures.query("vessel == 'rubber_dinghy'")
+    assert rubber["worst_level"].tolist() == [0, 0, 2, 3, 0, 0, 4]
+    assert rubber["mean_score"].iloc[2] == pytest.approx((2 * 0.25 + 4 * 2.25) / 6)
+    first = summary.first_reached.query("kind == 'departure' and vessel == 'rubber_dinghy'")
+    times = {name: f"{t:%d %H}" for name, t in zip(first["level_name"], first["time"], strict=True)}
+    assert times == {"moderate": "03 14", "high": "03 14", "severe": "03 18", "extreme": "04 12"}
+    calm = summary.calm_windows
+    assert calm["hours"].tolist() == [14, 12]
+    assert [f"{t:%d %H}" for t in calm["start"]] == ["03 00", "04 00"]
+    assert [f"{t:%d %H}" for t in calm["end"]] == ["03 14", "04 12"]
+    data = json.loads(summary.to_json())
+    assert data["calm_windows"][0]["start"] == "2026-02-03T00:00:00Z"
+    assert data["departures"][0]["worst_level_name"] == "low"
+    assert data["sar_regions"] and data["first_reached"]
+
+
+def test_calm_runs():
+    calm = np.array([1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1], dtype=bool)
+    assert calm_runs(calm, 3) == [(0, 3), (4, 8)]
+    assert calm_runs(calm, 2) == [(0, 3), (4, 8), (9, 11)]
+
+
+def test_from_file_decoded_levels(risk, settings, tmp_path):
+    from seawatch import schema
+
+    path = schema.write_dataset(risk.isel(time=slice(0, 12)), tmp_path / "risk.nc")
+    from_disk = summarize(schema.open_dataset(path), settings)
+    in_memory = summarize(risk.isel(time=slice(0, 12)), settings)
+    assert from_disk.to_json() == in_memory.to_json()
