@@ -169,7 +169,7 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     ``risk.nc``, ``map.html``, ``map.png`` and ``map.pdf``.
     """
     from seawatch.fetchers.demo import demo_forecast
-    from seawatch.incidents.demo import load_demo_store
+    from seawatch.incidents.demo import demo_store
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     timings["forecast"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    load_demo_store(settings)
+    demo_store(settings=settings)
     timings["incidents"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

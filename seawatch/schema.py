@@ -285,7 +285,7 @@ def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     """Compression and packing used for every NetCDF seawatch writes."""
     enc: dict[str, dict[str, Any]] = {}
     for name, var in ds.data_vars.items():
-        e: dict[str, Any] = {"zlib": True, "complevel": 4}
+        e: dict[str, Any] = {"zlib": True, "complevel": 1, "shuffle": True}
         if var.dtype.kind == "f":
             e["_FillValue"] = np.float32(np.nan) if var.dtype == np.float32 else np.nan
         elif var.dtype.kind in "iu":
