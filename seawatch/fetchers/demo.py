@@ -45,8 +45,8 @@ G = 9.81  # m s-2
 HOURS = 120  # five days, hourly
 
 # Scenario shape; all [A]: chosen to look like a winter mistral outbreak over the Sicily Channel.
-ONSET_H = 18.0  # hour the wind starts to build in the north-west corner
-PEAK_H = 60.0  # hour of peak wind in the north-west corner
+ONSET_H = 6.0  # hour the wind starts to build in the north-west corner
+PEAK_H = 36.0  # hour of peak wind in the north-west corner
 DECAY_H = 30.0  # e-folding hours of the decay after the peak
 BACKGROUND_WIND = 4.0  # m s-1, light north-westerly before and after the event
 PEAK_WIND = 21.0  # m s-1 (~41 kn, Beaufort 9) at the north-west corner at the peak
@@ -56,6 +56,7 @@ GUST_FACTOR = 1.3  # gust / mean wind at sea; within the 1.2-1.4 range of WMO/TD
 WIND_FROM_START, WIND_FROM_END = 300.0, 330.0  # degrees, the wind veers from WNW to NNW
 MAX_FETCH_KM = 600.0  # open fetch beyond the grid is capped here
 RELAX_HOURS = 3.0  # e-folding time of the wind sea towards its equilibrium [A]
+PRIOR_WIND_HOURS = 12.0  # the light wind has blown this long before the scenario starts [A]
 SWELL_HS0, SWELL_TM, SWELL_FROM, SWELL_DECAY_H = 1.1, 8.5, 285.0, 40.0  # decaying westerly swell
 SHELF_CURRENT = 0.30  # m s-1 eastward jet along the Libyan shelf (Atlantic-Ionian stream branch)
 SHELF_WIDTH_KM = 45.0  # e-folding distance from the coast of that jet
@@ -196,8 +197,8 @@ def demo_forecast(settings: Settings, start: dt.datetime | None = None) -> xr.Da
     hs_ws = np.empty(shape, np.float32)
     tp_ws = np.empty(shape, np.float32)
     dir_ws = np.empty(shape, np.float32)
-    hs_prev = np.zeros(lat2d.shape)
-    tp_prev = np.full(lat2d.shape, 2.0)
+    hs_prev: np.ndarray | None = None
+    tp_prev: np.ndarray | None = None
     relax = 1.0 - math.exp(-1.0 / RELAX_HOURS)
     for n, h in enumerate(hours):
         local = h - delay_h
@@ -212,9 +213,11 @@ def demo_forecast(settings: Settings, start: dt.datetime | None = None) -> xr.Da
         u10[n] = -speed * math.sin(theta)
         v10[n] = -speed * math.cos(theta)
         gust[n] = speed * GUST_FACTOR
-        duration_h = np.clip(local - ONSET_H, 1.0, None)
+        duration_h = PRIOR_WIND_HOURS + np.clip(local - ONSET_H, 0.0, None)
         fetch = fetch_by_dir[float(np.round(wind_from[n] / 5.0) * 5.0)]
         hs_eq, tp_eq = wind_sea_growth(speed, fetch * 1000.0, duration_h * 3600.0)
+        if hs_prev is None or tp_prev is None:  # the sea the light wind has already raised
+            hs_prev, tp_prev = hs_eq, tp_eq
         hs_prev = hs_prev + (hs_eq - hs_prev) * relax
         tp_prev = tp_prev + (tp_eq - tp_prev) * relax
         hs_ws[n] = hs_prev
@@ -234,8 +237,9 @@ def demo_forecast(settings: Settings, start: dt.datetime | None = None) -> xr.Da
     swell_dir = np.full(shape, SWELL_FROM, np.float32)
 
     hs = np.sqrt(hs_ws.astype(np.float64) ** 2 + swell_hs**2)
-    m1 = hs_ws.astype(np.float64) ** 2 / tm_ws + swell_hs**2 / swell_tm
-    tm = (hs**2 / np.maximum(m1, 1e-9)).astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):  # land cells have no wind sea: 0/0
+        m1 = hs_ws.astype(np.float64) ** 2 / tm_ws + swell_hs**2 / swell_tm
+        tm = (hs**2 / np.maximum(m1, 1e-9)).astype(np.float32)
     windsea_dominant = hs_ws >= swell_hs
     tp = np.where(windsea_dominant, tp_ws, swell_tm * 1.2).astype(np.float32)
     wave_dir = np.where(windsea_dominant, dir_ws, swell_dir).astype(np.float32)

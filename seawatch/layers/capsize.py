@@ -122,7 +122,8 @@ TABLE: dict[str, Parameter] = {
         "effective steepness that raises the level by two"),
     "steepness_min_hs": Parameter(
         0.5, "m", "A", "Douglas smooth/slight boundary 0.5 m [C]",
-        "Hs_eff below which steepness alone does not raise the level (ripples are steep too)"),
+        "height of the measured wave system (the wind sea when the forecast has it) below which "
+        "steepness does not raise the level (ripples are steep too)"),
     "steepness_cap": Parameter(
         1 / 7, "1", "C", "Miche (1944): a wave breaks near H/L = 1/7",
         "effective steepness is capped here (waves break, they get no steeper)"),

@@ -183,6 +183,11 @@ def build_risk(
     period, hs_sea, (dir_sin, dir_cos), period_note = _period_and_sea(sea, forecast, table, nan)
     hs = sea.get("hs", nan)
     steep = seastate.wave_steepness(hs_sea, period)
+    # The steepness rule judges the wave system whose steepness it measured: centimetre ripples
+    # of a young wind sea on a swell are steep but harmless, so that system itself must be at
+    # least steepness_min_hs high (NaN heights keep NaN and fire nothing).
+    min_hs = float(table["steepness_min_hs"].value)  # type: ignore[arg-type]
+    steep = xr.where(hs_sea < min_hs, 0.0, steep).astype(np.float32)
     if "uo" in sea and "vo" in sea:
         east, north = seastate.direction_vector(dir_sin, dir_cos)
         u_opp = seastate.opposing_current(sea["uo"], sea["vo"], east, north)

@@ -169,6 +169,22 @@ def test_opposing_current_raises_and_explains(settings, make_forecast):
     assert (against["hazard_level"] >= calm["hazard_level"]).all()
 
 
+def test_ripples_on_a_swell_are_not_steep_seas(settings, make_forecast):
+    # A calm day: 0.8 m of long swell plus 3 cm of young wind sea at 0.5 s. The ripples are
+    # "steep" (Hs/L0 ~ 0.08) but too small to matter; the steepness rule must not fire.
+    kw = dict(hs=0.8, tp=10.0, tm=8.0, u10=0.0, v10=-4.0, gust=5.0, hours=4)
+    risk = build_risk(make_forecast(hs_windsea=0.03, tm_windsea=0.5, **kw), None, settings)
+    sea = risk["land"].values == 0
+    bits = risk["drivers"].values[..., sea]
+    assert not (bits & (BIT["steepness_1"] | BIT["steepness_2"])).any()
+    rubber = risk["hazard_level"].sel(vessel="rubber_dinghy").values[..., sea]
+    assert (rubber == 1).all()  # 0.8 m is Moderate for an inflatable, nothing more
+    # A real steep wind sea (1.0 m, mean period 2.5 s, Hs/L0 ~ 0.07) on the same swell fires it.
+    steep = build_risk(make_forecast(hs_windsea=1.0, tm_windsea=2.5, **kw), None, settings)
+    bits = steep["drivers"].sel(vessel="rubber_dinghy").values[..., sea]
+    assert (bits & BIT["steepness_2"]).all()
+
+
 def test_wind_only_forecast(settings, make_forecast):
     risk = build_risk(make_forecast(u10=9.0, v10=0.0, hours=4), None, settings)
     sea = risk["land"].values == 0
