@@ -551,7 +551,12 @@
     });
     this.incidentMarkers = markers;
     this.incidentGroup = group;
-    this._filterIncidents("7d");
+    // Open on the last 7 days; when nothing was reported then, open on the whole history so
+    // the map never looks empty while the store holds incidents.
+    var now = this.D.incidents.now;
+    var recent = markers.some(function (m) { return now - m.swTime <= 7 * 86400 && m.swTime <= now + 3600; });
+    var initial = recent || !markers.length ? "7d" : "all";
+    this._filterIncidents(initial);
     var Filter = L.Control.extend({
       onAdd: function () {
         var div = L.DomUtil.create("div", "sw-panel sw-filter");
@@ -559,7 +564,7 @@
         L.DomEvent.disableClickPropagation(div);
         var h = "<b>" + esc(self.msg("filter.title")) + "</b> ";
         [["24h", "filter.24h"], ["7d", "filter.7d"], ["all", "filter.all"]].forEach(function (f) {
-          h += "<label><input type='radio' name='sw-filter' value='" + f[0] + "'" + (f[0] === "7d" ? " checked" : "") + "> " +
+          h += "<label><input type='radio' name='sw-filter' value='" + f[0] + "'" + (f[0] === initial ? " checked" : "") + "> " +
             esc(self.msg(f[1])) + "</label> ";
         });
         h += "<span class='sw-count'></span>";
