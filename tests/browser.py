@@ -80,17 +80,21 @@ def launch_browser() -> Iterator[Any]:
 
 @contextmanager
 def offline_page(
-    browser: Any, viewport: tuple[int, int] = (1280, 860)
+    browser: Any, viewport: tuple[int, int] = (1280, 860), allow: tuple[str, ...] = ("file://",)
 ) -> Iterator[tuple[Any, PageRecord]]:
-    """A page in an offline context that blocks and records every non-file request."""
+    """A page that may load only from ``allow`` (and data:/blob:), recording what it blocks.
+
+    With the default it is fully offline (a map opened from disk); a page served on loopback
+    passes its own origin, e.g. ``allow=("http://127.0.0.1:8123/",)``.
+    """
     context = browser.new_context(
-        offline=True, viewport={"width": viewport[0], "height": viewport[1]}
+        offline=allow == ("file://",), viewport={"width": viewport[0], "height": viewport[1]}
     )
     record = PageRecord()
 
     def route(route_: Any) -> None:
         url = route_.request.url
-        if url.startswith(("file://", "data:", "blob:", "about:")):
+        if url.startswith((*allow, "data:", "blob:", "about:")):
             route_.continue_()
         else:
             record.blocked.append(url)

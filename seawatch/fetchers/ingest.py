@@ -31,6 +31,7 @@ from seawatch.config import Settings
 from seawatch.errors import DataError
 from seawatch.fetchers.base import clip_to_area, describe_box, store_forecast
 from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
+from seawatch.fetchers.ecmwf import GRIB_NAMES
 from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
 from seawatch.schema import make_canonical, open_forecast, write_dataset
 from seawatch.storage import DataPaths
@@ -53,18 +54,7 @@ NETCDF_WIND = {
     "fg10": "gust",
     "i10fg": "gust",
 }
-ECMWF_GRIB = {
-    "swh": "hs",
-    "pp1d": "tp",
-    "mwp": "tm",
-    "mwd": "wave_dir",
-    "u10": "u10",
-    "v10": "v10",
-    "fg10": "gust",
-    "fg10_3": "gust",
-    "fg10_6": "gust",
-    "i10fg": "gust",
-}
+ECMWF_GRIB = {**GRIB_NAMES, "i10fg": "gust"}  # ERA5 names its gust i10fg
 NOAA_GRIB = {
     "swh": "hs",
     "perpw": "tp",

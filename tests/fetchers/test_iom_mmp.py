@@ -44,7 +44,7 @@ def real() -> object:
 # ------------------------------------------------------------------------- the real export
 
 
-def test_real_csv_no_row_lost_or_duplicated(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
+def test_real_csv_no_row_lost_or_duplicated(real, raw: pd.DataFrame) -> None:
     assert real.layout == "alldata"
     assert real.rows == len(raw) == 19_255
     assert len(real.records) + len(real.rejected) == 19_255
@@ -54,7 +54,7 @@ def test_real_csv_no_row_lost_or_duplicated(real, raw: pd.DataFrame) -> None:  #
     assert set(ids) == expected
 
 
-def test_real_csv_rejects_only_rows_without_any_date(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
+def test_real_csv_rejects_only_rows_without_any_date(real, raw: pd.DataFrame) -> None:
     no_date = raw[(raw["Incident Date"] == "") & (raw["Incident Year"] == "")]
     assert len(no_date) == 13
     assert set(real.rejected["source_id"]) == set(no_date["Main ID"])
@@ -66,7 +66,7 @@ def test_real_csv_rejects_only_rows_without_any_date(real, raw: pd.DataFrame) ->
     assert "date_month_only" in rec["flags"]
 
 
-def test_real_csv_central_mediterranean_counts(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
+def test_real_csv_central_mediterranean_counts(real, raw: pd.DataFrame) -> None:
     raw_central = raw[raw["Migration Route"].str.contains("Central Mediterranean")]
     central = _central(real.records)
     assert len(central) == len(raw_central) == 1_434
@@ -82,7 +82,7 @@ def test_real_csv_central_mediterranean_counts(real, raw: pd.DataFrame) -> None:
     assert central["flags"].map(lambda f: "invalid_count" in f).sum() == 1
 
 
-def test_real_csv_values(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
+def test_real_csv_values(real, raw: pd.DataFrame) -> None:
     records = real.records.set_index("source_id")
     rec = records.loc["2025.MMP0202"]
     assert rec["time"] == pd.Timestamp("2025-04-05", tz="UTC")
@@ -99,7 +99,7 @@ def test_real_csv_values(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
     assert str(records["dead"].dtype) == "Int64"
 
 
-def test_real_csv_quirks(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
+def test_real_csv_quirks(real, raw: pd.DataFrame) -> None:
     bom_ids = raw.loc[raw["Main ID"].str.startswith("\ufeff"), "Main ID"].str.lstrip("\ufeff")
     assert len(bom_ids) == 9
     assert set(bom_ids) <= set(real.records["source_id"])
@@ -113,7 +113,7 @@ def test_real_csv_quirks(real, raw: pd.DataFrame) -> None:  # noqa: ANN001
     assert real.records.set_index("source_id").loc[multi, "source_quality"] == 4
 
 
-def test_real_csv_suspicious_positions_are_flagged_not_dropped(real) -> None:  # noqa: ANN001
+def test_real_csv_suspicious_positions_are_flagged_not_dropped(real) -> None:
     records = real.records.set_index("source_id")
     # "Remains washed ashore at Sealine beach, Khums" placed in Qatar.
     assert "far_from_country" in records.loc["2022.MMP0765", "flags"]
@@ -128,7 +128,7 @@ def test_real_csv_suspicious_positions_are_flagged_not_dropped(real) -> None:  #
 
 
 @pytest.mark.slow
-def test_real_xlsx_matches_csv(real) -> None:  # noqa: ANN001
+def test_real_xlsx_matches_csv(real) -> None:
     xlsx = read_mmp(MMP_XLSX)
     assert xlsx.rows == 19_255
     assert len(xlsx.records) == len(real.records)
@@ -239,7 +239,7 @@ def test_parse_text_and_semicolons() -> None:
     [
         (b"", "is empty"),
         (b"a,b,c\n1,2,3\n", "not an IOM Missing Migrants export"),
-        (b"Main ID,Coordinates\nX,\"1, 2\"\n", "no a date column"),
+        (b'Main ID,Coordinates\nX,"1, 2"\n', "no a date column"),
     ],
 )
 def test_not_an_mmp_file(content: bytes, message: str) -> None:
@@ -307,7 +307,7 @@ def test_get_mmp_timeout(httpserver: HTTPServer, tmp_path: Path) -> None:
         return Response(SAMPLE)
 
     httpserver.expect_request("/export.csv").respond_with_handler(slow)
-    with pytest.raises(FetchError, match="no answer .* within 0.5 s"):
+    with pytest.raises(FetchError, match=r"no answer .* within 0\.5 s"):
         get_mmp(httpserver.url_for("/export.csv"), tmp_path, timeout=0.5)
 
 
@@ -330,3 +330,21 @@ def test_counts_are_nullable_integers() -> None:
         assert str(records[name].dtype) == "Int64"
     assert records["lat"].dtype == np.float64
     assert str(records["time"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_update_store(httpserver: HTTPServer, tmp_path: Path) -> None:
+    from seawatch.config import load_settings
+    from seawatch.fetchers.iom_mmp import update_store
+
+    httpserver.expect_request("/export.csv").respond_with_data(SAMPLE, content_type="text/csv")
+    settings = load_settings(
+        data_dir=tmp_path,
+        environ={"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/export.csv")},
+    )
+    report = update_store(settings)
+    assert (
+        str(report) == "3 new, 0 updated, 0 unchanged, 1 rejected, 1 outside the area of interest"
+    )
+    assert update_store(settings).unchanged == 3
+    assert (tmp_path / "incidents.sqlite").is_file()
+    assert len(list((tmp_path / "imports").glob("*-iom_mmp-*rejected.csv"))) == 2

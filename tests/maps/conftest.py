@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from seawatch.config import load_settings
-from tests.browser import launch_browser
 from tests.maps.risk_fixture import make_incidents, make_risk
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -26,9 +25,3 @@ def risk():
 @pytest.fixture(scope="session")
 def incidents():
     return make_incidents(20, now=NOW)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with launch_browser() as b:
-        yield b

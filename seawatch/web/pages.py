@@ -1,0 +1,478 @@
+"""HTML pages: the live map, sign-in, the incident table and page, the map archive, API docs.
+
+Every page is rendered by Jinja2 with autoescaping, so text people typed (notes, sources,
+positions) is shown as text. Pages that need a user send anonymous visitors to ``/login``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from seawatch import __version__
+from seawatch.errors import NotFoundError
+from seawatch.geo.positions import format_ddm
+from seawatch.incidents.model import RECORD_FIELDS
+from seawatch.schema import isoformat_utc
+from seawatch.storage import DataPaths
+from seawatch.web.accounts import SESSION_HOURS
+from seawatch.web.api import STATUS_FILTERS, list_incidents
+from seawatch.web.auth import (
+    ANONYMOUS,
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    check_csrf,
+    get_principal,
+    public_map,
+)
+from seawatch.web.security import CSP_HASHES_KEY, script_hashes
+from seawatch.web.texts import direction, pick_lang, texts, translate
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+PERIODS = ("24h", "7d", "30d", "365d", "all")
+TABLE_LIMIT = 2000
+
+
+class LoginRequiredError(Exception):
+    """Raised by a page when the visitor must sign in first."""
+
+
+def _principal(request: Request, need_user: bool = False) -> Principal:
+    try:
+        who = get_principal(request)
+    except HTTPException:  # a bad Authorization header on a page: treat as anonymous
+        who = ANONYMOUS
+    if who.user is None and (need_user or not public_map(request)):
+        raise LoginRequiredError
+    return who
+
+
+def _lang(request: Request) -> str:
+    return pick_lang(request.query_params.get("lang"), request.app.state.settings.lang)
+
+
+def render(
+    request: Request, name: str, who: Principal, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page with the common context: language, texts, user, CSRF token."""
+    lang = context.pop("lang", None) or _lang(request)
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "dir": direction(lang),
+            "t": texts(lang),
+            "who": who,
+            "csrf_token": who.session.csrf_token if who.session else "",
+            "version": __version__,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def safe_next(value: str | None) -> str:
+    """Only paths on this site (no ``//host`` or ``\\`` tricks) are followed after sign-in."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith(("//", "/\\"))
+        and not re.search(r"[\x00-\x1f\\]", value)
+    ):
+        return value
+    return "/"
+
+
+def editor_snippet(lang: str) -> str:
+    """What the live map gets before ``</body>``: the coordinator layer (no inline script)."""
+    return (
+        '<link rel="stylesheet" href="/static/web/editor.css">'
+        f'<script src="/static/web/editor.js" data-lang="{lang}" defer></script>'
+    )
+
+
+# ---------------------------------------------------------------------------------------- map
+
+
+@router.get("/", response_class=HTMLResponse)
+def map_page(request: Request) -> Response:
+    """The newest live map with the incident layer; a plain map until the first build."""
+    _principal(request)
+    lang = _lang(request)
+    cache = request.app.state.map_cache
+    page = cache.page(lang) or cache.page(request.app.state.settings.lang)
+    if page is not None:
+        request.scope.setdefault("state", {})[CSP_HASHES_KEY] = page.script_hashes
+        return Response(page.html, media_type="text/html; charset=utf-8")
+    message = "web.map.building" if cache.building else "web.map.none"
+    bounds = ",".join(f"{v:g}" for v in request.app.state.settings.area.bbox)
+    html, hashes = fallback_map(lang, message, bounds)
+    request.scope.setdefault("state", {})[CSP_HASHES_KEY] = hashes
+    return Response(html, media_type="text/html; charset=utf-8")
+
+
+@functools.lru_cache(maxsize=8)
+def fallback_map(lang: str, message: str, bounds: str) -> tuple[bytes, frozenset[str]]:
+    """A plain Leaflet map (inlined, offline) with the coordinator layer and a notice."""
+    from seawatch.maps.offline import LEAFLET_CSS, LEAFLET_JS, inline_assets
+
+    leaflet = inline_assets(
+        f'<link rel="stylesheet" href="{LEAFLET_CSS}"/><script src="{LEAFLET_JS}"></script>'
+    )
+    html = templates.get_template("map_fallback.html").render(
+        lang=lang,
+        dir=direction(lang),
+        t=texts(lang),
+        message=message,
+        leaflet=leaflet,
+        snippet=editor_snippet(lang),
+        bounds=bounds,
+    )
+    return html.encode("utf-8"), script_hashes(html)
+
+
+@router.get("/ui/texts")
+def ui_texts(request: Request) -> Response:
+    """The texts of the map's editing layer in ``?lang=`` (no user data; cacheable)."""
+    from seawatch.web.api import json_response
+    from seawatch.web.texts import script_texts
+
+    lang = _lang(request)
+    return json_response(
+        {"lang": lang, "dir": direction(lang), "texts": script_texts(lang)},
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+# ---------------------------------------------------------------------------------- sign-in
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        ANONYMOUS,
+        next=safe_next(next),
+        login_csrf=token,
+        error=error if error in ("failed", "limited", "expired") else None,
+    )
+    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    name = str(form.get("name", ""))[:64]
+    password = str(form.get("password", ""))[:1024]
+    next_path = safe_next(str(form.get("next", "/")))
+    sent = str(form.get(CSRF_FIELD, ""))
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(sent, cookie):
+        return _back_to_login(next_path, "expired")
+    limiter = request.app.state.login_limiter
+    address = request.client.host if request.client else "?"
+    wait = limiter.retry_after(name, address)
+    if wait:
+        response = _back_to_login(next_path, "limited")
+        response.headers["Retry-After"] = str(wait)
+        response.status_code = 429
+        return response
+    from fastapi.concurrency import run_in_threadpool
+
+    accounts = request.app.state.accounts
+    user = await run_in_threadpool(accounts.authenticate, name, password)
+    if user is None:
+        limiter.failed(name, address)
+        request.app.state.log.warning("sign-in failed from %s", address)
+        return _back_to_login(next_path, "failed")
+    limiter.succeeded(name)
+    session_id, _session = await run_in_threadpool(accounts.create_session, user)
+    request.app.state.log.info("%s signed in from %s", user.name, address)
+    response = RedirectResponse(next_path, status_code=303)
+    _set_cookie(request, response, SESSION_COOKIE, session_id, max_age=SESSION_HOURS * 3600)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    who = get_principal(request)
+    check_csrf(request, who, str(form.get(CSRF_FIELD, "")))
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        request.app.state.accounts.end_session(cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _back_to_login(next_path: str, error: str) -> RedirectResponse:
+    return RedirectResponse(
+        "/login?" + urlencode({"next": next_path, "error": error}), status_code=303
+    )
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+# -------------------------------------------------------------------------------- incidents
+
+
+def _table_query(
+    since: str | None, status: str | None, bbox: str | None, retracted: bool
+) -> dict[str, Any]:
+    since = since if since in PERIODS else "30d"
+    return {
+        "since": None if since == "all" else since,
+        "status": [status] if status in STATUS_FILTERS else None,
+        "bbox": bbox or None,
+        "include_retracted": retracted,
+    }
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(
+    request: Request,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    bbox: Annotated[str | None, Query(max_length=100)] = None,
+    retracted: bool = False,
+) -> Response:
+    who = _principal(request)
+    query = _table_query(since, status, bbox, retracted)
+    records = list_incidents(request.app.state.store, limit=TABLE_LIMIT + 1, **query)
+    params = {k: v for k, v in {"since": query["since"], "bbox": bbox}.items() if v}
+    if query["status"]:
+        params["status"] = query["status"][0]
+    if retracted:
+        params["include_retracted"] = "true"
+    return render(
+        request,
+        "incidents.html",
+        who,
+        rows=[_row(r) for r in records[:TABLE_LIMIT]],
+        truncated=len(records) > TABLE_LIMIT,
+        periods=PERIODS,
+        statuses=STATUS_FILTERS,
+        since=since if since in PERIODS else "30d",
+        status=status if status in STATUS_FILTERS else "",
+        bbox=bbox or "",
+        retracted=retracted,
+        csv_url="/incidents.csv?" + urlencode(params),
+        geojson_url="/api/incidents?" + urlencode(params),
+    )
+
+
+@router.get("/incidents.csv")
+def incidents_csv(
+    request: Request,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=200)] = None,
+    bbox: Annotated[str | None, Query(max_length=100)] = None,
+    include_retracted: bool = False,
+) -> Response:
+    """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Arabic text)."""
+    _principal(request)
+    records = list_incidents(
+        request.app.state.store,
+        since,
+        bbox=bbox,
+        status=[status] if status else None,
+        include_retracted=include_retracted,
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*RECORD_FIELDS, "position_ddm"])
+    for record in records:
+        writer.writerow(
+            [_csv_cell(record[f]) for f in RECORD_FIELDS]
+            + [format_ddm(record["lat"], record["lon"])]
+        )
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%MZ")
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.csv"'},
+    )
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return isoformat_utc(value)
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    # A leading = + - @ makes spreadsheets run the cell as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **record,
+        "ddm": format_ddm(record["lat"], record["lon"]),
+        "time_text": record["time"].strftime("%Y-%m-%d %H:%M") if record["time"] else "",
+        "updated_text": record["updated_at"].strftime("%Y-%m-%d %H:%M")
+        if record.get("updated_at")
+        else "",
+    }
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: str) -> Response:
+    """One incident with its full history (signed-in users only: it names who changed what)."""
+    who = _principal(request, need_user=True)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incident_id):
+        raise NotFoundError(f"no incident with id {incident_id!r}")
+    store = request.app.state.store
+    record = store.get(incident_id)
+    history = store.history(incident_id)
+    return render(
+        request,
+        "incident.html",
+        who,
+        record=_row(record),
+        history=[
+            {**h, "at_text": h["at"].strftime("%Y-%m-%d %H:%M:%S"), "changes": _changes(h)}
+            for h in history
+        ],
+    )
+
+
+def _changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
+    out = []
+    for name, pair in sorted((entry.get("changes") or {}).items()):
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        out.append((name, "" if old is None else str(old), "" if new is None else str(new)))
+    return out
+
+
+# ---------------------------------------------------------------------------------- archive
+
+
+@router.get("/maps", response_class=HTMLResponse)
+def archive_index(request: Request) -> Response:
+    who = _principal(request)
+    root = DataPaths(request.app.state.settings.data_dir).root / "archive"
+    days = (
+        sorted(
+            (
+                p.name
+                for p in root.glob("*")
+                if DAY_PATTERN.fullmatch(p.name) and (p / "map.html").is_file()
+            ),
+            reverse=True,
+        )
+        if root.is_dir()
+        else []
+    )
+    return render(request, "archive.html", who, days=days)
+
+
+@router.get("/maps/{day}", response_class=HTMLResponse)
+def archive_map(request: Request, day: str) -> Response:
+    """The map as it was built on ``day`` (YYYY-MM-DD), with the incidents of that build."""
+    _principal(request)
+    if not DAY_PATTERN.fullmatch(day):
+        raise NotFoundError(f"{day!r} is not a day; archived maps are at /maps/YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise NotFoundError(f"{day} is not a date") from None
+    path = DataPaths(request.app.state.settings.data_dir).archive_dir(day) / "map.html"
+    if not path.is_file():
+        raise NotFoundError(f"no map was archived on {day}")
+    html = path.read_text(encoding="utf-8")
+    request.scope.setdefault("state", {})[CSP_HASHES_KEY] = script_hashes(html)
+    return Response(html, media_type="text/html; charset=utf-8")
+
+
+# ------------------------------------------------------------------------------------- docs
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """The API reference, rendered from the OpenAPI schema on the server (works offline)."""
+    who = _principal(request)
+    schema = request.app.openapi()
+    operations = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [
+                (p["name"], p["in"], p.get("required", False), p.get("description", ""))
+                for p in op.get("parameters", [])
+            ]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = body.get("schema", {}).get("$ref", "")
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "body": ref.rsplit("/", 1)[-1],
+                    "responses": sorted(op.get("responses", {}).items()),
+                }
+            )
+    models = {
+        name: [
+            (
+                field,
+                _type_text(spec),
+                field in model.get("required", []),
+                spec.get("description", ""),
+            )
+            for field, spec in model.get("properties", {}).items()
+        ]
+        for name, model in schema.get("components", {}).get("schemas", {}).items()
+        if name.startswith("Incident")
+    }
+    return render(request, "docs.html", who, operations=operations, models=models)
+
+
+def _type_text(spec: dict[str, Any]) -> str:
+    options = spec.get("anyOf") or [spec]
+    names = []
+    for option in options:
+        if "enum" in option:
+            names.append(" | ".join(map(str, option["enum"])))
+        elif option.get("type") and option["type"] != "null":
+            names.append(option.get("format", option["type"]))
+    return " | ".join(names) or "any"
+
+
+__all__ = ["LoginRequiredError", "editor_snippet", "login_redirect", "router", "translate"]

@@ -1,0 +1,585 @@
+/* seawatch coordinator layer: live incidents on the map, and for coordinators reporting,
+ * moving, editing, retracting and reading the history of incidents.
+ *
+ * Added to the rendered folium map (or the plain fallback map) by the web service. Every text a
+ * person typed is put into the page with textContent or as a Leaflet DOM node, never as HTML.
+ * Writes send the session's CSRF token in the X-CSRF-Token header.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  const lang = (script && script.dataset.lang) || document.documentElement.lang || "en";
+  const PERIODS = ["24h", "7d", "30d", "365d"];
+  const BOATS = ["rubber", "wooden", "fibreglass", "iron", "other", "unknown"];
+  const STATUSES = ["distress", "intercepted", "rescued", "capsized", "sunk", "missing", "closed"];
+  const COUNTS = ["persons", "dead", "missing", "survivors"];
+  const REFRESH_MS = 60000;
+
+  let T = {};
+  let me = { name: null, role: null, can_edit: false };
+  let map = null;
+  let layer = null;
+  const markers = new Map();
+  let period = "7d";
+  let form = null;
+  let editing = null; // null: closed; {mode: "new"} or {mode: "edit", record}
+  let pending = null; // marker of the position being placed
+  let busy = 0;
+
+  // -------------------------------------------------------------------------- helpers
+
+  function t(key, fields) {
+    let text = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : key;
+    if (fields) {
+      Object.keys(fields).forEach((k) => {
+        text = text.split("{" + k + "}").join(String(fields[k]));
+      });
+    }
+    return text;
+  }
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (v === null || v === undefined || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k === "className") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    });
+    (children || []).forEach((c) => node.append(c));
+    return node;
+  }
+
+  async function api(method, url, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && me.csrf_token) headers["X-CSRF-Token"] = me.csrf_token;
+    const response = await fetch(url, {
+      method: method,
+      headers: headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = null;
+    }
+    return { status: response.status, ok: response.ok, data: data };
+  }
+
+  function problem(result) {
+    if (result.status === 401) return t("web.map.signed_out");
+    return (result.data && result.data.detail) || t("web.map.failed", { status: result.status });
+  }
+
+  function findMap() {
+    if (window.L === undefined) return null;
+    const candidates = [];
+    if (window.seawatchMap && window.seawatchMap.map) candidates.push(window.seawatchMap.map);
+    for (const key of Object.keys(window)) {
+      if (key.startsWith("map_") || key === "swFallbackMap") {
+        try {
+          candidates.push(window[key]);
+        } catch (e) {
+          /* a window property that cannot be read */
+        }
+      }
+    }
+    for (const key of Object.keys(window)) {
+      try {
+        candidates.push(window[key]);
+      } catch (e) {
+        /* idem */
+      }
+    }
+    return candidates.find((c) => c instanceof window.L.Map) || null;
+  }
+
+  function waitForMap(timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      (function poll() {
+        const found = findMap();
+        if (found) resolve(found);
+        else if (Date.now() - started > timeoutMs) reject(new Error("no Leaflet map on the page"));
+        else setTimeout(poll, 50);
+      })();
+    });
+  }
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  function utcInputValue(iso) {
+    const d = iso ? new Date(iso) : new Date();
+    return (
+      d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) +
+      "T" + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes())
+    );
+  }
+
+  function timeText(iso) {
+    return iso ? iso.replace("T", " ").slice(0, 16) + " UTC" : "";
+  }
+
+  function countText(value) {
+    return value === null || value === undefined ? t("web.unknown") : String(value);
+  }
+
+  // ------------------------------------------------------------------------ the panel
+
+  let panel, listInfo, messageBox, historyBox;
+
+  function flash(text, isError) {
+    messageBox.textContent = text || "";
+    messageBox.className = "sw-ed-message" + (isError ? " sw-ed-error" : "");
+  }
+
+  function buildPanel() {
+    panel = el("div", { id: "sw-editor", className: "sw-editor", dir: document.documentElement.dir || "ltr" });
+    const head = el("div", { className: "sw-ed-head" });
+    head.append(
+      el("strong", { text: t("web.map.incidents") }),
+      el("select", { id: "sw-period", "aria-label": t("web.map.period"), onchange: (e) => {
+        period = e.target.value;
+        loadIncidents();
+      } }, PERIODS.map((p) => el("option", { value: p, text: t("web.period." + p), selected: p === period })))
+    );
+    listInfo = el("span", { className: "sw-ed-count" });
+    head.append(listInfo);
+    panel.append(head);
+    const who = el("div", { className: "sw-ed-who" });
+    if (me.name) {
+      who.append(el("span", { text: me.name + " (" + t("web.role." + me.role) + ")" }));
+    } else {
+      who.append(el("a", { href: "/login?next=%2F", text: t("web.nav.login") }));
+    }
+    who.append(el("a", { href: "/incidents?lang=" + lang, text: t("web.map.table") }));
+    panel.append(who);
+    if (me.can_edit) {
+      panel.append(el("button", { id: "sw-report", type: "button", className: "sw-ed-primary",
+        text: t("web.map.report"), onclick: () => openForm({ mode: "new" }) }));
+    }
+    messageBox = el("div", { className: "sw-ed-message", role: "status", "aria-live": "polite" });
+    panel.append(messageBox);
+    form = buildForm();
+    panel.append(form);
+    historyBox = el("div", { id: "sw-history", className: "sw-ed-history", hidden: true });
+    panel.append(historyBox);
+    document.body.append(panel);
+    if (window.L && window.L.DomEvent) {
+      window.L.DomEvent.disableClickPropagation(panel);
+      window.L.DomEvent.disableScrollPropagation(panel);
+    }
+  }
+
+  function field(name, input, extra) {
+    const label = el("label", { className: "sw-ed-field", for: "sw-f-" + name }, [
+      el("span", { text: t("web.field." + name) }),
+    ]);
+    input.id = "sw-f-" + name;
+    input.name = name;
+    label.append(input);
+    (extra || []).forEach((x) => label.append(x));
+    return label;
+  }
+
+  function buildForm() {
+    const f = el("form", { id: "sw-incident-form", className: "sw-ed-form", hidden: true, novalidate: true });
+    f.append(el("h3", { id: "sw-form-title" }));
+    const position = el("input", { type: "text", autocomplete: "off", dir: "ltr",
+      placeholder: "33°12.5'N 012°45.3'E" });
+    const parsed = el("output", { id: "sw-parsed", className: "sw-ed-parsed", dir: "ltr" });
+    f.append(field("position", position, [parsed, el("small", { text: t("web.map.position_hint") })]));
+    f.append(field("time", el("input", { type: "datetime-local", dir: "ltr" }),
+      [el("small", { text: "UTC" })]));
+    const counts = el("div", { className: "sw-ed-counts" });
+    COUNTS.forEach((n) => counts.append(field(n, el("input", { type: "number", min: 0, step: 1, inputmode: "numeric" }))));
+    f.append(counts);
+    f.append(field("boat_type", el("select", {}, BOATS.map((b) => el("option", { value: b, text: t("web.boat." + b) })))));
+    f.append(field("status", el("select", {}, STATUSES.map((s) => el("option", { value: s, text: t("web.status." + s) })))));
+    f.append(field("source", el("input", { type: "text", maxlength: 64 })));
+    f.append(field("note", el("textarea", { rows: 3, maxlength: 20000 })));
+    f.append(el("div", { id: "sw-form-error", className: "sw-ed-error", role: "alert" }));
+    f.append(el("div", { className: "sw-ed-buttons" }, [
+      el("button", { id: "sw-save", type: "submit", className: "sw-ed-primary", text: t("web.map.save") }),
+      el("button", { id: "sw-cancel", type: "button", text: t("web.map.cancel"), onclick: closeForm }),
+    ]));
+    let timer = null;
+    position.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => parsePosition(position.value, true), 250);
+    });
+    f.addEventListener("submit", (e) => {
+      e.preventDefault();
+      save();
+    });
+    return f;
+  }
+
+  function input(name) {
+    return form.elements.namedItem(name);
+  }
+
+  // ----------------------------------------------------------------- position parsing
+
+  let parsedPosition = null;
+  let parseSeq = 0;
+
+  async function parsePosition(text, movePending) {
+    const out = document.getElementById("sw-parsed");
+    const seq = ++parseSeq;
+    parsedPosition = null;
+    if (!text.trim()) {
+      out.textContent = "";
+      out.className = "sw-ed-parsed";
+      return;
+    }
+    const result = await api("GET", "/api/positions/parse?text=" + encodeURIComponent(text));
+    if (seq !== parseSeq) return;
+    if (result.ok) {
+      parsedPosition = result.data;
+      out.textContent = "= " + result.data.ddm;
+      out.className = "sw-ed-parsed sw-ed-ok";
+      if (movePending) placePending(result.data.lat, result.data.lon, false);
+    } else {
+      out.textContent = problem(result);
+      out.className = "sw-ed-parsed sw-ed-error";
+    }
+  }
+
+  function placePending(lat, lon, fromClick) {
+    if (!editing) return;
+    if (!pending) {
+      pending = window.L.marker([lat, lon], {
+        draggable: true,
+        icon: window.L.divIcon({ className: "sw-inc sw-inc-pending", iconSize: [18, 18] }),
+        title: t("web.map.new_position"),
+      }).addTo(map);
+      pending.on("dragend", () => {
+        const p = pending.getLatLng();
+        setPositionFromMap(p.lat, p.lng);
+      });
+    } else {
+      pending.setLatLng([lat, lon]);
+    }
+    if (fromClick) setPositionFromMap(lat, lon);
+  }
+
+  function setPositionFromMap(lat, lon) {
+    const value = lat.toFixed(5) + ", " + window.L.Util.wrapNum(lon, [-180, 180], true).toFixed(5);
+    input("position").value = value;
+    parsePosition(value, false);
+  }
+
+  function onMapClick(e) {
+    if (editing && editing.mode === "new") placePending(e.latlng.lat, e.latlng.lng, true);
+  }
+
+  // ---------------------------------------------------------------------- the form
+
+  function openForm(state) {
+    editing = state;
+    const record = state.record || {};
+    historyBox.hidden = true;
+    form.hidden = false;
+    flash("");
+    document.getElementById("sw-form-error").textContent = "";
+    document.getElementById("sw-form-title").textContent =
+      state.mode === "new" ? t("web.map.report_title") : t("web.map.edit_title", { id: record.id });
+    input("position").value = record.id ? record.position_text || record.position_ddm : "";
+    input("time").value = utcInputValue(record.time);
+    COUNTS.forEach((n) => {
+      input(n).value = record[n] === null || record[n] === undefined ? "" : record[n];
+    });
+    input("boat_type").value = record.boat_type || "unknown";
+    input("status").value = record.status || "distress";
+    input("source").value = record.source || "coordinator";
+    input("note").value = record.notes || "";
+    state.initial = formValues();
+    const out = document.getElementById("sw-parsed");
+    out.textContent = record.id ? "= " + record.position_ddm : t("web.map.click_or_type");
+    out.className = "sw-ed-parsed";
+    parsedPosition = record.id ? { lat: record.lat, lon: record.lon, ddm: record.position_ddm } : null;
+    if (state.mode === "new") input("position").focus();
+  }
+
+  function closeForm() {
+    editing = null;
+    form.hidden = true;
+    if (pending) {
+      map.removeLayer(pending);
+      pending = null;
+    }
+  }
+
+  function formValues() {
+    const values = {
+      position: input("position").value.trim(),
+      time: input("time").value ? input("time").value + ":00Z" : null,
+      boat_type: input("boat_type").value,
+      status: input("status").value,
+      source: input("source").value.trim() || null,
+      note: input("note").value.trim() || null,
+    };
+    COUNTS.forEach((n) => {
+      const raw = input(n).value.trim();
+      values[n] = raw === "" ? null : Number(raw);
+    });
+    return values;
+  }
+
+  async function save() {
+    const errorBox = document.getElementById("sw-form-error");
+    errorBox.textContent = "";
+    const values = formValues();
+    let result;
+    if (editing.mode === "new") {
+      if (!values.position) {
+        errorBox.textContent = t("web.map.need_position");
+        return;
+      }
+      const body = {};
+      Object.entries(values).forEach(([k, v]) => {
+        if (v !== null) body[k] = v;
+      });
+      result = await api("POST", "/api/incidents", body);
+    } else {
+      const record = editing.record;
+      const body = { version: record.version };
+      Object.entries(values).forEach(([k, v]) => {
+        if (v !== editing.initial[k]) body[k] = v;
+      });
+      if (Object.keys(body).length === 1) {
+        closeForm();
+        return;
+      }
+      result = await api("PATCH", "/api/incidents/" + encodeURIComponent(record.id), body);
+      if (result.status === 409 && result.data && result.data.current) {
+        upsert(result.data.current);
+        openForm({ mode: "edit", record: result.data.current });
+        document.getElementById("sw-form-error").textContent = result.data.detail;
+        return;
+      }
+    }
+    if (!result.ok) {
+      errorBox.textContent = problem(result);
+      return;
+    }
+    const record = result.data;
+    closeForm();
+    upsert(record);
+    flash(t(result.status === 201 ? "web.map.saved_new" : "web.map.saved", { ddm: record.position_ddm }));
+    updateCount();
+  }
+
+  // ---------------------------------------------------------------------- incidents
+
+  function popupContent(record) {
+    const box = el("div", { className: "sw-popup", dir: document.documentElement.dir || "ltr" });
+    box.append(el("strong", { text: t("web.status." + record.status) + " · " + timeText(record.time) }));
+    const dl = el("dl");
+    const rows = [
+      ["position", record.position_ddm],
+      ["persons", countText(record.persons)],
+      ["dead", countText(record.dead)],
+      ["missing", countText(record.missing)],
+      ["survivors", countText(record.survivors)],
+      ["boat_type", t("web.boat." + record.boat_type)],
+      ["source", record.source || ""],
+      ["note", record.notes || ""],
+      ["updated", (record.updated_by || "") + " " + timeText(record.updated_at)],
+      ["version", String(record.version)],
+    ];
+    rows.forEach(([k, v]) => dl.append(el("dt", { text: t("web.field." + k) }), el("dd", { text: v, className: "sw-pop-" + k })));
+    box.append(dl);
+    const buttons = el("div", { className: "sw-ed-buttons" });
+    if (me.can_edit) {
+      buttons.append(el("button", { type: "button", className: "sw-edit", text: t("web.map.edit"), onclick: () => {
+        map.closePopup();
+        openForm({ mode: "edit", record: markers.get(record.id).record });
+      } }));
+    }
+    if (me.name) {
+      buttons.append(el("button", { type: "button", className: "sw-show-history", text: t("web.map.history"), onclick: () => showHistory(record.id) }));
+      buttons.append(el("a", { href: "/incidents/" + encodeURIComponent(record.id) + "?lang=" + lang, text: t("web.map.open") }));
+    }
+    if (me.can_edit) {
+      buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id) }));
+    }
+    box.append(buttons);
+    return box;
+  }
+
+  function icon(record) {
+    return window.L.divIcon({
+      className: "sw-inc sw-inc-" + record.status,
+      iconSize: [16, 16],
+    });
+  }
+
+  function upsert(record) {
+    if (record.status === "retracted") {
+      remove(record.id);
+      return;
+    }
+    let entry = markers.get(record.id);
+    if (!entry) {
+      const marker = window.L.marker([record.lat, record.lon], {
+        draggable: me.can_edit,
+        icon: icon(record),
+        title: record.position_ddm,
+        keyboard: true,
+        riseOnHover: true,
+      });
+      entry = { marker: marker, record: record };
+      markers.set(record.id, entry);
+      marker.on("add", () => tag(entry));
+      marker.on("dragstart", () => {
+        busy += 1;
+      });
+      marker.on("dragend", () => moved(entry));
+      marker.bindPopup(() => popupContent(entry.record), { maxWidth: 320 });
+      marker.addTo(layer);
+    } else {
+      // Only touch what changed: a new icon element would close an open popup or a drag.
+      const was = entry.record;
+      if (was.lat !== record.lat || was.lon !== record.lon) {
+        entry.marker.setLatLng([record.lat, record.lon]);
+      }
+      if (was.status !== record.status) entry.marker.setIcon(icon(record));
+    }
+    entry.record = record;
+    tag(entry);
+  }
+
+  function tag(entry) {
+    const node = entry.marker.getElement();
+    if (node) {
+      node.dataset.id = entry.record.id;
+      node.dataset.version = String(entry.record.version);
+      node.setAttribute("aria-label", entry.record.position_ddm);
+      node.title = entry.record.position_ddm;
+    }
+  }
+
+  function remove(id) {
+    const entry = markers.get(id);
+    if (entry) {
+      layer.removeLayer(entry.marker);
+      markers.delete(id);
+    }
+  }
+
+  async function moved(entry) {
+    const p = entry.marker.getLatLng();
+    const lon = window.L.Util.wrapNum(p.lng, [-180, 180], true);
+    const result = await api("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
+      version: entry.record.version,
+      lat: Number(p.lat.toFixed(6)),
+      lon: Number(lon.toFixed(6)),
+    });
+    busy = Math.max(0, busy - 1);
+    if (result.ok) {
+      upsert(result.data);
+      flash(t("web.map.moved", { ddm: result.data.position_ddm }));
+    } else {
+      if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
+      else entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
+      flash(problem(result), true);
+    }
+  }
+
+  async function retract(id) {
+    const entry = markers.get(id);
+    if (!entry || !window.confirm(t("web.map.retract_confirm"))) return;
+    const result = await api("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
+    map.closePopup();
+    if (result.ok) {
+      remove(id);
+      flash(t("web.map.retracted"));
+      updateCount();
+    } else {
+      flash(problem(result), true);
+    }
+  }
+
+  async function showHistory(id) {
+    const result = await api("GET", "/api/incidents/" + encodeURIComponent(id) + "/history");
+    historyBox.replaceChildren();
+    historyBox.hidden = false;
+    if (!result.ok) {
+      historyBox.append(el("p", { className: "sw-ed-error", text: problem(result) }));
+      return;
+    }
+    historyBox.append(el("h3", { text: t("web.history.title") }),
+      el("button", { type: "button", className: "sw-close", text: "×", "aria-label": t("web.map.close"),
+        onclick: () => { historyBox.hidden = true; } }));
+    const list = el("ol", { className: "sw-history-list" });
+    result.data.forEach((h) => {
+      const item = el("li", { "data-version": h.version });
+      item.append(el("div", { className: "sw-h-head",
+        text: "v" + h.version + " · " + h.action + " · " + h.user + " · " + timeText(h.at) }));
+      const changes = el("ul");
+      Object.keys(h.changes || {}).sort().forEach((name) => {
+        const pair = h.changes[name];
+        const show = (v) => (v === null || v === undefined ? "–" : String(v));
+        changes.append(el("li", { text: name + ": " + show(pair[0]) + " → " + show(pair[1]) }));
+      });
+      item.append(changes);
+      list.append(item);
+    });
+    historyBox.append(list);
+  }
+
+  function updateCount() {
+    listInfo.textContent = t("web.map.count", { n: markers.size });
+  }
+
+  async function loadIncidents() {
+    if (busy || editing) return;
+    const result = await api("GET", "/api/incidents?since=" + period);
+    if (!result.ok) {
+      flash(problem(result), true);
+      return;
+    }
+    const seen = new Set();
+    result.data.features.forEach((f) => {
+      seen.add(f.id);
+      upsert(f.properties);
+    });
+    Array.from(markers.keys()).forEach((id) => {
+      if (!seen.has(id)) remove(id);
+    });
+    updateCount();
+    document.documentElement.dataset.swIncidents = "loaded";
+  }
+
+  // ---------------------------------------------------------------------------- start
+
+  async function start() {
+    const [texts, who] = await Promise.all([
+      fetch("/ui/texts?lang=" + encodeURIComponent(lang), { credentials: "same-origin" }).then((r) => r.json()),
+      api("GET", "/api/me"),
+    ]);
+    T = texts.texts || {};
+    if (who.ok) me = who.data;
+    map = await waitForMap(20000);
+    layer = window.L.layerGroup().addTo(map);
+    buildPanel();
+    map.on("click", onMapClick);
+    await loadIncidents();
+    setInterval(loadIncidents, REFRESH_MS);
+    document.documentElement.dataset.swEditor = "ready";
+  }
+
+  start().catch((err) => {
+    document.documentElement.dataset.swEditor = "failed";
+    if (window.console) window.console.error("seawatch editor:", err);
+  });
+})();

@@ -1,0 +1,46 @@
+"""Texts of the web pages in English and Arabic.
+
+They live in ``seawatch/data/messages/web_<lang>.json`` (flat ``{"web.key": "text"}``, the same
+shape as the main catalogue of :mod:`seawatch.i18n`), next to it but owned by the web service.
+A key missing in Arabic falls back to English; an unknown key is a programming error.
+Hazard names and meanings come from the main catalogue.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from seawatch.i18n import LANGS, direction
+
+__all__ = ["LANGS", "direction", "pick_lang", "script_texts", "texts", "translate"]
+
+
+@cache
+def _load(lang: str) -> dict[str, str]:
+    from seawatch.i18n import _load as load_catalogue
+
+    return {k: v for k, v in load_catalogue(lang).items() if k.startswith("web.")}
+
+
+@cache
+def texts(lang: str) -> dict[str, str]:
+    """Every web text in ``lang`` (English where the language has no text yet)."""
+    english = _load("en")
+    return english if lang == "en" else {**english, **_load(lang)}
+
+
+def translate(key: str, lang: str = "en", /, **fields: Any) -> str:
+    """The text ``key`` in ``lang`` with ``fields`` filled in."""
+    template = texts(lang)[key]
+    return template.format(**fields) if fields else template
+
+
+def pick_lang(requested: str | None, default: str) -> str:
+    """The language of a page: ``?lang=`` when supported, else the configured one."""
+    return requested if requested in LANGS else default
+
+
+def script_texts(lang: str) -> dict[str, str]:
+    """The texts the map's editing layer shows (all web texts: the file is small)."""
+    return texts(lang)

@@ -1,0 +1,165 @@
+"""``seawatch position``, ``seawatch incidents ...`` and ``seawatch fetch incidents``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+import seawatch.cli.incidents  # noqa: F401  (registers the commands)
+from seawatch.cli.incidents import parse_since
+from seawatch.cli.root import main
+from seawatch.errors import DataError
+
+from .conftest import FIXTURES
+
+UTC = dt.UTC
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("SEAWATCH_CONFIG", "SEAWATCH_DATA_DIR", "SEAWATCH_STORE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+    data_dir = tmp_path / "data"
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return runner.invoke(
+            main,
+            ["--data-dir", str(data_dir), *args],
+            env={"SEAWATCH_USER": "amina", **(env or {})},
+            catch_exceptions=False,
+        )
+
+    invoke.data_dir = data_dir  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_position(run) -> None:
+    result = run("position", "3312.5N 01245.3E")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "33°12.500'N 012°45.300'E"
+    result = run("position", "--json", "٣٣ ١٢٫٥ شمال ١٢ ٤٥٫٣ شرق")
+    data = json.loads(result.stdout)
+    assert data["ddm"] == "33°12.500'N 012°45.300'E"
+    assert data["lat"] == pytest.approx(33 + 12.5 / 60)
+
+
+def test_position_error_is_one_line(run) -> None:
+    result = run("position", "33 61N 12 45E")
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines() == [
+        "seawatch: error: '33 61N': minutes 61 must be less than 60"
+    ]
+
+
+def test_add_edit_show_retract(run) -> None:
+    result = run(
+        "incidents", "add", "--position", "N33 12.500 E012 45.300", "--time",
+        "2025-04-05T08:30+02:00", "--persons", "80", "--dead", "2", "--boat", "rubber",
+        "--note", "engine failure", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rec = json.loads(result.stdout)
+    assert rec["time"] == "2025-04-05T06:30:00Z"
+    assert rec["created_by"] == "amina" and rec["boat_type"] == "rubber"
+    short = rec["id"][:6]
+
+    result = run(
+        "incidents", "edit", short, "--version", "1", "--survivors", "70", "--user", "omar"
+    )
+    assert result.exit_code == 0 and "version 2" in result.stdout
+
+    result = run("incidents", "edit", rec["id"], "--version", "1", "--survivors", "71")
+    assert result.exit_code != 0
+    assert "was changed by omar" in result.stderr and "version 2" in result.stderr
+
+    result = run("incidents", "edit", rec["id"], "--version", "2", "--clear", "persons")
+    assert result.exit_code == 0
+
+    result = run("incidents", "show", rec["id"])
+    assert "33°12.500'N 012°45.300'E" in result.stdout
+    assert "survivors: None -> 70" in result.stdout
+    assert "persons: 80 -> None" in result.stdout
+    history = json.loads(run("incidents", "show", "--json", short).stdout)["history"]
+    assert [h["user"] for h in history] == ["amina", "omar", "amina"]
+
+    result = run("incidents", "retract", rec["id"], "--reason", "duplicate")
+    assert result.exit_code == 0 and "retracted" in result.stdout
+    assert json.loads(run("incidents", "list", "--json").stdout) == []
+    listed = json.loads(run("incidents", "list", "--json", "--include-retracted").stdout)
+    assert [r["status"] for r in listed] == ["retracted"]
+
+
+def test_add_warns_about_land_and_rejects_bad_input(run) -> None:
+    result = run("incidents", "add", "--position", "32.895, 13.18")
+    assert result.exit_code == 0 and "on land" in result.stderr
+    result = run("incidents", "add", "--position", "95, 12")
+    assert result.exit_code != 0
+    assert "latitude 95 is out of range" in result.stderr
+    result = run("incidents", "add", "--position", "33N 12E", "--dead", "-1")
+    assert result.exit_code != 0  # click refuses negative counts
+
+
+def test_import_list_export(run, tmp_path: Path) -> None:
+    result = run("incidents", "import", str(FIXTURES / "per_year_2025.csv"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        "3 new, 0 updated, 0 unchanged, 1 rejected, 1 outside the area of interest"
+    )
+    assert "rejected rows and reasons" in result.stderr
+    rejected = list((run.data_dir / "imports").glob("*-iom_mmp-*rejected.csv"))
+    assert len(rejected) == 1 and "no coordinates" in rejected[0].read_text()
+
+    again = json.loads(
+        run("incidents", "import", str(FIXTURES / "per_year_2025.csv"), "--json").stdout
+    )
+    assert (again["new"], again["unchanged"], again["rejected"]) == (0, 3, 1)
+
+    everything = run("incidents", "import", "--all", str(FIXTURES / "per_year_2025.csv"))
+    assert everything.stdout.startswith("1 new, 0 updated, 3 unchanged")
+
+    listed = run("incidents", "list", "--since", "2025-04-01")
+    assert listed.exit_code == 0
+    assert len(listed.stdout.strip().splitlines()) == 1 + 3  # header + April and May rows
+
+    out = tmp_path / "x.gpx"
+    result = run("incidents", "export", "--format", "gpx", "--out", str(out))
+    assert result.exit_code == 0 and out.read_text().count("<wpt ") == 4
+    csv_text = run("incidents", "export", "--format", "csv", "--since", "2025-05-01").stdout
+    assert csv_text.count("\n") == 1 + 2
+
+
+def test_fetch_incidents(run, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/mmp.csv").respond_with_data(
+        (FIXTURES / "per_year_2025.csv").read_bytes(), content_type="text/csv"
+    )
+    env = {"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/mmp.csv")}
+    result = run("fetch", "incidents", "--json", env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["new"] == 3
+    assert list((run.data_dir / "raw" / "iom_mmp").glob("*/provenance.json"))
+
+
+def test_fetch_incidents_http_error(run, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/mmp.csv").respond_with_data("busy", status=429)
+    env = {"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/mmp.csv")}
+    result = run("fetch", "incidents", env=env)
+    assert result.exit_code != 0
+    assert "too many requests (HTTP 429)" in result.stderr
+
+
+def test_parse_since() -> None:
+    now = dt.datetime(2025, 4, 5, 12, tzinfo=UTC)
+    assert parse_since("24h", now) == dt.datetime(2025, 4, 4, 12, tzinfo=UTC)
+    assert parse_since("7d", now) == dt.datetime(2025, 3, 29, 12, tzinfo=UTC)
+    assert parse_since("2w", now) == dt.datetime(2025, 3, 22, 12, tzinfo=UTC)
+    assert parse_since("2025-04-01", now) == dt.datetime(2025, 4, 1, tzinfo=UTC)
+    assert parse_since(None, now) is None
+    with pytest.raises(DataError, match="use 24h, 7d"):
+        parse_since("last week", now)

@@ -1,0 +1,187 @@
+"""Sign-in, sessions, tokens, roles, CSRF and the login rate limit, on a live server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import PASSWORDS, add_accounts, csrf_of, login, start_server
+
+DDM = "33°12.5'N 012°45.3'E"
+
+
+def test_anonymous_is_sent_to_sign_in_and_the_api_answers_401(server):
+    s = server.session()
+    page = s.get(f"{server.url}/incidents", allow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=%2Fincidents"
+    for path in ("/", "/maps", "/docs"):
+        assert s.get(server.url + path, allow_redirects=False).status_code == 303
+    answer = s.get(f"{server.url}/api/incidents")
+    assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
+    assert s.post(f"{server.url}/api/incidents", json={"position": DDM}).status_code == 401
+
+
+def test_viewer_reads_but_cannot_write(server):
+    v = server.session("victor")
+    assert v.get(f"{server.url}/api/incidents").status_code == 200
+    answer = v.post(f"{server.url}/api/incidents", json={"position": DDM})
+    assert answer.status_code == 403 and "viewer" in answer.json()["detail"]
+    record = server.session("amina").post(f"{server.url}/api/incidents", json={"position": DDM})
+    url = f"{server.url}/api/incidents/{record.json()['id']}"
+    assert v.patch(url, json={"version": 1, "persons": 3}).status_code == 403
+    assert v.delete(url).status_code == 403
+    assert server.session("amina").get(url).json()["version"] == 1
+
+
+def test_a_wrong_token_is_401(server):
+    s = server.session()
+    for header in ("Bearer sw_not-a-token", "Basic YW1pbmE6eA==", "Bearer"):
+        answer = s.get(f"{server.url}/api/incidents", headers={"Authorization": header})
+        assert answer.status_code == 401
+
+
+def test_session_cookie_is_httponly_and_strict(server):
+    s = server.session()
+    form = s.get(f"{server.url}/login")
+    assert "HttpOnly" in form.headers["set-cookie"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = s.post(
+        f"{server.url}/login",
+        data={"name": "amina", "password": PASSWORDS["amina"], "csrf_token": token},
+        allow_redirects=False,
+    )
+    cookie = answer.headers["set-cookie"]
+    assert "seawatch_session=" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain http on loopback
+
+
+def test_cookie_is_secure_under_https(server):
+    """Behind a TLS proxy on the same host (X-Forwarded-Proto from loopback is trusted)."""
+    s = server.session()
+    https = {"X-Forwarded-Proto": "https"}
+    form = s.get(f"{server.url}/login", headers=https)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    s.cookies.set("seawatch_login_csrf", token)
+    answer = s.post(
+        f"{server.url}/login",
+        data={"name": "amina", "password": PASSWORDS["amina"], "csrf_token": token},
+        headers=https,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert "Secure" in answer.headers["set-cookie"]
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_browser_writes_need_the_csrf_token(server):
+    s = login(server, "amina")
+    body = {"position": DDM, "note": "from the map"}
+    refused = s.post(f"{server.url}/api/incidents", json=body)
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    wrong = s.post(f"{server.url}/api/incidents", json=body, headers={"X-CSRF-Token": "nope"})
+    assert wrong.status_code == 403
+    ok = s.post(
+        f"{server.url}/api/incidents", json=body, headers={"X-CSRF-Token": csrf_of(s, server)}
+    )
+    assert ok.status_code == 201 and ok.json()["created_by"] == "amina"
+
+
+def test_login_form_needs_its_csrf_cookie(server):
+    s = server.session()
+    answer = s.post(
+        f"{server.url}/login",
+        data={"name": "amina", "password": PASSWORDS["amina"], "csrf_token": "forged"},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303 and "error=expired" in answer.headers["location"]
+    assert "seawatch_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_logout_needs_csrf_and_ends_the_session(server):
+    s = login(server, "victor")
+    assert s.get(f"{server.url}/api/me").json()["name"] == "victor"
+    assert s.post(f"{server.url}/logout", data={}, allow_redirects=False).status_code == 403
+    token = csrf_of(s, server)
+    cookie = s.cookies.get("seawatch_session")
+    answer = s.post(f"{server.url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert answer.status_code == 303
+    again = server.session()
+    again.cookies.set("seawatch_session", cookie)
+    assert again.get(f"{server.url}/api/me").status_code == 401
+
+
+def test_next_only_goes_to_this_site(server):
+    s = server.session()
+    form = s.get(f"{server.url}/login?next=//evil.example/x")
+    assert 'name="next" value="/"' in form.text
+
+
+def test_login_is_rate_limited(server):
+    s = server.session()
+    statuses = []
+    for _ in range(7):
+        form = s.get(f"{server.url}/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        answer = s.post(
+            f"{server.url}/login",
+            data={"name": "root", "password": "guess-guess", "csrf_token": token},
+            allow_redirects=False,
+        )
+        statuses.append(answer.status_code)
+    assert statuses[:5] == [303] * 5
+    assert statuses[5:] == [429, 429]
+    assert int(answer.headers["retry-after"]) > 0
+    # even the right password waits now
+    form = s.get(f"{server.url}/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = s.post(
+        f"{server.url}/login",
+        data={"name": "root", "password": PASSWORDS["root"], "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 429
+
+
+def test_disabled_user_loses_tokens_and_sessions(tmp_path):
+    from seawatch.web.accounts import AccountStore
+
+    tokens = add_accounts(tmp_path)
+    live = start_server(tmp_path)
+    try:
+        live.tokens = tokens
+        browser = login(live, "amina")
+        assert live.session("amina").get(f"{live.url}/api/me").status_code == 200
+        accounts = AccountStore(f"sqlite:///{tmp_path / 'incidents.sqlite'}")
+        accounts.disable("amina")
+        accounts.close()
+        assert live.session("amina").get(f"{live.url}/api/me").status_code == 401
+        assert browser.get(f"{live.url}/api/me").status_code == 401
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def public_server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("public")
+    tokens = add_accounts(data_dir)
+    live = start_server(data_dir, env={"SEAWATCH_WEB_PUBLIC_MAP": "true"})
+    live.tokens = tokens
+    yield live
+    live.stop()
+
+
+def test_public_map_lets_anyone_look_but_not_write(public_server):
+    s = public_server.session()
+    assert s.get(public_server.url + "/", allow_redirects=False).status_code == 200
+    assert s.get(f"{public_server.url}/api/incidents").status_code == 200
+    assert s.get(f"{public_server.url}/api/me").json()["name"] is None
+    assert s.post(f"{public_server.url}/api/incidents", json={"position": DDM}).status_code == 401
+    record = public_server.session("amina").post(
+        f"{public_server.url}/api/incidents", json={"position": DDM}
+    )
+    # who changed what stays for signed-in users
+    assert (
+        s.get(f"{public_server.url}/api/incidents/{record.json()['id']}/history").status_code == 401
+    )

@@ -1,0 +1,219 @@
+"""A coordinator in a real browser (Debian's chromium through playwright) on a live server.
+
+Uses the shared launcher of ``tests/browser.py``. The context is not offline (it must reach the
+server on 127.0.0.1), so every request to anywhere else is aborted and recorded instead; the
+only ones expected are the OpenStreetMap tiles the map asks for when it believes it is online.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import PageRecord, offline_page
+from tests.web.conftest import PASSWORDS, add_accounts, start_server
+from tests.web.test_security import XSS
+
+pytestmark = pytest.mark.browser
+
+TYPED = "33°12.5'N 012°45.3'E"
+TILE_HOSTS = ("https://tile.openstreetmap.org/",)
+
+RISK_SCRIPT = """
+import sys
+from pathlib import Path
+from seawatch.config import load_settings
+from seawatch.fetchers.demo import demo_forecast
+from seawatch.layers.risk import build_risk
+from seawatch.schema import write_dataset
+data = Path(sys.argv[1])
+settings = load_settings(data_dir=data, environ={"SEAWATCH_GRID_RESOLUTION": "0.25"})
+write_dataset(build_risk(demo_forecast(settings), None, settings).load(), data / "risk.nc")
+"""
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """A server whose data directory holds a real (coarse) risk dataset, so ``/`` is the map."""
+    data_dir = tmp_path_factory.mktemp("browser")
+    subprocess.run([sys.executable, "-c", RISK_SCRIPT, str(data_dir)], check=True)
+    tokens = add_accounts(data_dir)
+    server = start_server(data_dir, env={"SEAWATCH_GRID_RESOLUTION": "0.25"})
+    server.tokens = tokens
+    deadline = time.monotonic() + 120
+    status = server.session("victor")
+    while not status.get(f"{server.url}/api/status").json()["map"]["maps"]:
+        assert time.monotonic() < deadline, "the live map was not rendered"
+        time.sleep(0.3)
+    yield server
+    server.stop()
+
+
+def loopback_page(browser: Any, origin: str):
+    """A page that may reach ``origin`` only; other requests are aborted and recorded."""
+    return offline_page(browser, allow=(origin + "/",))
+
+
+def real_problems(record: PageRecord) -> list[str]:
+    """Errors other than the aborted tile requests (a CSP violation would show here)."""
+    blocked = [u for u in record.blocked if not u.startswith(TILE_HOSTS)]
+    console = [m for m in record.console_errors if "net::ERR_FAILED" not in m]
+    return [*console, *record.page_errors, *(f"blocked: {u}" for u in blocked)]
+
+
+def sign_in(page: Any, origin: str, name: str) -> None:
+    page.goto(origin + "/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORDS[name])
+    page.click("button[type=submit]")
+    page.wait_for_selector("html[data-sw-incidents=loaded]", timeout=30_000)
+
+
+def marker(page: Any, incident_id: str) -> Any:
+    return page.locator(f".sw-inc[data-id='{incident_id}']")
+
+
+def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
+    with loopback_page(browser, live.url) as (page, record):
+        sign_in(page, live.url, "amina")
+        assert page.evaluate("document.querySelector('.leaflet-container') !== null")
+
+        # report by typing the position; the parsed DDM is shown before saving
+        page.click("#sw-report")
+        page.fill("#sw-f-position", TYPED)
+        expect(page.locator("#sw-parsed")).to_contain_text("33°12.500'N 012°45.300'E")
+        page.fill("#sw-f-persons", "80")
+        page.fill("#sw-f-missing", "4")
+        page.select_option("#sw-f-boat_type", "rubber")
+        page.fill("#sw-f-note", "engine failure, taking water")
+        with page.expect_response(
+            lambda r: r.url.endswith("/api/incidents") and r.request.method == "POST"
+        ) as posted:
+            page.click("#sw-save")
+        created = posted.value.json()
+        assert posted.value.status == 201
+        assert created["created_by"] == "amina" and created["persons"] == 80
+
+        # it is on the map
+        dot = marker(page, created["id"])
+        dot.wait_for(state="visible")
+        assert dot.get_attribute("data-version") == "1"
+
+        # drag it
+        box = dot.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        with page.expect_response(
+            lambda r: "/api/incidents/" in r.url and r.request.method == "PATCH"
+        ) as patched:
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x + 30, y + 20, steps=8)
+            page.mouse.move(x + 60, y + 40, steps=8)
+            page.mouse.up()
+        moved = patched.value.json()
+        assert patched.value.status == 200 and moved["version"] == 2
+        assert moved["lat"] < created["lat"] and moved["lon"] > created["lon"]
+        page.wait_for_selector(f".sw-inc[data-id='{created['id']}'][data-version='2']")
+
+        # edit it from its popup
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-edit")
+        page.fill("#sw-f-survivors", "76")
+        page.select_option("#sw-f-status", "rescued")
+        with page.expect_response(lambda r: r.request.method == "PATCH") as edited:
+            page.click("#sw-save")
+        assert edited.value.status == 200
+        assert edited.value.json()["survivors"] == 76 and edited.value.json()["version"] == 3
+
+        # read the history
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-show-history")
+        page.wait_for_selector("#sw-history li[data-version='3']")
+        entries = page.locator("#sw-history .sw-h-head").all_inner_texts()
+        assert len(entries) == 3
+        assert "create" in entries[0] and "amina" in entries[0]
+        assert "update" in entries[1] and "update" in entries[2]
+        assert "survivors" in page.locator("#sw-history").inner_text()
+
+        assert real_problems(record) == []
+    history = live.session("victor").get(f"{live.url}/api/incidents/{created['id']}/history")
+    assert [h["user"] for h in history.json()] == ["amina"] * 3
+
+
+def test_viewer_sees_incidents_but_no_editing_controls(live, browser):
+    created = (
+        live.session("amina")
+        .post(f"{live.url}/api/incidents", json={"position": TYPED, "persons": 12})
+        .json()
+    )
+    with loopback_page(browser, live.url) as (page, record):
+        sign_in(page, live.url, "victor")
+        marker(page, created["id"]).wait_for(state="visible")
+        assert page.locator("#sw-report").count() == 0
+        marker(page, created["id"]).click()
+        page.wait_for_selector(".leaflet-popup")
+        assert page.locator(".leaflet-popup .sw-edit").count() == 0
+        assert page.locator(".leaflet-popup .sw-retract").count() == 0
+        assert (
+            page.evaluate(
+                f"document.querySelector(\".sw-inc[data-id='{created['id']}']\")"
+                ".classList.contains('leaflet-marker-draggable')"
+            )
+            is False
+        )
+        assert real_problems(record) == []
+
+
+def test_hostile_text_shows_as_text_and_never_runs(live, browser):
+    s = live.session("amina")
+    ids = []
+    for i, payload in enumerate(XSS):
+        answer = s.post(
+            f"{live.url}/api/incidents",
+            json={
+                "lat": 33.6 + 0.2 * i,
+                "lon": 11.5 + 0.4 * i,
+                "note": payload,
+                "source": payload[:64],
+                "status": "distress",
+            },
+        )
+        ids.append(answer.json()["id"])
+        s.patch(
+            f"{live.url}/api/incidents/{ids[-1]}",
+            json={"version": 1, "position_accuracy": payload[:200]},
+        )
+    with loopback_page(browser, live.url) as (page, record):
+        sign_in(page, live.url, "amina")
+        for incident_id, payload in zip(ids[:4], XSS[:4], strict=True):
+            marker(page, incident_id).click()
+            popup = page.locator(".leaflet-popup .sw-pop-note")
+            assert popup.inner_text() == payload
+            page.click(".leaflet-popup .sw-show-history")
+            expect(page.locator("#sw-history")).to_contain_text(f"→ {payload}")
+            page.locator(".leaflet-popup-close-button").click()
+        page.goto(f"{live.url}/incidents?since=24h")
+        assert XSS[0] in page.locator("table").inner_text()
+        page.goto(f"{live.url}/incidents/{ids[1]}")
+        assert XSS[1] in page.locator(".sw-fields").inner_text()
+        assert page.evaluate("window.__xss === undefined && window.parent.__xss === undefined")
+        assert real_problems(record) == []
+
+
+def test_plain_map_before_the_first_build(tmp_path, browser):
+    tokens = add_accounts(tmp_path)
+    server = start_server(tmp_path)
+    server.tokens = tokens
+    try:
+        with loopback_page(browser, server.url) as (page, record):
+            sign_in(page, server.url, "amina")
+            assert "No risk map has been built yet" in page.locator(".sw-banner").inner_text()
+            assert page.locator("#sw-report").is_visible()
+            assert real_problems(record) == []
+    finally:
+        server.stop()
