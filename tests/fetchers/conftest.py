@@ -10,7 +10,8 @@ from seawatch.config import Settings, load_settings
 from seawatch.fetchers.base import make_session
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "weather"
-SHARED_MARINE = Path("/work/shared/data/marine")
+# the real sample files of the project, in shared/ beside the repository
+SHARED_MARINE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "marine"
 
 
 def settings_for(tmp_path: Path, base_url: str = "http://127.0.0.1:9", **env: str) -> Settings:
