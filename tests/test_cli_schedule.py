@@ -13,7 +13,6 @@ import time
 import pytest
 from click.testing import CliRunner
 
-import seawatch.cli.schedule  # noqa: F401  (registers the commands until the integrator does)
 from seawatch.cli import main
 from seawatch.pipeline import StageResult
 from seawatch.schedule import stored_next_runs

@@ -1,8 +1,8 @@
 """Texts of the web pages in English and Arabic.
 
-They live in ``seawatch/data/messages/web_<lang>.json`` (flat ``{"web.key": "text"}``, the same
-shape as the main catalogue of :mod:`seawatch.i18n`), next to it but owned by the web service.
-A key missing in Arabic falls back to English; an unknown key is a programming error.
+They are the ``web.*`` keys of seawatch's one message catalogue (:mod:`seawatch.i18n`,
+``seawatch/data/messages/<lang>.json``). A key missing in Arabic falls back to English; an
+unknown key is a programming error.
 Hazard names and meanings come from the main catalogue.
 """
 
