@@ -211,6 +211,23 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     return DemoResult(paths.forecast, paths.risk, outputs["html"], outputs["png"], timings)
 
 
+def archive_maps(
+    settings: Settings, outputs: dict[str, Path], day: str | None = None
+) -> dict[str, Path]:
+    """Copy the rendered maps to ``<data>/archive/<day>/`` (UTC day; the web archive serves them).
+
+    The latest build of a day replaces that day's earlier one. Returns the rendered outputs.
+    """
+    from seawatch.schema import utc_now
+    from seawatch.storage import atomic_copy
+
+    day = day or utc_now().strftime("%Y-%m-%d")
+    target = DataPaths(settings.data_dir).archive_dir(day)
+    for path in outputs.values():
+        atomic_copy(path, target / Path(path).name)
+    return outputs
+
+
 def fetch_incidents_stage(settings: Settings) -> dict[str, Path]:
     """Download the IOM Missing Migrants export and import it into the store (idempotent)."""
     from seawatch.fetchers.iom_mmp import update_store
@@ -245,7 +262,7 @@ def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[
         "weather": fetch_weather_stage,
         "incidents": fetch_incidents_stage,
         "build": lambda s: {"risk": build(s)},
-        "maps": render,
+        "maps": lambda s: archive_maps(s, render(s)),
     }
     results: list[StageResult] = []
     for name in order:

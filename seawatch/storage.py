@@ -7,7 +7,7 @@ Layout (``<data>`` is ``--data-dir``, ``$SEAWATCH_DATA_DIR`` or the platform def
     <data>/raw/<source>/<run>/         raw payloads + provenance JSON, as fetched
     <data>/risk.nc                     latest risk dataset
     <data>/map.html, map.png, map.pdf  latest maps
-    <data>/archive/YYYY-MM-DD/         dated copies of risk and maps
+    <data>/archive/YYYY-MM-DD/         the maps as built that day (UTC), for the web archive
     <data>/incidents.sqlite            incident store (unless [store] url is set)
     <data>/state/                      run records, scheduler jobs, locks, sent-mail log
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,6 +93,13 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``target`` atomically; return the path."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+    return Path(target)
+
+
+def atomic_copy(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Copy ``source`` onto ``target`` atomically; return the target path."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
     return Path(target)
 
 

@@ -74,6 +74,9 @@ def test_run_fetches_builds_and_renders_then_survives_a_failed_refresh(tmp_path,
     assert first.returncode == 0
     for name in ("forecast.nc", "risk.nc", "map.html", "map.png", "incidents.sqlite"):
         assert (data / name).is_file(), name
+    archived = list((data / "archive").glob("????-??-??/map.html"))  # served at /maps/<day>
+    assert len(archived) == 1
+    assert archived[0].read_bytes() == (data / "map.html").read_bytes()
     with xr.open_dataset(data / "risk.nc", engine="netcdf4") as risk:
         assert risk.attrs["source"] == "open_meteo"
         assert int(risk["hazard_level"].count()) > 0
