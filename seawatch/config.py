@@ -24,6 +24,9 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +252,33 @@ class ScheduleSettings:
             raise ConfigError(f"{prefix}.stale_after_hours must be > 0")
 
 
+def check_address(address: str) -> str:
+    """Return ``address`` if it is one plain ASCII ``local@domain`` and safe in a header.
+
+    Raises
+    ------
+    ConfigError
+        For line breaks or other control characters (header injection), display names, lists,
+        comments, non-ASCII text, or anything Python's e-mail parser would not accept as is.
+    """
+    if not isinstance(address, str) or not address:
+        raise ConfigError("empty e-mail address")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in address):
+        raise ConfigError(f"e-mail address {address!r} contains a line break or control character")
+    if not address.isascii():
+        raise ConfigError(f"e-mail address {address!r} is not plain ASCII")
+    name, spec = parseaddr(address)
+    if name or spec != address or address.count("@") != 1:
+        raise ConfigError(f"e-mail address {address!r} is not a single local@domain address")
+    try:
+        parsed = Address(addr_spec=address)
+    except (HeaderParseError, ValueError, IndexError) as exc:
+        raise ConfigError(f"e-mail address {address!r} is not valid: {exc}") from None
+    if parsed.addr_spec != address or not parsed.username or "." not in parsed.domain:
+        raise ConfigError(f"e-mail address {address!r} is not a single local@domain address")
+    return address
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One e-mail recipient and the language of its message."""
@@ -257,8 +287,10 @@ class Recipient:
     lang: str = "en"
 
     def check(self, prefix: str) -> None:
-        if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", self.address):
-            raise ConfigError(f"{prefix}.address = {self.address!r} is not an e-mail address")
+        try:
+            check_address(self.address)
+        except ConfigError as exc:
+            raise ConfigError(f"{prefix}.address: {exc}") from None
         if self.lang not in LANGS:
             raise ConfigError(f"{prefix}.lang = {self.lang!r} must be one of {LANGS}")
 
@@ -277,6 +309,11 @@ class MailSettings:
     max_bytes: int = 2_000_000
 
     def check(self, prefix: str) -> None:
+        if self.sender:
+            try:
+                check_address(self.sender)
+            except ConfigError as exc:
+                raise ConfigError(f"{prefix}.sender: {exc}") from None
         if self.security not in ("starttls", "ssl", "none"):
             raise ConfigError(
                 f"{prefix}.security = {self.security!r} must be starttls, ssl or none"

@@ -20,12 +20,9 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import parseaddr
 
-from seawatch.config import MailSettings
+from seawatch.config import MailSettings, check_address
 from seawatch.errors import ConfigError, SeawatchError
 
 log = logging.getLogger(__name__)
@@ -59,33 +56,6 @@ class Delivery:
             return f"{self.address}: sent"
         kind = "refused" if self.permanent else "not sent (temporary failure, gave up)"
         return f"{self.address}: {kind}: {self.error}"
-
-
-def check_address(address: str) -> str:
-    """Return ``address`` if it is one plain ASCII ``local@domain`` and safe in a header.
-
-    Raises
-    ------
-    ConfigError
-        For line breaks or other control characters (header injection), display names, lists,
-        comments, non-ASCII text, or anything Python's e-mail parser would not accept as is.
-    """
-    if not isinstance(address, str) or not address:
-        raise ConfigError("empty e-mail address")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in address):
-        raise ConfigError(f"e-mail address {address!r} contains a line break or control character")
-    if not address.isascii():
-        raise ConfigError(f"e-mail address {address!r} is not plain ASCII")
-    name, spec = parseaddr(address)
-    if name or spec != address or address.count("@") != 1:
-        raise ConfigError(f"e-mail address {address!r} is not a single local@domain address")
-    try:
-        parsed = Address(addr_spec=address)
-    except (HeaderParseError, ValueError, IndexError) as exc:
-        raise ConfigError(f"e-mail address {address!r} is not valid: {exc}") from None
-    if parsed.addr_spec != address or not parsed.username or "." not in parsed.domain:
-        raise ConfigError(f"e-mail address {address!r} is not a single local@domain address")
-    return address
 
 
 def _is_loopback(host: str) -> bool:
