@@ -67,7 +67,8 @@ def load_incidents(settings: Settings):
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         log.info("no incident store at %s yet; building without exposure from incidents", url)
         return None
-    return incidents_frame(IncidentStore(url))
+    with IncidentStore(url) as store:
+        return incidents_frame(store)
 
 
 def build(
@@ -192,7 +193,7 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
         timings["forecast"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        demo_store(settings=settings)
+        demo_store(settings=settings).close()
         timings["incidents"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -268,7 +269,7 @@ def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[
     for name in order:
         if name not in wanted:
             continue
-        if name in ("build", "maps") and any(not r.ok for r in results if r.stage == "build"):
+        if name == "maps" and any(not r.ok for r in results if r.stage == "build"):
             results.append(StageResult(name, False, 0.0, message="skipped: build failed"))
             continue
         t0 = time.perf_counter()

@@ -81,8 +81,11 @@ def demo_store(
             raise ValueError("give a store url or settings")
         url = settings.store_url
     store = IncidentStore(url)
-    data = demo_mmp()
-    store.import_records(data.import_frame(), source=SOURCE, user=user, origin=_origin())
+    try:
+        store.import_records(demo_mmp().import_frame(), source=SOURCE, user=user, origin=_origin())
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
