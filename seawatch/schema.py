@@ -108,6 +108,16 @@ def hazard_level_attrs() -> dict[str, Any]:
     }
 
 
+def is_demo(attrs: Mapping[str, Any]) -> bool:
+    """Whether a dataset's attributes mark it as made from the demo scenario (``demo`` set)."""
+    value = attrs.get("demo", False)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no")
+    if isinstance(value, np.ndarray):
+        return bool(value.size and value.any())
+    return bool(value)
+
+
 def utc_now() -> dt.datetime:
     """Current time, UTC, aware."""
     return dt.datetime.now(dt.UTC)

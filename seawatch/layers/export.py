@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from seawatch.errors import DataError
+from seawatch.schema import is_demo
 from seawatch.storage import atomic_path
 
 BANDS = ("hazard_level", "hazard_score", "risk")
@@ -75,7 +76,7 @@ def write_geotiffs(risk: xr.Dataset, out_dir: Path) -> list[Path]:
                     "VESSEL": str(vessel),
                     "SOURCE": str(risk.attrs.get("source", "")),
                     "RISK_MODEL_VERSION": str(risk.attrs.get("risk_model_version", "")),
-                    "DEMO": str(int(risk.attrs.get("demo", 0))),
+                    "DEMO": str(int(is_demo(risk.attrs))),
                 })  # fmt: skip
             written.append(target)
     return written

@@ -27,7 +27,7 @@ import shapely
 import xarray as xr
 
 from seawatch.config import Settings
-from seawatch.schema import HAZARD_LEVELS, isoformat_utc
+from seawatch.schema import HAZARD_LEVELS, is_demo, isoformat_utc
 
 WINDOW_HOURS = 6
 CALM_VESSEL = "rubber_dinghy"
@@ -235,7 +235,7 @@ def summarize(
         "reference_time": str(risk.attrs.get("reference_time", "")),
         "source": str(risk.attrs.get("source", "")),
         "risk_model_version": str(risk.attrs.get("risk_model_version", "")),
-        "demo": bool(int(risk.attrs.get("demo", 0))),
+        "demo": is_demo(risk.attrs),
         "window_hours": WINDOW_HOURS,
         "calm_hours": settings.summary.calm_hours,
         "radius_nm": settings.summary.radius_nm,

@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from seawatch.config import Settings
+from seawatch.schema import is_demo
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ def gather_report(
         attrs = risk.attrs
         report.model = str(attrs.get("model", ""))
         report.source = str(attrs.get("source", ""))
-        report.demo = _truthy(attrs.get("demo", False))
+        report.demo = is_demo(attrs)
         if attrs.get("reference_time"):
             try:
                 report.reference_time = as_utc(attrs["reference_time"])
@@ -205,12 +206,6 @@ def _part(report: Report, what: str, fill: Any) -> None:
     except Exception as exc:  # one broken part must not stop the morning message
         log.error("e-mail: %s unavailable: %s: %s", what, type(exc).__name__, exc, exc_info=True)
         report.problems.append(f"{what} ({type(exc).__name__}: {exc})")
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "y")
-    return bool(value)
 
 
 def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
@@ -235,7 +230,8 @@ def _fill_incidents(report: Report, settings: Settings) -> None:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return  # no store yet: nothing reported
     since = report.created - dt.timedelta(hours=INCIDENT_HOURS)
-    report.incidents = incident_lines(IncidentStore(settings.store_url).list(since=since), since)
+    with IncidentStore(settings.store_url) as store:
+        report.incidents = incident_lines(store.list(since=since), since)
 
 
 def incident_lines(records: Iterable[Any], since: dt.datetime) -> list[IncidentLine]:

@@ -16,7 +16,7 @@ import xarray as xr
 
 from seawatch.errors import DataError
 from seawatch.i18n import translate
-from seawatch.schema import HAZARD_LEVELS, VESSELS
+from seawatch.schema import HAZARD_LEVELS, VESSELS, is_demo
 
 LOCAL_TZ = ZoneInfo("Africa/Tripoli")
 
@@ -101,7 +101,7 @@ def forecast_info(risk: xr.Dataset, now: dt.datetime, stale_after_hours: float) 
         reference = None
     age = (now - reference).total_seconds() / 3600.0 if reference else float("nan")
     stale = reference is None or age > stale_after_hours
-    demo = bool(_truthy(risk.attrs.get("demo")))
+    demo = is_demo(risk.attrs)
     return ForecastInfo(
         reference_time=reference,
         source=str(risk.attrs.get("source", "")),
@@ -110,14 +110,6 @@ def forecast_info(risk: xr.Dataset, now: dt.datetime, stale_after_hours: float) 
         stale=stale,
         demo=demo,
     )
-
-
-def _truthy(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no")
-    if isinstance(value, np.ndarray):
-        return bool(value.size and value.any())
-    return bool(value)
 
 
 def select_times(times: np.ndarray, step_hours: int) -> np.ndarray:
