@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import click
 
 from seawatch.cli.root import fetch, is_quiet, main, pass_settings
 from seawatch.config import WEATHER_SOURCES, Settings
+from seawatch.storage import atomic_copy
 
 
 @fetch.command("weather")
@@ -45,8 +45,7 @@ def fetch_weather_command(
             click.echo(json.dumps(exc.result.to_dict(), indent=2))
         raise
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(result.path, out)
+        atomic_copy(result.path, out)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return

@@ -14,8 +14,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,13 @@ from urllib3.util.retry import Retry
 
 from seawatch import __version__
 from seawatch.errors import DataError, FetchError
-from seawatch.schema import isoformat_utc, utc_now, validate_forecast, write_dataset
+from seawatch.schema import (
+    isoformat_utc,
+    open_forecast,
+    utc_now,
+    validate_forecast,
+    write_dataset,
+)
 from seawatch.storage import DataPaths, atomic_write_bytes, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -332,12 +339,42 @@ class SourceFetch:
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly summary (no dataset)."""
-        out = asdict(self)
-        out.pop("dataset")
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "dataset"}
+        out["notes"] = list(self.notes)
         out["path"] = str(self.path)
         out["variables"] = sorted(self.dataset.data_vars)
         out["steps"] = int(self.dataset.sizes.get("time", 0))
         return out
+
+
+def stored_run(
+    cache: RunCache, key: str, target: Path, run: str, source: str, model: str, started: float
+) -> SourceFetch | None:
+    """The stored forecast of ``run`` when the cache knows ``key`` and the file is intact.
+
+    ``None`` means fetch it: unknown key, no file, another run in the file, or a broken file.
+    ``started`` is the ``time.perf_counter()`` of the fetch, for the timing.
+    """
+    if not cache.get(key) or not target.exists():
+        return None
+    try:
+        ds = open_forecast(target)
+    except DataError as exc:
+        log.warning("%s: stored forecast unreadable (%s); fetching it again", source, exc)
+        return None
+    if ds.attrs.get("reference_time") != run:
+        return None
+    log.info("%s: run %s already stored, not fetched again", source, run)
+    return SourceFetch(
+        source=source,
+        dataset=ds,
+        path=target,
+        run=run,
+        model=model,
+        points=int(ds.sizes["lat"] * ds.sizes["lon"]),
+        seconds=round(time.perf_counter() - started, 2),
+        unchanged=True,
+    )
 
 
 # --- area, grids, validation, storing ------------------------------------------------------

@@ -48,8 +48,9 @@ from seawatch.fetchers.base import (
     run_label,
     save_raw,
     store_forecast,
+    stored_run,
 )
-from seawatch.schema import isoformat_utc, make_canonical, open_forecast, utc_now
+from seawatch.schema import isoformat_utc, make_canonical, utc_now
 from seawatch.storage import DataPaths
 
 log = logging.getLogger(__name__)
@@ -304,10 +305,9 @@ def fetch(
         horizon=cfg.horizon_hours,
     )
     cache = RunCache(settings.data_dir, SOURCE)
-    if cache.get(key) and target.exists():
-        ds = open_forecast(target)
-        if ds.attrs.get("reference_time") == isoformat_utc(run):
-            return SourceFetch(SOURCE, ds, target, isoformat_utc(run), MODEL, unchanged=True)
+    stored = stored_run(cache, key, target, isoformat_utc(run), SOURCE, MODEL, started)
+    if stored is not None:
+        return stored
     files = []
     for name, dataset_id, variables in requests_:
         path = DataPaths(settings.data_dir).raw_dir(SOURCE, label) / f"{name}.nc"

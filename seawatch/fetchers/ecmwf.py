@@ -41,9 +41,10 @@ from seawatch.fetchers.base import (
     run_label,
     save_raw,
     store_forecast,
+    stored_run,
 )
 from seawatch.fetchers.grib import count_grib_messages, grib_to_dataset, import_cfgrib, open_grib
-from seawatch.schema import isoformat_utc, make_canonical, open_forecast
+from seawatch.schema import isoformat_utc, make_canonical
 from seawatch.storage import DataPaths
 
 log = logging.getLogger(__name__)
@@ -233,24 +234,9 @@ def fetch(
         SOURCE, label, settings.area.bbox, WAVE_PARAMS + OPER_PARAMS, steps=steps, url=cfg.url
     )
     cache = RunCache(settings.data_dir, SOURCE)
-    known = cache.get(key)
-    if known and target.exists():
-        try:
-            ds = open_forecast(target)
-        except DataError:
-            ds = None
-        if ds is not None and ds.attrs.get("reference_time") == isoformat_utc(run):
-            log.info("%s: run %s already stored, not fetched again", SOURCE, label)
-            return SourceFetch(
-                source=SOURCE,
-                dataset=ds,
-                path=target,
-                run=isoformat_utc(run),
-                model=MODEL,
-                points=int(ds.sizes["lat"] * ds.sizes["lon"]),
-                seconds=round(time.perf_counter() - started, 2),
-                unchanged=True,
-            )
+    stored = stored_run(cache, key, target, isoformat_utc(run), SOURCE, MODEL, started)
+    if stored is not None:
+        return stored
     raw_dir = DataPaths(settings.data_dir).raw_dir(SOURCE, label)
     paths, urls, n_bytes = [], [], 0
     with _quiet_client(progress):

@@ -101,6 +101,15 @@ def test_unchanged_run_is_not_fetched_again(httpserver, settings, ecmwf_root, fa
     assert not [r for r in new_requests if r.method == "GET"]
 
 
+def test_broken_stored_file_is_fetched_again(httpserver, settings, ecmwf_root, fast_session):
+    serve(httpserver, ecmwf_root)
+    first = ecmwf.fetch(settings, session=fast_session)
+    first.path.write_bytes(first.path.read_bytes()[:300])  # cut off, e.g. by a full disk
+    again = ecmwf.fetch(settings, session=fast_session)
+    assert not again.unchanged
+    assert open_forecast(again.path).attrs["reference_time"] == first.run
+
+
 def test_newer_run_replaces_the_stored_one(httpserver, settings, tmp_path, fast_session):
     root = tmp_path / "mirror"
     write_ecmwf_run(root, today_00z() - dt.timedelta(hours=12), STEPS)
