@@ -26,7 +26,7 @@ from seawatch.incidents.model import (
     STATUSES,
     UTCDateTime,
 )
-from seawatch.incidents.validate import COUNT_FIELDS, FUTURE_TOLERANCE, TEXT_LIMITS
+from seawatch.incidents.validate import COUNT_FIELDS, FUTURE_TOLERANCE, TEXT_LIMITS, clean_flags
 
 __all__ = [
     "creation_changes",
@@ -74,14 +74,6 @@ def _text_column(values: pd.Series) -> list[str | None]:
 
 def _is_na(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _flags(value: Any) -> list[str]:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, str):
-        value = value.replace(";", ",").split(",")
-    return sorted({str(v).strip() for v in value if str(v).strip()})
 
 
 def prepare_frame(
@@ -235,9 +227,17 @@ def prepare_frame(
         )
         out[name] = pd.Series(values, index=index, dtype=object)
 
-    out["flags"] = pd.Series(
-        [_flags(v) for v in column("flags").tolist()], index=index, dtype=object
-    )
+    raw_flags = column("flags")
+    flags, bad_flags = [], []
+    for value in raw_flags.tolist():
+        try:
+            flags.append(clean_flags(value))
+            bad_flags.append(False)
+        except DataError:
+            flags.append([])
+            bad_flags.append(True)
+    reject(np.array(bad_flags), lambda i: f"flags must be a list of words, got {raw_flags.iat[i]}")
+    out["flags"] = pd.Series(flags, index=index, dtype=object)
 
     persons = out["persons"]
     known = out[["dead", "missing", "survivors"]].fillna(0).sum(axis=1)

@@ -154,7 +154,8 @@ def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     return key
 
 
-def _flags(value: Any) -> list[str]:
+def clean_flags(value: Any) -> list[str]:
+    """Flag words from a list or a comma/semicolon-separated text; DataError otherwise."""
     if _is_missing(value):
         return []
     if isinstance(value, str):
@@ -173,7 +174,7 @@ _CLEANERS = {
     "boat_type": lambda v, now: _choice("boat_type", v, BOAT_TYPES),
     "status": lambda v, now: _choice("status", v, STATUSES),
     "source_quality": lambda v, now: _quality(v),
-    "flags": lambda v, now: _flags(v),
+    "flags": lambda v, now: clean_flags(v),
 }
 _CLEANERS |= {name: (lambda n: lambda v, now: _count(n, v))(name) for name in COUNT_FIELDS}
 

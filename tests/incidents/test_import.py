@@ -140,6 +140,7 @@ def test_import_records_rejects_bad_rows_and_keeps_good_ones(store: IncidentStor
         {"source_id": "G", "time": "2024-01-01", "position_text": "33 61N 12 45E"},
         {"source_id": "H", "time": "2024-01-01", "lat": 33, "lon": 12, "status": "sailing"},
         {"source_id": "I", "time": "2024-01-01", "lat": 33, "lon": 12, "persons": 2, "dead": 3},
+        {"source_id": "J", "time": "2024-01-01", "lat": 33, "lon": 12, "flags": 5},
     ]
     report = store.import_records(records, source="partner feed", user="feed")
     reasons = {r["row"]: r["reason"] for r in report.rejected_rows}
@@ -154,6 +155,7 @@ def test_import_records_rejects_bad_rows_and_keeps_good_ones(store: IncidentStor
         9: "status 'sailing' must be one of distress, intercepted, rescued, capsized, sunk, "
         "missing, closed, retracted",
         10: "dead + missing + survivors (3) is more than persons on board (2)",
+        11: "flags must be a list of words, got 5.0",
     }
     f = next(r for r in store.list() if r["source_id"] == "F")
     assert f["lat"] == pytest.approx(33 + 12.5 / 60) and f["source"] == "partner feed"
