@@ -154,25 +154,30 @@ class LoginLimiter:
         self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def retry_after(self, name: str, address: str) -> int:
-        """Seconds until another attempt is allowed (0: allowed now)."""
+    def attempt(self, name: str, address: str) -> int:
+        """Check and take one attempt at once: seconds to wait, or 0 to go ahead.
+
+        An attempt that goes ahead counts as a failure until :meth:`succeeded` says otherwise,
+        so parallel attempts cannot all pass the check while their passwords are being verified.
+        """
         now = time.monotonic()
         with self._lock:
-            waits = [
+            wait = max(
                 self._wait(("name", name.lower()), self.per_name, now),
                 self._wait(("addr", address), self.per_address, now),
-            ]
-        return max(waits)
+            )
+            if not wait:
+                self._failures[("name", name.lower())].append(now)
+                self._failures[("addr", address)].append(now)
+        return wait
 
-    def failed(self, name: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._failures[("name", name.lower())].append(now)
-            self._failures[("addr", address)].append(now)
-
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, address: str) -> None:
+        """Forget the name's failures and take back the attempt counted for the address."""
         with self._lock:
             self._failures.pop(("name", name.lower()), None)
+            stamps = self._failures.get(("addr", address))
+            if stamps:
+                stamps.pop()
 
     def _wait(self, key: tuple[str, str], limit: int, now: float) -> int:
         stamps = self._failures.get(key)

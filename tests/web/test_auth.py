@@ -185,3 +185,26 @@ def test_public_map_lets_anyone_look_but_not_write(public_server):
     assert (
         s.get(f"{public_server.url}/api/incidents/{record.json()['id']}/history").status_code == 401
     )
+
+
+def test_parallel_sign_in_attempts_cannot_all_pass_the_limit():
+    import threading
+
+    from seawatch.web.auth import LoginLimiter
+
+    limiter = LoginLimiter(per_name=5, per_address=20, window=900)
+    allowed = []
+    start = threading.Barrier(16)
+
+    def try_once() -> None:
+        start.wait()
+        allowed.append(limiter.attempt("ops", "10.9.9.9") == 0)
+
+    threads = [threading.Thread(target=try_once) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(allowed) == 5  # checked and counted under one lock: no guess slips through
+    limiter.succeeded("ops", "10.9.9.9")
+    assert limiter.attempt("ops", "10.9.9.9") == 0  # a good password clears the name
