@@ -183,9 +183,17 @@ def to_csv(records: Iterable[Record]) -> str:
         row += [lat_ddm[i], lon_ddm[i]]
         # csv writes None as an empty field; other values need cleaning only when they come
         # from a DataFrame (NaN, numpy scalars, pandas NA)
-        row += [v if type(v) in _NATIVE else plain(v) for v in values]
+        row += [_cell(v) if type(v) in _NATIVE else plain(v) for v in values]
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A text that starts like a formula (= + - @, tab, CR) gets a leading ' so spreadsheets
+    show it instead of running it (CSV injection); positions and numbers are written apart."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _title(rec: Record) -> str:

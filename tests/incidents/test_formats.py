@@ -97,6 +97,13 @@ def test_csv_has_decimal_and_ddm_columns(records: list[dict], tmp_path: Path) ->
     assert flagged["flags"] == "cumulative"
 
 
+def test_csv_text_never_becomes_a_spreadsheet_formula(records: list[dict]) -> None:
+    hostile = {**records[0], "notes": '=HYPERLINK("http://x")', "location": "@SUM(A1)"}
+    text = to_csv([hostile])
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text
+    assert ",-5.300000," in to_csv([{**records[0], "lat": -5.3}])  # numbers are not touched
+
+
 def test_kml_and_gpx_are_valid_xml_with_escaped_text(records: list[dict]) -> None:
     for text in (to_kml(records), to_gpx(records)):
         root = ET.fromstring(text.encode("utf-8"))
