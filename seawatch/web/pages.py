@@ -6,10 +6,8 @@ positions) is shown as text. Pages that need a user send anonymous visitors to `
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import re
 import secrets
 from pathlib import Path
@@ -23,8 +21,7 @@ from fastapi.templating import Jinja2Templates
 from seawatch import __version__
 from seawatch.errors import NotFoundError
 from seawatch.geo.positions import format_ddm
-from seawatch.incidents.model import RECORD_FIELDS
-from seawatch.schema import isoformat_utc
+from seawatch.incidents.formats import to_csv
 from seawatch.storage import DataPaths
 from seawatch.web.accounts import SESSION_HOURS
 from seawatch.web.api import STATUS_FILTERS, list_incidents
@@ -156,11 +153,10 @@ def fallback_map(lang: str, message: str, bounds: str) -> tuple[bytes, frozenset
 def ui_texts(request: Request) -> Response:
     """The texts of the map's editing layer in ``?lang=`` (no user data; cacheable)."""
     from seawatch.web.api import json_response
-    from seawatch.web.texts import script_texts
 
     lang = _lang(request)
     return json_response(
-        {"lang": lang, "dir": direction(lang), "texts": script_texts(lang)},
+        {"lang": lang, "dir": direction(lang), "texts": texts(lang)},
         headers={"Cache-Control": "public, max-age=300"},
     )
 
@@ -195,7 +191,7 @@ async def login(request: Request) -> Response:
         return _back_to_login(next_path, "expired")
     limiter = request.app.state.login_limiter
     address = request.client.host if request.client else "?"
-    wait = limiter.retry_after(name, address)
+    wait = limiter.attempt(name, address)
     if wait:
         response = _back_to_login(next_path, "limited")
         response.headers["Retry-After"] = str(wait)
@@ -206,10 +202,9 @@ async def login(request: Request) -> Response:
     accounts = request.app.state.accounts
     user = await run_in_threadpool(accounts.authenticate, name, password)
     if user is None:
-        limiter.failed(name, address)
         request.app.state.log.warning("sign-in failed from %s", address)
         return _back_to_login(next_path, "failed")
-    limiter.succeeded(name)
+    limiter.succeeded(name, address)
     session_id, _session = await run_in_threadpool(accounts.create_session, user)
     request.app.state.log.info("%s signed in from %s", user.name, address)
     response = RedirectResponse(next_path, status_code=303)
@@ -313,31 +308,12 @@ def incidents_csv(
         status=[status] if status else None,
         include_retracted=include_retracted,
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*RECORD_FIELDS, "position_ddm"])
-    for record in records:
-        writer.writerow(
-            [_csv_cell(record[f]) for f in RECORD_FIELDS]
-            + [format_ddm(record["lat"], record["lon"])]
-        )
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%MZ")
     return Response(
-        "\ufeff" + buffer.getvalue(),
+        "\ufeff" + to_csv(records),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.csv"'},
     )
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return isoformat_utc(value)
-    if isinstance(value, list):
-        return ";".join(map(str, value))
-    # A leading = + - @ makes spreadsheets run the cell as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,23 +11,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from seawatch.i18n import LANGS, direction
+from seawatch.i18n import LANGS, direction, subset
 
-__all__ = ["LANGS", "direction", "pick_lang", "script_texts", "texts", "translate"]
-
-
-@cache
-def _load(lang: str) -> dict[str, str]:
-    from seawatch.i18n import _load as load_catalogue
-
-    return {k: v for k, v in load_catalogue(lang).items() if k.startswith("web.")}
+__all__ = ["LANGS", "direction", "pick_lang", "texts", "translate"]
 
 
 @cache
 def texts(lang: str) -> dict[str, str]:
     """Every web text in ``lang`` (English where the language has no text yet)."""
-    english = _load("en")
-    return english if lang == "en" else {**english, **_load(lang)}
+    return subset(("web.",), lang)
 
 
 def translate(key: str, lang: str = "en", /, **fields: Any) -> str:
@@ -39,8 +31,3 @@ def translate(key: str, lang: str = "en", /, **fields: Any) -> str:
 def pick_lang(requested: str | None, default: str) -> str:
     """The language of a page: ``?lang=`` when supported, else the configured one."""
     return requested if requested in LANGS else default
-
-
-def script_texts(lang: str) -> dict[str, str]:
-    """The texts the map's editing layer shows (all web texts: the file is small)."""
-    return texts(lang)
