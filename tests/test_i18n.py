@@ -76,3 +76,13 @@ def test_language_checks_and_defaults():
 def test_subset_selects_prefixes():
     part = subset(("hazard.",), "en")
     assert part and all(k.startswith("hazard.") for k in part)
+
+
+def test_every_driver_of_the_risk_model_has_words_in_both_languages():
+    from seawatch.i18n import catalogue_keys
+    from seawatch.layers.capsize import DRIVER_FLAGS
+
+    for lang in ("en", "ar"):
+        keys = catalogue_keys(lang)
+        missing = [name for name, _, _ in DRIVER_FLAGS if f"driver.{name}" not in keys]
+        assert not missing, (lang, missing)

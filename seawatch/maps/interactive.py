@@ -37,7 +37,7 @@ from folium.template import Template
 from shapely.ops import polylabel
 
 from seawatch.config import Settings
-from seawatch.i18n import direction, messages, resolve_lang, translate
+from seawatch.i18n import direction, resolve_lang, subset, translate
 from seawatch.maps import frames as fr
 from seawatch.maps import styles
 from seawatch.maps.context import (
@@ -317,18 +317,12 @@ def map_data(
             survival.append(store.add(fr.class_frame(classes, rows, styles.SURVIVAL_COLOURS)))
 
     flags = flag_meanings(drivers)
-    flag_words = []
-    for mask, meaning in flags:
-        try:
-            word = translate(f"driver.{meaning}", lang)
-        except KeyError:
-            word = meaning.replace("_", " ")
-        flag_words.append([mask, word])
+    flag_words = [[mask, translate(f"driver.{meaning}", lang)] for mask, meaning in flags]
 
     start = first_index_at_or_after(times[shown], now)
     return {
         "lang": lang,
-        "msgs": {k: v for k, v in messages(lang).items() if k.startswith(MESSAGE_PREFIXES)},
+        "msgs": subset(MESSAGE_PREFIXES, lang),
         "bounds": [[rows.south, west], [rows.north, east]],
         "grid": {
             "west": west,

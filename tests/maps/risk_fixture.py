@@ -17,10 +17,11 @@ import pandas as pd
 import xarray as xr
 
 from seawatch.geo.coastline import land_mask
+from seawatch.layers.capsize import DRIVER_FLAGS, drivers_attrs
 from seawatch.schema import HAZARD_LEVELS, VESSELS, hazard_level_attrs
 
 FILL = np.int8(-127)
-FLAG_MEANINGS = "wave_height wind_force steepness opposing_current gust_floor"
+BIT = {name: mask for name, mask, _ in DRIVER_FLAGS}
 # Hs thresholds (m) of moderate, high, severe, extreme per vessel class (risk-model.md step 1).
 HS_THRESHOLDS = {
     "rubber_dinghy": (0.5, 1.0, 1.5, 2.5),
@@ -69,17 +70,17 @@ def make_risk(
     steep = hs / (1.56 * period**2)
 
     level = np.zeros((nt, len(VESSELS), ny, nx), dtype=np.int8)
-    drivers = np.zeros((nt, len(VESSELS), ny, nx), dtype=np.int8)
+    drivers = np.zeros((nt, len(VESSELS), ny, nx), dtype=np.int16)
     for k, vessel in enumerate(VESSELS):
         thresholds = HS_THRESHOLDS[vessel]
         lv = np.digitize(hs, thresholds).astype(np.int8)
-        bits = np.where(lv > 0, 1, 0).astype(np.int8)
+        bits = np.where(lv > 0, BIT["hs_band"], 0).astype(np.int16)
         raise_steep = steep >= 1 / 20
         lv = np.where(raise_steep, np.minimum(lv + 1, 4), lv).astype(np.int8)
-        bits = bits | np.where(raise_steep, 4, 0).astype(np.int8)
+        bits = bits | np.where(raise_steep, BIT["steepness_1"], 0).astype(np.int16)
         gust_floor = gust >= 17.0
         lv = np.where(gust_floor & (lv < 3), 3, lv).astype(np.int8)
-        bits = bits | np.where(gust_floor, 16, 0).astype(np.int8)
+        bits = bits | np.where(gust_floor, BIT["gust_floor"], 0).astype(np.int16)
         if vessel == "wooden_boat":
             lv = np.maximum(lv, 1).astype(np.int8)
         level[:, k] = lv
@@ -114,11 +115,7 @@ def make_risk(
     ds["drivers"] = (
         ("time", "vessel", "lat", "lon"),
         drivers,
-        {
-            "long_name": "rules that set the hazard level",
-            "flag_masks": np.array([1, 2, 4, 8, 16], dtype=np.int8),
-            "flag_meanings": FLAG_MEANINGS,
-        },
+        drivers_attrs(),
     )
     ds["exposure"] = (("lat", "lon"), exposure, {"units": "1"})
     ds["risk"] = (("time", "vessel", "lat", "lon"), sea(risk), {"units": "1"})

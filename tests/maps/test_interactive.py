@@ -49,7 +49,11 @@ def test_every_step_and_vessel_has_a_frame(risk, incidents, settings):
     assert data["times"][0]["local"].startswith("02:00 Tripoli")  # UTC+2
     assert data["grid"]["height"] >= risk.sizes["lat"]
     assert set(data["atlas"]["vars"]) >= {"hs", "period", "u10", "v10", "gust", "uo", "vo", "sst"}
-    assert [w for _, w in data["flags"]][:3] == ["wave height", "wind force", "steep waves"]
+    assert [w for _, w in data["flags"]][:3] == [
+        "wave height",
+        "wind force (Beaufort)",
+        "steep waves (+1 level)",
+    ]
 
 
 def test_step_hours_thins_the_frames(risk, settings):
