@@ -94,6 +94,12 @@ def sar_regions(sea: bool = False) -> gpd.GeoDataFrame:
         ``source`` (the IMO GISIS file), ``gisis_description``, ``note``, ``geometry`` (valid
         Polygon or MultiPolygon). ``frame.attrs["attribution"]`` holds the credit line.
     """
+    return _sar_frame(sea).copy()
+
+
+@cache
+def _sar_frame(sea: bool) -> gpd.GeoDataFrame:
+    # Clipping to the sea takes ~0.1 s and every map render asks for it several times.
     frame = _frame("sar_regions.geojson", _SAR_COLUMNS)
     if sea:
         frame["geometry"] = [sea_only(g) for g in frame.geometry]
