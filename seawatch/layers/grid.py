@@ -146,7 +146,8 @@ def _interp_time(ds: xr.Dataset, target: np.ndarray) -> xr.Dataset:
     else:
         wd = xr.DataArray(w, dims="time")
         out = plain.isel(time=i0) * (1 - wd) + plain.isel(time=i1) * wd
-    return out.assign_coords(time=("time", target, dict(TIME_ATTRS))).astype(np.float32)
+    out = out.assign_coords(time=("time", target, dict(TIME_ATTRS)))
+    return out.astype(np.float32, copy=False)
 
 
 def _nearest_fill_index(
@@ -190,13 +191,23 @@ def _bilinear_kernel(
     return a.astype(np.float32, copy=False)
 
 
+def _sin_cos(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sine and cosine (float32) of angles in degrees."""
+    rad = np.radians(np.asarray(degrees, dtype=np.float32))
+    return np.sin(rad), np.cos(rad)
+
+
 def _directions_to_components(ds: xr.Dataset) -> xr.Dataset:
     out = ds.copy()
     for name in DIRECTION_VARIABLES:
         if name in out:
-            rad = np.deg2rad(out[name])
-            out[f"{name}_sin"] = np.sin(rad).astype(np.float32)
-            out[f"{name}_cos"] = np.cos(rad).astype(np.float32)
+            out[f"{name}_sin"], out[f"{name}_cos"] = xr.apply_ufunc(
+                _sin_cos,
+                out[name],
+                output_core_dims=[[], []],
+                dask="parallelized",
+                output_dtypes=[np.float32, np.float32],
+            )
             out = out.drop_vars(name)
     return out
 
@@ -256,7 +267,7 @@ def regrid(
         first = np.asarray(da.isel(time=0).values)
         fill = _nearest_fill_index(~np.isfinite(first), needed)
         if fill is None and lat_w is None and lon_w is None:
-            out[name] = da.astype(np.float32)
+            out[name] = da.astype(np.float32, copy=False)
             continue
         if da.chunks is not None:
             da = da.chunk({"lat": -1, "lon": -1})

@@ -34,14 +34,13 @@ from seawatch.layers.capsize import (
     RISK_MODEL_VERSION,
     TABLE,
     Parameter,
-    VesselRules,
     drivers_attrs,
     effective_table,
-    hazard,
     overrides_json,
 )
 from seawatch.layers.exposure import exposure as exposure_layer
 from seawatch.layers.grid import TIME_ATTRS, regrid, target_grid
+from seawatch.layers.index import INPUTS, INT_FILL, SeaChoice, index_block, sea_state_block
 from seawatch.layers.survival import cold_shock, survival_hours
 from seawatch.schema import (
     CONVENTIONS,
@@ -54,7 +53,6 @@ from seawatch.schema import (
 )
 
 DEMO_SOURCE = "demo-scenario"
-INT_FILL = -1
 _USED = (
     "hs", "tp", "tm", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
     "u10", "v10", "gust", "uo", "vo", "sst",
@@ -68,62 +66,24 @@ def risk_formula(table: Mapping[str, Parameter] = TABLE) -> str:
     return f"risk = hazard_score / 5 * ({floor:g} + {1 - floor:g} * exposure)"
 
 
-def _vessel_kernel(
-    hs_eff: np.ndarray,
-    s_eff: np.ndarray,
-    speed: np.ndarray,
-    rise: np.ndarray,
-    gust: np.ndarray,
-    hs_still: np.ndarray,
-    s_still: np.ndarray,
-    land: np.ndarray,
-    rules: VesselRules,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    level, score, bits = hazard(hs_eff, s_eff, speed, rise, gust, rules, hs_still, s_still)
-    land = np.broadcast_to(land, level.shape)
-    level[land] = INT_FILL
-    score[land] = np.nan
-    bits[land] = INT_FILL
-    return level, score, bits
-
-
-def _period_and_sea(
-    sea: xr.Dataset, forecast: xr.Dataset, table: Mapping[str, Parameter], nan: xr.DataArray
-) -> tuple[xr.DataArray, xr.DataArray, tuple[xr.DataArray, xr.DataArray], str]:
-    """The period, wave height and "from" sine/cosine of the sea used for steepness."""
-    notes = []
+def _sea_choice(
+    sea: xr.Dataset, forecast: xr.Dataset, table: Mapping[str, Parameter]
+) -> tuple[SeaChoice, str]:
+    """The period conversions the forecast needs, and the words saying which period is used."""
+    notes, tm_ratio, windsea_ratio = [], None, None
     if "tp" in sea:
-        total_period = sea["tp"]
         notes.append("peak period tp of the total sea")
     elif "tm" in sea:
-        ratio = seastate.mean_period_ratio(forecast["tm"].attrs.get("long_name", "tm"), table)
-        total_period = sea["tm"] * ratio
-        notes.append(f"{ratio:.2f} x mean period tm of the total sea")
-    else:
-        total_period = nan
-    period = total_period
-    hs = sea.get("hs", nan)
-    dir_sin = sea.get("wave_dir_sin", nan)
-    dir_cos = sea.get("wave_dir_cos", nan)
+        tm_ratio = seastate.mean_period_ratio(forecast["tm"].attrs.get("long_name", "tm"), table)
+        notes.append(f"{tm_ratio:.2f} x mean period tm of the total sea")
     if "hs_windsea" in sea and "tm_windsea" in sea:
-        ratio = seastate.mean_period_ratio(
+        windsea_ratio = seastate.mean_period_ratio(
             forecast["tm_windsea"].attrs.get("long_name", "tm01"), table
         )
-        wind_sea = (sea["hs_windsea"] > 0) & (sea["tm_windsea"] > 0)
-        period = xr.where(wind_sea, sea["tm_windsea"] * ratio, total_period)
-        hs = xr.where(wind_sea, sea["hs_windsea"], hs)
-        if "dir_windsea_sin" in sea:
-            dir_sin = xr.where(wind_sea, sea["dir_windsea_sin"], dir_sin)
-            dir_cos = xr.where(wind_sea, sea["dir_windsea_cos"], dir_cos)
-        notes.insert(0, f"wind-sea peak period ({ratio:.2f} x wind-sea mean period) where the "
-                     "wind-sea partition is known, else")  # fmt: skip
-    if "u10" in sea and "v10" in sea:  # waves without a direction travel with the wind
-        speed = np.hypot(sea["u10"], sea["v10"])
-        calm = speed > 1e-3
-        dir_sin = dir_sin.fillna((-sea["u10"] / speed).where(calm, 0.0))
-        dir_cos = dir_cos.fillna((-sea["v10"] / speed).where(calm, 0.0))
+        notes.insert(0, f"wind-sea peak period ({windsea_ratio:.2f} x wind-sea mean period) "
+                     "where the wind-sea partition is known, else")  # fmt: skip
     description = " ".join(notes) if notes else "no wave period in the forecast"
-    return period, hs, (dir_sin, dir_cos), description
+    return SeaChoice.from_table(VESSELS, table, tm_ratio, windsea_ratio), description
 
 
 def build_risk(
@@ -171,50 +131,39 @@ def build_risk(
         sea = sea.chunk({k: v for k, v in chunks.items() if k in sea.dims})
     land = grid["land"].values.astype(bool)
     land_da = xr.DataArray(land, dims=("lat", "lon"))
-    template = next(iter(sea.data_vars.values()))
-    nan = xr.full_like(template, np.nan, dtype=np.float32)
-    nan.attrs = {}
-
-    has_wind = "u10" in sea and "v10" in sea
-    speed = seastate.wind_speed(sea["u10"], sea["v10"]) if has_wind else nan
-    rise_hours = float(table["wind_rise_hours"].value)  # type: ignore[arg-type]
-    rise = seastate.wind_rise(speed, rise_hours) if has_wind else nan
-    gust = sea.get("gust", nan)
-    period, hs_sea, (dir_sin, dir_cos), period_note = _period_and_sea(sea, forecast, table, nan)
-    hs = sea.get("hs", nan)
-    steep = seastate.wave_steepness(hs_sea, period)
-    # The steepness rule judges the wave system whose steepness it measured: centimetre ripples
-    # of a young wind sea on a swell are steep but harmless, so that system itself must be at
-    # least steepness_min_hs high (NaN heights keep NaN and fire nothing).
-    min_hs = float(table["steepness_min_hs"].value)  # type: ignore[arg-type]
-    steep = xr.where(hs_sea < min_hs, 0.0, steep).astype(np.float32)
-    if "uo" in sea and "vo" in sea:
-        east, north = seastate.direction_vector(dir_sin, dir_cos)
-        u_opp = seastate.opposing_current(sea["uo"], sea["vo"], east, north)
-    else:
-        u_opp = xr.zeros_like(nan)
-    h_factor, s_factor = seastate.current_factors(period, u_opp, table)
-    hs_eff, s_eff = seastate.effective_sea_state(hs, steep, h_factor, s_factor, table)
-    s_still = steep.clip(max=float(table["steepness_cap"].value))  # type: ignore[arg-type]
-
-    levels, scores, drivers = [], [], []
-    for vessel in VESSELS:
-        level, score, bits = xr.apply_ufunc(
-            _vessel_kernel,
-            hs_eff, s_eff, speed, rise, gust, hs, s_still, land_da,
-            kwargs={"rules": VesselRules.from_table(vessel, table)},
-            output_core_dims=[[], [], []],
+    if "u10" in sea and "v10" in sea:
+        rise_hours = float(table["wind_rise_hours"].value)  # type: ignore[arg-type]
+        speed = seastate.wind_speed(sea["u10"], sea["v10"])
+        sea["wind_rise"] = seastate.wind_rise(speed, rise_hours).astype(np.float32, copy=False)
+    choice, period_note = _sea_choice(sea, forecast, table)
+    names = [name for name in INPUTS if name in sea]
+    inputs = [sea[name] for name in names] + [land_da]
+    kwargs = {"names": names, "choice": choice}
+    hazard_level, hazard_score, driver_bits = (
+        da.transpose("time", "vessel", "lat", "lon")
+        for da in xr.apply_ufunc(
+            index_block,
+            *inputs,
+            kwargs=kwargs,
+            output_core_dims=[["vessel"]] * 3,
             dask="parallelized",
             output_dtypes=[np.int8, np.float32, np.int16],
-        )  # fmt: skip
-        levels.append(level)
-        scores.append(score)
-        drivers.append(bits)
-    vessel = xr.DataArray(list(VESSELS), dims="vessel")
-    order = ("time", "vessel", "lat", "lon")
-    hazard_level = xr.concat(levels, dim=vessel).transpose(*order)
-    hazard_score = xr.concat(scores, dim=vessel).transpose(*order)
-    driver_bits = xr.concat(drivers, dim=vessel).transpose(*order)
+            dask_gufunc_kwargs={"output_sizes": {"vessel": len(VESSELS)}},
+            keep_attrs=False,
+        )
+    )
+    # The sea state behind the hazard, for the map popups: computed again, apart, so a caller
+    # that needs only the hazard does not pay for it.
+    period, hs_eff, s_eff = xr.apply_ufunc(
+        sea_state_block,
+        *inputs,
+        kwargs=kwargs,
+        output_core_dims=[[]] * 3,
+        dask="parallelized",
+        output_dtypes=[np.float32] * 3,
+        keep_attrs=False,
+    )
+    hs = sea.get("hs")
 
     reference = forecast.attrs.get("reference_time")
     times = sea["time"].values
@@ -251,17 +200,15 @@ def build_risk(
         comment="Hazard weighted by exposure (where boats have been reported). "
         + exp.attrs["comment"],
     )
-    sea_da = ~land_da
     if "sst" in sea:
-        out["survival_hours"] = survival_hours(sea["sst"], table).where(sea_da)
+        survival = survival_hours(sea["sst"], table)
+        out["survival_hours"] = _on_sea(survival, land_da, np.nan).assign_attrs(survival.attrs)
         shock = cold_shock(sea["sst"], table)
-        out["cold_shock"] = (
-            shock.where(sea_da, INT_FILL)
-            .astype(np.int8)
-            .assign_attrs({**shock.attrs, "_FillValue": np.int8(INT_FILL)})
+        out["cold_shock"] = _on_sea(shock.astype(np.int8), land_da, INT_FILL).assign_attrs(
+            {**shock.attrs, "_FillValue": np.int8(INT_FILL)}
         )
     context = {
-        "hs": hs if "hs" in sea else None,
+        "hs": hs,
         "period": period if "hs" in sea or "hs_windsea" in sea else None,
         "hs_eff": hs_eff if "hs" in sea else None,
         "steepness": s_eff if "hs" in sea or "hs_windsea" in sea else None,
@@ -271,7 +218,8 @@ def build_risk(
         da = context.get(name)
         if da is None:
             continue
-        da = da.where(sea_da).astype(np.float32)
+        if name not in ("period", "hs_eff", "steepness"):  # those are NaN on land already
+            da = _on_sea(da.astype(np.float32, copy=False), land_da, np.nan)
         da.attrs = _context_attrs(name, period_note)
         out[name] = da
     out["land"] = grid["land"]
@@ -281,6 +229,25 @@ def build_risk(
     out["vessel"].encoding = {"dtype": "S1"}
     out.attrs = _global_attrs(forecast, incidents, settings, exp)
     return out
+
+
+def _fill_land(values: np.ndarray, land: np.ndarray, fill: float) -> np.ndarray:
+    out = np.array(values, copy=True)
+    out[np.broadcast_to(land, out.shape)] = fill
+    return out
+
+
+def _on_sea(da: xr.DataArray, land: xr.DataArray, fill: float) -> xr.DataArray:
+    """``da`` (time, lat, lon) with ``fill`` on land cells; cheaper than ``where`` on big grids."""
+    return xr.apply_ufunc(
+        _fill_land,
+        da,
+        land,
+        kwargs={"fill": fill},
+        dask="parallelized",
+        output_dtypes=[da.dtype],
+        keep_attrs=False,
+    ).transpose(*da.dims)
 
 
 def _vessel_attrs() -> dict[str, str]:

@@ -1,8 +1,13 @@
 """Sea-state physics for small craft: wavelength, steepness, wave-current interaction, wind.
 
-Pure functions on :class:`xarray.DataArray` (numpy- or dask-backed; numpy arrays work too) in
-SI units; outputs carry CF ``units`` and ``long_name`` (and ``standard_name`` where CF has one).
-The numbers they use come from :data:`seawatch.layers.capsize.TABLE`.
+Pure functions on :class:`xarray.DataArray` (numpy- or dask-backed) in SI units; outputs carry
+CF ``units`` and ``long_name`` (and ``standard_name`` where CF has one). The numbers they use come
+from :data:`seawatch.layers.capsize.TABLE`.
+
+Each formula is written once, as a numpy kernel (``*_kernel``: plain arrays in, arrays out, the
+dtype of the inputs kept); the xarray functions apply it with :func:`xarray.apply_ufunc` and set
+the attributes. :mod:`seawatch.layers.index` runs the same kernels on cache-sized tiles when it
+builds the whole index.
 
 Which period is used for steepness
     Steepness is meant for the short, steep wind sea that swamps and capsizes small boats, and
@@ -23,7 +28,8 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -31,9 +37,88 @@ import xarray as xr
 from seawatch.layers.capsize import TABLE, G, Parameter
 
 
+def _apply(kernel: Callable[..., Any], *args: xr.DataArray, n_out: int = 1, **kwargs: Any) -> Any:
+    """``kernel`` applied elementwise to DataArrays (lazily on dask), without attributes."""
+    dtype = np.result_type(*(getattr(a, "dtype", np.float64) for a in args))
+    return xr.apply_ufunc(
+        kernel,
+        *args,
+        kwargs=kwargs,
+        output_core_dims=[[]] * n_out,
+        dask="parallelized",
+        output_dtypes=[dtype] * n_out,
+        keep_attrs=False,
+    )
+
+
 def _attrs(da: xr.DataArray, **attrs: str) -> xr.DataArray:
     da.attrs = dict(attrs)
     return da
+
+
+# --- numpy kernels ----------------------------------------------------------------------------
+
+
+def wind_speed_kernel(u10: np.ndarray, v10: np.ndarray) -> np.ndarray:
+    """Wind speed [m s-1] from its components [m s-1]."""
+    return np.sqrt(u10 * u10 + v10 * v10)
+
+
+def wave_steepness_kernel(hs: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Steepness Hs / L0 = 2 pi Hs / (g T^2) [1] of height ``hs`` [m] at period ``period`` [s]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return hs / (period * period * (G / (2 * np.pi)))
+
+
+def direction_vector_kernel(
+    from_sin: np.ndarray, from_cos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vector (east, north) towards which waves coming *from* an angle travel [1].
+
+    Inputs are the sine and cosine of the "from" angle, possibly interpolated (not unit length);
+    where both are about zero or unknown the vector is (0, 0).
+    """
+    norm = np.sqrt(from_sin * from_sin + from_cos * from_cos)
+    ok = norm > 1e-6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, -from_sin / norm, 0.0), np.where(ok, -from_cos / norm, 0.0)
+
+
+def opposing_current_kernel(
+    uo: np.ndarray, vo: np.ndarray, towards_east: np.ndarray, towards_north: np.ndarray
+) -> np.ndarray:
+    """Current against the waves, ``-(current . wave unit vector)`` [m s-1]."""
+    return -(uo * towards_east + vo * towards_north)
+
+
+def current_factors_kernel(
+    period: np.ndarray, u_opp: np.ndarray, blocking: float, max_height: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longuet-Higgins & Stewart height and steepness factors; see :func:`current_factors`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # fmax turns an unknown ratio (NaN) into 0 (no current) and a following current into 0
+        ratio = np.clip(np.fmax(u_opp / (period * (G / (2 * np.pi))), 0.0), 0.0, blocking)
+        c_rel = 0.5 * (1.0 + np.sqrt(np.maximum(1.0 - 4.0 * ratio, 0.0)))
+        amp = 1.0 / np.sqrt(c_rel * (c_rel - 2.0 * ratio))
+        steep = amp / (c_rel * c_rel)
+    return np.clip(amp, None, max_height), steep
+
+
+def effective_sea_state_kernel(
+    hs: np.ndarray,
+    steepness: np.ndarray,
+    height_factor: np.ndarray,
+    steepness_factor: np.ndarray,
+    cap: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``hs * height_factor`` [m] and ``steepness * steepness_factor`` capped at ``cap`` [1]."""
+    with np.errstate(invalid="ignore"):
+        # A zero steepness stays zero even where the factor is infinite (blocking).
+        raw = np.where(steepness > 0, steepness * steepness_factor, steepness)
+    return hs * height_factor, np.minimum(raw, cap)
+
+
+# --- xarray functions -------------------------------------------------------------------------
 
 
 def wind_speed(u10: xr.DataArray, v10: xr.DataArray) -> xr.DataArray:
@@ -50,7 +135,7 @@ def wind_speed(u10: xr.DataArray, v10: xr.DataArray) -> xr.DataArray:
         Wind speed at 10 m [m s-1].
     """
     return _attrs(
-        np.hypot(u10, v10),
+        _apply(wind_speed_kernel, u10, v10),
         standard_name="wind_speed",
         units="m s-1",
         long_name="wind speed at 10 m",
@@ -98,7 +183,9 @@ def wave_steepness(hs: xr.DataArray, period: xr.DataArray) -> xr.DataArray:
     API RP 2MET (2014): 1/16-1/20 typical of severe sea states.
     """
     return _attrs(
-        hs / deep_water_wavelength(period), units="1", long_name="significant wave steepness Hs/L0"
+        _apply(wave_steepness_kernel, hs, period),
+        units="1",
+        long_name="significant wave steepness Hs/L0",
     )
 
 
@@ -122,9 +209,11 @@ def direction_vector(from_sin: xr.DataArray, from_cos: xr.DataArray) -> tuple[xr
     The components may come from interpolation (not unit length); where both are about zero the
     direction is undefined and the vector is (0, 0).
     """
-    norm = np.hypot(from_sin, from_cos)
-    ok = norm > 1e-6
-    return (-from_sin / norm).where(ok, 0.0), (-from_cos / norm).where(ok, 0.0)
+    east, north = _apply(direction_vector_kernel, from_sin, from_cos, n_out=2)
+    return (
+        _attrs(east, units="1", long_name="eastward component of the wave travel direction"),
+        _attrs(north, units="1", long_name="northward component of the wave travel direction"),
+    )
 
 
 def opposing_current(
@@ -145,7 +234,7 @@ def opposing_current(
         Opposing current [m s-1]; positive against the waves, negative with them.
     """
     return _attrs(
-        -(uo * towards_east + vo * towards_north),
+        _apply(opposing_current_kernel, uo, vo, towards_east, towards_north),
         units="m s-1",
         long_name="surface current against the direction of wave travel",
     )
@@ -179,24 +268,18 @@ def current_factors(
         and the steepness factor is infinite (the effective steepness is then capped at the
         breaking limit by :func:`effective_sea_state`). Unknown current or period: factor 1.
     """
-    blocking = float(table["current_blocking"].value)  # type: ignore[arg-type]
-    max_height = float(table["current_max_height_factor"].value)  # type: ignore[arg-type]
-    c0 = deep_water_phase_speed(period)
-    ratio = (u_opp.clip(min=0.0) / c0).clip(max=blocking).fillna(0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c_rel = 0.5 * (1.0 + np.sqrt(np.maximum(1.0 - 4.0 * ratio, 0.0)))
-        under = c_rel * (c_rel - 2.0 * ratio)
-        amp = 1.0 / np.sqrt(under)
-        steep = amp / c_rel**2
-    height = _attrs(
-        amp.clip(max=max_height).fillna(1.0),
-        units="1",
-        long_name="wave height amplification by opposing current",
+    height, steep = _apply(
+        current_factors_kernel,
+        period,
+        u_opp,
+        n_out=2,
+        blocking=float(table["current_blocking"].value),  # type: ignore[arg-type]
+        max_height=float(table["current_max_height_factor"].value),  # type: ignore[arg-type]
     )
-    steep = _attrs(
-        steep.fillna(1.0), units="1", long_name="steepness amplification by opposing current"
+    return (
+        _attrs(height, units="1", long_name="wave height amplification by opposing current"),
+        _attrs(steep, units="1", long_name="steepness amplification by opposing current"),
     )
-    return height, steep
 
 
 def effective_sea_state(
@@ -223,20 +306,28 @@ def effective_sea_state(
         ``hs * height_factor`` [m]; ``steepness * steepness_factor`` capped at the breaking limit
         ``steepness_cap`` (Miche 1944) [1].
     """
-    cap = float(table["steepness_cap"].value)  # type: ignore[arg-type]
-    hs_eff = _attrs(
-        hs * height_factor,
-        units="m",
-        long_name="effective significant wave height (with the opposing-current factor)",
+    hs_eff, s_eff = _apply(
+        effective_sea_state_kernel,
+        hs,
+        steepness,
+        height_factor,
+        steepness_factor,
+        n_out=2,
+        cap=float(table["steepness_cap"].value),  # type: ignore[arg-type]
     )
-    with np.errstate(invalid="ignore"):
-        raw = xr.where(steepness > 0, steepness * steepness_factor, steepness)
-    s_eff = _attrs(
-        raw.clip(max=cap),
-        units="1",
-        long_name="effective wave steepness Hs/L0 (with the opposing-current factor, capped at 1/7)",
+    return (
+        _attrs(
+            hs_eff,
+            units="m",
+            long_name="effective significant wave height (with the opposing-current factor)",
+        ),
+        _attrs(
+            s_eff,
+            units="1",
+            long_name="effective wave steepness Hs/L0 (with the opposing-current factor, "
+            "capped at 1/7)",
+        ),
     )
-    return hs_eff, s_eff
 
 
 def beaufort_force(speed: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.DataArray:
@@ -250,6 +341,21 @@ def beaufort_force(speed: xr.DataArray, table: Mapping[str, Parameter] = TABLE) 
 
     out = xr.apply_ufunc(digitize, speed, dask="parallelized", output_dtypes=[np.int8])
     return _attrs(out, units="1", long_name="Beaufort force (WMO)")
+
+
+def wind_rise_kernel(speed: np.ndarray, lags: int, axis: int = 0) -> np.ndarray:
+    """``speed - min(speed over the last lags steps and now)`` along ``axis``, NaN-skipping.
+
+    The first ``lags`` steps look back only as far as the array goes. NaN where ``speed`` is.
+    """
+    speed = np.asarray(speed)
+    lowest = speed.copy()
+    for lag in range(1, min(lags, speed.shape[axis] - 1) + 1):
+        later = [slice(None)] * speed.ndim
+        earlier = [slice(None)] * speed.ndim
+        later[axis], earlier[axis] = slice(lag, None), slice(None, -lag)
+        np.fmin(lowest[tuple(later)], speed[tuple(earlier)], out=lowest[tuple(later)])
+    return np.subtract(speed, lowest, out=lowest)
 
 
 def wind_rise(speed: xr.DataArray, hours: float = 6.0) -> xr.DataArray:
@@ -266,7 +372,8 @@ def wind_rise(speed: xr.DataArray, hours: float = 6.0) -> xr.DataArray:
     -------
     xarray.DataArray
         Rise [m s-1], >= 0. In the first ``hours`` of the forecast only the available past counts
-        (a lower bound). NaN where the speed is unknown.
+        (a lower bound). NaN where the speed is unknown. A dask-backed ``speed`` stays lazy
+        (each time chunk borrows the ``hours`` before it from its neighbour).
     """
     times = speed["time"].values
     if times.size < 2:
@@ -276,9 +383,22 @@ def wind_rise(speed: xr.DataArray, hours: float = 6.0) -> xr.DataArray:
     step_h = float(np.diff(times).max() / np.timedelta64(1, "h"))
     if not np.allclose(np.diff(times) / np.timedelta64(1, "h"), step_h):
         raise ValueError("wind_rise needs evenly spaced time steps")
-    lowest = speed
-    for lag in range(1, round(hours / step_h) + 1):
-        lowest = np.fmin(lowest, speed.shift(time=lag))
+    lags = round(hours / step_h)
+    axis = speed.get_axis_num("time")
+    data = speed.data
+    if hasattr(data, "map_overlap"):  # dask
+        rise = data.map_overlap(
+            wind_rise_kernel,
+            depth={axis: (lags, 0)},
+            boundary="none",
+            dtype=data.dtype,
+            lags=lags,
+            axis=axis,
+        )
+    else:
+        rise = wind_rise_kernel(data, lags, axis)
     return _attrs(
-        speed - lowest, units="m s-1", long_name=f"rise of the 10 m wind speed over {hours:g} h"
+        speed.copy(data=rise),
+        units="m s-1",
+        long_name=f"rise of the 10 m wind speed over {hours:g} h",
     )
