@@ -9,7 +9,8 @@ Regridding (:func:`regrid`)
     * time: hourly, linear between source steps, from the first to the last source step; no
       extrapolation past a variable's last valid step (it stays NaN there);
     * space: bilinear for scalars; directions through the sine and cosine of the angle, never
-      the angle itself (360 and 0 degrees would average to 180);
+      the angle itself (360 and 0 degrees would average to 180). A forecast already on the
+      target grid and hourly is not interpolated, and its directions stay angles;
     * before the bilinear step, source cells that are missing at the first time step (model land)
       take the value of the nearest valid cell, so the coastal sea cells of a fine target grid
       are not lost to a coarse model's land mask. Land cells of the target grid are masked
@@ -225,7 +226,9 @@ def regrid(
         Target grid from :func:`target_grid` (``lat``, ``lon`` coordinates, degrees).
     variables
         Names to keep (default: all). Directions (``wave_dir``, ``dir_windsea``, ``dir_swell``)
-        come back as ``<name>_sin`` and ``<name>_cos`` of the "from" angle, never as angles.
+        that had to be interpolated come back as ``<name>_sin`` and ``<name>_cos`` of the
+        "from" angle, never as interpolated angles; on the forecast's own grid and hours they
+        stay angles (degrees), as they were.
 
     Returns
     -------
@@ -255,16 +258,20 @@ def regrid(
             f"forecast covers lat {lat_s.min():g}..{lat_s.max():g}, lon {lon_s.min():g}.."
             f"{lon_s.max():g}: outside the area of interest; check [area] or the forecast file"
         )
-    ds = _directions_to_components(ds)
-    ds = _interp_time(ds, hourly_times(ds["time"].values))
+    hours = hourly_times(ds["time"].values)
     lat_w, lon_w = _weights(lat_s, lat_t), _weights(lon_s, lon_t)
+    same_hours = _weights(ds["time"].values.astype(np.int64), hours.astype(np.int64)) is None
+    if not (same_hours and lat_w is None and lon_w is None):
+        ds = _directions_to_components(ds)
+    ds = _interp_time(ds, hours)
     # On the target grid itself only the target's sea cells need filling.
     needed = (
         grid["land"].values == 0 if lat_w is None and lon_w is None and "land" in grid else None
     )
     out = xr.Dataset(coords={"time": ds["time"]})
+    firsts = ds.isel(time=0).compute()  # one pass over dask-backed inputs, not one per variable
     for name, da in ds.data_vars.items():
-        first = np.asarray(da.isel(time=0).values)
+        first = np.asarray(firsts[name].values)
         fill = _nearest_fill_index(~np.isfinite(first), needed)
         if fill is None and lat_w is None and lon_w is None:
             out[name] = da.astype(np.float32, copy=False)

@@ -25,16 +25,18 @@ import numpy as np
 from seawatch.layers import seastate
 from seawatch.layers.capsize import Parameter, VesselRules, hazard
 
-TILE = 1 << 15
+TILE = 1 << 17
 """Sea cells per tile: the tile's few dozen float32 arrays stay in the processor cache."""
 
 INT_FILL = -1
 
 INPUTS = (
-    "hs", "tp", "tm", "hs_windsea", "tm_windsea", "wave_dir_sin", "wave_dir_cos",
-    "dir_windsea_sin", "dir_windsea_cos", "u10", "v10", "gust", "uo", "vo", "wind_rise",
+    "hs", "tp", "tm", "hs_windsea", "tm_windsea", "wave_dir", "wave_dir_sin", "wave_dir_cos",
+    "dir_windsea", "dir_windsea_sin", "dir_windsea_cos", "u10", "v10", "gust", "uo", "vo",
+    "wind_rise",
 )  # fmt: skip
-"""Inputs :func:`index_block` understands (the regridded forecast plus the wind rise)."""
+"""Inputs :func:`index_block` understands: the regridded forecast (directions as angles in
+degrees or as the sine and cosine of the angle) and the wind rise."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def _over_sea_tiles(
             for name, a in inputs.items():
                 tile[name] = buffers[name][: k * len(tile_rows)]
                 for i, row in enumerate(tile_rows):
-                    np.take(a[row], where, out=tile[name][i * k : (i + 1) * k])
+                    np.take(a[row], where, out=tile[name][i * k : (i + 1) * k], mode="wrap")
             for result, value in zip(results, compute(tile), strict=True):
                 value = value.reshape(-1, len(tile_rows), k)
                 for v in range(result.shape[0]):
@@ -182,6 +184,14 @@ def _get(tile: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     return np.full(size, np.nan, np.float32)
 
 
+def _direction(tile: Mapping[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sine and cosine of the "from" direction ``name``, given as an angle or as components."""
+    if name in tile:
+        radians = np.radians(tile[name])
+        return np.sin(radians), np.cos(radians)
+    return _get(tile, f"{name}_sin"), _get(tile, f"{name}_cos")
+
+
 def _sea_state(tile: Mapping[str, np.ndarray], choice: SeaChoice) -> tuple[np.ndarray, ...]:
     """Period, hs, hs_eff, s_eff, steepness without current, wind speed and Beaufort number."""
     hs = _get(tile, "hs")
@@ -191,15 +201,17 @@ def _sea_state(tile: Mapping[str, np.ndarray], choice: SeaChoice) -> tuple[np.nd
         period = tile["tm"] * np.float32(choice.tm_ratio)
     else:
         period = _get(tile, "no period")
-    hs_sea, from_sin, from_cos = hs, _get(tile, "wave_dir_sin"), _get(tile, "wave_dir_cos")
+    hs_sea = hs
+    from_sin, from_cos = _direction(tile, "wave_dir")
     if choice.windsea_ratio is not None and "hs_windsea" in tile and "tm_windsea" in tile:
         hs_ws, tm_ws = tile["hs_windsea"], tile["tm_windsea"]
         wind_sea = (hs_ws > 0) & (tm_ws > 0)
         period = np.where(wind_sea, tm_ws * np.float32(choice.windsea_ratio), period)
         hs_sea = np.where(wind_sea, hs_ws, hs)
-        if "dir_windsea_sin" in tile and "dir_windsea_cos" in tile:
-            from_sin = np.where(wind_sea, tile["dir_windsea_sin"], from_sin)
-            from_cos = np.where(wind_sea, tile["dir_windsea_cos"], from_cos)
+        if "dir_windsea" in tile or "dir_windsea_sin" in tile:
+            ws_sin, ws_cos = _direction(tile, "dir_windsea")
+            from_sin = np.where(wind_sea, ws_sin, from_sin)
+            from_cos = np.where(wind_sea, ws_cos, from_cos)
     if "u10" in tile and "v10" in tile:
         u10, v10 = tile["u10"], tile["v10"]
         speed = seastate.wind_speed_kernel(u10, v10)
