@@ -178,18 +178,27 @@ def _bilinear_kernel(
     if fill is not None:
         a = a.copy()
         a[..., fill[0], fill[1]] = a[..., fill[2], fill[3]]
-    if lat_w is not None:
-        i0, i1, w, inside = lat_w
-        wy = w[:, None]
-        a = a[..., i0, :] * (1 - wy) + a[..., i1, :] * wy if w.any() else a[..., i0, :]
-        if not inside.all():
-            a[..., ~inside, :] = np.nan
-    if lon_w is not None:
-        i0, i1, w, inside = lon_w
-        a = a[..., i0] * (1 - w) + a[..., i1] * w if w.any() else a[..., i0]
-        if not inside.all():
-            a[..., ~inside] = np.nan
-    return a.astype(np.float32, copy=False)
+    for axis, weights in ((-2, lat_w), (-1, lon_w)):
+        if weights is not None:
+            a = _linear_along(a, weights, axis)
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _linear_along(a: np.ndarray, weights: tuple[np.ndarray, ...], axis: int) -> np.ndarray:
+    """Linear interpolation of ``a`` along ``axis`` with :func:`_weights` (C-ordered result)."""
+    i0, i1, w, inside = weights
+    shape = [1] * a.ndim
+    shape[axis] = w.size
+    out = np.take(a, i0, axis=axis)
+    if w.any():
+        w = w.reshape(shape)
+        out *= 1 - w
+        out += np.take(a, i1, axis=axis) * w
+    if not inside.all():
+        index: list[slice | np.ndarray] = [slice(None)] * a.ndim
+        index[axis] = ~inside
+        out[tuple(index)] = np.nan
+    return out
 
 
 def _sin_cos(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -50,7 +50,7 @@ def survival_hours(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) ->
     lo = float(table["hayward_min_sst"].value)  # type: ignore[arg-type]
     hi = float(table["hayward_max_sst"].value)  # type: ignore[arg-type]
     tw = sst.clip(min=lo, max=hi)
-    hours = ((a + b / (c - d * tw)) / 60.0).astype(np.float32)
+    hours = ((a + b / (c - d * tw)) / 60.0).astype(np.float32, copy=False)
     hours.attrs = {
         "long_name": "predicted survival time in the water (Hayward 1975), clothed adult with "
         "life vest",
@@ -76,7 +76,14 @@ def cold_shock(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.
         With CF ``flag_values``/``flag_meanings`` (``-1`` is the fill value of the written file).
     """
     limit = float(table["cold_shock_sst"].value)  # type: ignore[arg-type]
-    flag = xr.where(sst < limit, 1, 0).where(sst.notnull(), -1).astype(np.int8)
+    flag = xr.apply_ufunc(
+        _cold_shock_kernel,
+        sst,
+        kwargs={"limit": limit},
+        dask="parallelized",
+        output_dtypes=[np.int8],
+        keep_attrs=False,
+    )
     flag.attrs = {
         "long_name": f"cold-shock risk: sea surface below {limit:g} degC",
         "flag_values": np.array([0, 1], dtype=np.int8),
@@ -85,4 +92,10 @@ def cold_shock(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.
         "comment": "Tipton (2018): cold shock, up to 60 % of cold-water deaths, matters "
         "mainly below about 15 degC.",
     }
+    return flag
+
+
+def _cold_shock_kernel(sst: np.ndarray, limit: float) -> np.ndarray:
+    flag = (sst < limit).astype(np.int8)
+    flag[np.isnan(sst)] = -1
     return flag
