@@ -45,6 +45,19 @@ def test_directions_go_through_components(settings, make_forecast):
     assert np.abs(angle).max() < 10.0 + 1e-4
 
 
+def test_directions_on_the_target_grid_stay_angles(settings, make_forecast):
+    grid = target_grid(settings)
+    lat, lon = grid["lat"].values, grid["lon"].values
+    direction = np.where(np.arange(lon.size) % 2 == 0, 350.0, 10.0)[None, None, :]
+    fc = make_forecast(wave_dir=direction, hs=1.0, hours=3, lat=lat, lon=lon)
+    out = regrid(fc, grid)
+    assert "wave_dir_sin" not in out  # nothing was interpolated, so nothing to decompose
+    np.testing.assert_array_equal(out["wave_dir"].values, fc["wave_dir"].values)
+    # three-hourly steps are interpolated to hourly, so the same directions go via components
+    out = regrid(make_forecast(wave_dir=direction, hours=7, step_hours=3, lat=lat, lon=lon), grid)
+    assert "wave_dir" not in out and "wave_dir_sin" in out
+
+
 def test_hourly_in_time_without_extrapolation(settings, make_forecast):
     hs = np.array([1.0, 2.0, 3.0, np.nan], dtype=np.float32)[:, None, None]
     fc = make_forecast(hs=hs, u10=4.0, v10=0.0, hours=12, step_hours=3)
