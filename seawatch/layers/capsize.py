@@ -395,7 +395,7 @@ class VesselRules:
     wind_band: Ramp
     """Band position (0-5) of the continuous Beaufort number."""
     beaufort: Ramp
-    """Continuous Beaufort number of the 10 m wind speed [m s-1]."""
+    """Continuous Beaufort number of the 10 m wind speed [m s-1], up to the top of the bands."""
     minimum_level: np.ndarray
     """Lowest level of each class (shape ``()`` for one class, ``(m,)`` for several)."""
     steepness_1: np.float32
@@ -432,11 +432,16 @@ class VesselRules:
 
         hs = per_vessel("hs")
         wind = per_vessel("beaufort")
+        wind_band = Ramp([band_knots(t) for t in wind] if stacked else band_knots(wind))
+        # Above the last knot of every wind band the bands are all at the top: the Beaufort
+        # number is not needed beyond it (fewer segments to evaluate on every cell).
+        top = int(np.ceil(wind_band.knots[..., -1].max()))
+        beaufort = beaufort_ramp(table)
         return cls(
             vessels=vessels,
             hs_band=Ramp([band_knots(t) for t in hs] if stacked else band_knots(hs)),
-            wind_band=Ramp([band_knots(t) for t in wind] if stacked else band_knots(wind)),
-            beaufort=beaufort_ramp(table),
+            wind_band=wind_band,
+            beaufort=Ramp(beaufort.knots[: top + 1]) if top < beaufort.knots.size - 1 else beaufort,
             minimum_level=np.asarray(per_vessel("minimum_level"), dtype=np.float32),
             steepness_1=number("steepness_1"),
             steepness_2=number("steepness_2"),

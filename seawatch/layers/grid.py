@@ -11,8 +11,8 @@ Regridding (:func:`regrid`)
     * space: bilinear for scalars; directions through the sine and cosine of the angle, never
       the angle itself (360 and 0 degrees would average to 180). A forecast already on the
       target grid and hourly is not interpolated, and its directions stay angles;
-    * before the bilinear step, source cells that are missing at the first time step (model land)
-      take the value of the nearest valid cell, so the coastal sea cells of a fine target grid
+    * before the bilinear step, source cells that are missing at the first time step (model land;
+      of each time chunk when the build runs on dask) take the value of the nearest valid cell, so the coastal sea cells of a fine target grid
       are not lost to a coarse model's land mask. Land cells of the target grid are masked
       afterwards by the caller with the coastline;
     * target points outside the source grid are NaN (no extrapolation in space either).
@@ -167,17 +167,41 @@ def _nearest_fill_index(
     return where[0], where[1], rows[where], cols[where]
 
 
+class _CoastalFill:
+    """Fill of source cells missing at a block's first time step from the nearest valid cell.
+
+    Worked out per block, so a lazy build reads nothing before it runs; the indices depend only
+    on which cells are missing and are computed once per distinct pattern (model land masks do
+    not change from hour to hour).
+    """
+
+    def __init__(self, needed: np.ndarray | None) -> None:
+        self.needed = needed
+        self.cache: dict[bytes, tuple[np.ndarray, ...] | None] = {}
+
+    def index(self, first: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        missing = ~np.isfinite(first)
+        todo = missing if self.needed is None else missing & self.needed
+        if not todo.any() or missing.all():
+            return None
+        key = np.packbits(missing).tobytes()
+        if key not in self.cache:
+            self.cache[key] = _nearest_fill_index(missing, self.needed)
+        return self.cache[key]
+
+
 def _bilinear_kernel(
     values: np.ndarray,
-    fill: tuple[np.ndarray, ...] | None,
+    fill: _CoastalFill,
     lat_w: tuple[np.ndarray, ...] | None,
     lon_w: tuple[np.ndarray, ...] | None,
 ) -> np.ndarray:
-    """Bilinear interpolation over the last two axes (lat, lon) of ``values``."""
+    """Coastal fill, then bilinear interpolation over the last two axes (lat, lon)."""
     a = np.asarray(values, dtype=np.float32)
-    if fill is not None:
+    index = fill.index(a[(0,) * (a.ndim - 2)]) if a.size else None
+    if index is not None:
         a = a.copy()
-        a[..., fill[0], fill[1]] = a[..., fill[2], fill[3]]
+        a[..., index[0], index[1]] = a[..., index[2], index[3]]
     for axis, weights in ((-2, lat_w), (-1, lon_w)):
         if weights is not None:
             a = _linear_along(a, weights, axis)
@@ -278,13 +302,8 @@ def regrid(
         grid["land"].values == 0 if lat_w is None and lon_w is None and "land" in grid else None
     )
     out = xr.Dataset(coords={"time": ds["time"]})
-    firsts = ds.isel(time=0).compute()  # one pass over dask-backed inputs, not one per variable
+    fill = _CoastalFill(needed)
     for name, da in ds.data_vars.items():
-        first = np.asarray(firsts[name].values)
-        fill = _nearest_fill_index(~np.isfinite(first), needed)
-        if fill is None and lat_w is None and lon_w is None:
-            out[name] = da.astype(np.float32, copy=False)
-            continue
         if da.chunks is not None:
             da = da.chunk({"lat": -1, "lon": -1})
         regridded = xr.apply_ufunc(

@@ -17,7 +17,7 @@ Which sea the steepness rule measures (:class:`SeaChoice`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,17 @@ class SeaChoice:
     blocking: float
     max_height_factor: float
     steepness_cap: float
+
+    def inputs(self, available: Iterable[str]) -> list[str]:
+        """The names of :data:`INPUTS` among ``available`` that the rules use, in order."""
+        present = set(available)
+        unused = set()
+        if "tp" in present or self.tm_ratio is None:
+            unused.add("tm")
+        if self.windsea_ratio is None:
+            unused |= {"hs_windsea", "tm_windsea", "dir_windsea", "dir_windsea_sin",
+                       "dir_windsea_cos"}  # fmt: skip
+        return [name for name in INPUTS if name in present and name not in unused]
 
     @classmethod
     def from_table(
@@ -184,12 +195,30 @@ def _get(tile: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     return np.full(size, np.nan, np.float32)
 
 
+def _sin_cos(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    radians = np.radians(degrees)
+    return np.sin(radians), np.cos(radians)
+
+
 def _direction(tile: Mapping[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
     """Sine and cosine of the "from" direction ``name``, given as an angle or as components."""
     if name in tile:
-        radians = np.radians(tile[name])
-        return np.sin(radians), np.cos(radians)
+        return _sin_cos(tile[name])
     return _get(tile, f"{name}_sin"), _get(tile, f"{name}_cos")
+
+
+def _wave_direction(
+    tile: Mapping[str, np.ndarray], wind_sea: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sine and cosine of where the judged sea comes from: the wind sea's where it is known."""
+    windsea_dir = "dir_windsea" in tile or "dir_windsea_sin" in tile
+    if wind_sea is None or not windsea_dir:
+        return _direction(tile, "wave_dir")
+    if "dir_windsea" in tile and "wave_dir" in tile:  # both angles: choose, then one sin/cos
+        return _sin_cos(np.where(wind_sea, tile["dir_windsea"], tile["wave_dir"]))
+    from_sin, from_cos = _direction(tile, "wave_dir")
+    ws_sin, ws_cos = _direction(tile, "dir_windsea")
+    return np.where(wind_sea, ws_sin, from_sin), np.where(wind_sea, ws_cos, from_cos)
 
 
 def _sea_state(tile: Mapping[str, np.ndarray], choice: SeaChoice) -> tuple[np.ndarray, ...]:
@@ -201,17 +230,13 @@ def _sea_state(tile: Mapping[str, np.ndarray], choice: SeaChoice) -> tuple[np.nd
         period = tile["tm"] * np.float32(choice.tm_ratio)
     else:
         period = _get(tile, "no period")
-    hs_sea = hs
-    from_sin, from_cos = _direction(tile, "wave_dir")
+    hs_sea, wind_sea = hs, None
     if choice.windsea_ratio is not None and "hs_windsea" in tile and "tm_windsea" in tile:
         hs_ws, tm_ws = tile["hs_windsea"], tile["tm_windsea"]
         wind_sea = (hs_ws > 0) & (tm_ws > 0)
         period = np.where(wind_sea, tm_ws * np.float32(choice.windsea_ratio), period)
         hs_sea = np.where(wind_sea, hs_ws, hs)
-        if "dir_windsea" in tile or "dir_windsea_sin" in tile:
-            ws_sin, ws_cos = _direction(tile, "dir_windsea")
-            from_sin = np.where(wind_sea, ws_sin, from_sin)
-            from_cos = np.where(wind_sea, ws_cos, from_cos)
+    from_sin, from_cos = _wave_direction(tile, wind_sea)
     if "u10" in tile and "v10" in tile:
         u10, v10 = tile["u10"], tile["v10"]
         speed = seastate.wind_speed_kernel(u10, v10)

@@ -40,7 +40,7 @@ from seawatch.layers.capsize import (
 )
 from seawatch.layers.exposure import exposure as exposure_layer
 from seawatch.layers.grid import TIME_ATTRS, regrid, target_grid
-from seawatch.layers.index import INPUTS, INT_FILL, SeaChoice, index_block, sea_state_block
+from seawatch.layers.index import INT_FILL, SeaChoice, index_block, sea_state_block
 from seawatch.layers.survival import cold_shock, survival_hours
 from seawatch.schema import (
     CONVENTIONS,
@@ -136,7 +136,7 @@ def build_risk(
         speed = seastate.wind_speed(sea["u10"], sea["v10"])
         sea["wind_rise"] = seastate.wind_rise(speed, rise_hours).astype(np.float32, copy=False)
     choice, period_note = _sea_choice(sea, forecast, table)
-    names = [name for name in INPUTS if name in sea]
+    names = choice.inputs(sea.data_vars)
     inputs = [sea[name] for name in names] + [land_da]
     kwargs = {"names": names, "choice": choice}
     hazard_level, hazard_score, driver_bits = (

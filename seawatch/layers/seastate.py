@@ -61,7 +61,9 @@ def _attrs(da: xr.DataArray, **attrs: str) -> xr.DataArray:
 
 def wind_speed_kernel(u10: np.ndarray, v10: np.ndarray) -> np.ndarray:
     """Wind speed [m s-1] from its components [m s-1]."""
-    return np.sqrt(u10 * u10 + v10 * v10)
+    speed = np.asarray(np.multiply(u10, u10))
+    speed = np.add(speed, v10 * v10, out=speed if speed.ndim else None)
+    return np.sqrt(speed, out=speed if np.ndim(speed) else None)
 
 
 def wave_steepness_kernel(hs: np.ndarray, period: np.ndarray) -> np.ndarray:
