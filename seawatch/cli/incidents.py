@@ -12,7 +12,6 @@ import datetime as dt
 import getpass
 import json
 import os
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -26,34 +25,7 @@ from seawatch.incidents.model import BOAT_TYPES, STATUSES
 if TYPE_CHECKING:
     from seawatch.incidents.store import IncidentStore
 
-__all__ = ["fetch_incidents", "incidents", "parse_since", "position"]
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(text: str | None, now: dt.datetime | None = None) -> dt.datetime | None:
-    """``24h``, ``7d``, ``30m``, ``2w`` (before now) or an ISO date/time; UTC.
-
-    Raises
-    ------
-    DataError
-        Anything else.
-    """
-    if text is None:
-        return None
-    now = now or dt.datetime.now(dt.UTC)
-    m = _DURATION.match(text)
-    if m:
-        return now - dt.timedelta(**{_UNITS[m[2].lower()]: float(m[1])})
-    from seawatch.incidents.validate import parse_time
-
-    try:
-        return parse_time(text, "time", now=dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
-    except DataError:
-        raise DataError(
-            f"cannot read {text!r} as a time: use 24h, 7d, 2w or a date like 2025-04-05"
-        ) from None
+__all__ = ["fetch_incidents", "incidents", "position"]
 
 
 def _user(user: str | None) -> str:
@@ -354,11 +326,13 @@ def list_(
     as_json: bool,
 ) -> None:
     """List incidents, newest first."""
+    from seawatch.incidents.validate import parse_since
+
     wanted = [s.strip() for s in statuses.split(",") if s.strip()] if statuses else None
     with _store(settings) as store:
         records = store.list(
             since=parse_since(since),
-            until=parse_since(until),
+            until=parse_since(until, "until"),
             statuses=wanted,
             include_retracted=include_retracted,
             limit=limit,
@@ -441,10 +415,13 @@ def export(
 ) -> None:
     """Export incidents for GIS tools (GeoJSON, CSV, KML) and chart plotters (GPX)."""
     from seawatch.incidents.formats import export as render
+    from seawatch.incidents.validate import parse_since
 
     with _store(settings) as store:
         records = store.list(
-            since=parse_since(since), until=parse_since(until), include_retracted=include_retracted
+            since=parse_since(since),
+            until=parse_since(until, "until"),
+            include_retracted=include_retracted,
         )
     text = render(records, fmt, out)
     if out:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 from seawatch.errors import DataError, PositionError
 from seawatch.geo.positions import parse_position
 from seawatch.incidents.model import BOAT_TYPES, EDITABLE_FIELDS, STATUSES
 
-__all__ = ["clean_changes", "clean_new", "parse_time", "utcnow"]
+__all__ = ["clean_changes", "clean_new", "parse_since", "parse_time", "utcnow"]
 
 COUNT_FIELDS = ("persons", "dead", "missing", "survivors")
 TEXT_LIMITS = {
@@ -297,3 +298,39 @@ def clean_changes(
         record["position_text"] = text
     _check_counts(record)
     return record
+
+
+_PERIOD = re.compile(r"^\s*(\d{1,6}(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
+_PERIOD_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@overload
+def parse_since(text: str, name: str = ..., now: dt.datetime | None = ...) -> dt.datetime: ...
+@overload
+def parse_since(text: None, name: str = ..., now: dt.datetime | None = ...) -> None: ...
+def parse_since(
+    text: str | None, name: str = "since", now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """``24h``, ``7d``, ``30m``, ``2w`` before ``now`` (decimals allowed) or an ISO 8601
+    date/time, as aware UTC; None for None. Used by the CLI and the web API alike.
+
+    Raises
+    ------
+    DataError
+        One line naming ``name`` for anything else.
+    """
+    if text is None:
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    match = _PERIOD.match(text)
+    try:
+        if match:
+            return now - dt.timedelta(**{_PERIOD_UNITS[match[2].lower()]: float(match[1])})
+        return parse_time(text, name, now=dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+    except OverflowError:
+        raise DataError(f"{name} {text!r} is out of range") from None
+    except DataError:
+        raise DataError(
+            f"{name} {text!r} is neither a period like 24h, 7d, 2w nor a date like 2025-04-05 "
+            "or 2025-04-05T06:00Z"
+        ) from None

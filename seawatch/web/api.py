@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -21,6 +20,7 @@ from seawatch.errors import DataError
 from seawatch.geo.positions import parse_position
 from seawatch.incidents.model import STATUSES
 from seawatch.incidents.store import IncidentStore
+from seawatch.incidents.validate import parse_since
 from seawatch.schema import isoformat_utc
 from seawatch.storage import DataPaths
 from seawatch.web.auth import Principal, require_coordinator, require_user, require_viewer
@@ -47,8 +47,6 @@ Coordinator = Annotated[Principal, Depends(require_coordinator)]
 SignedIn = Annotated[Principal, Depends(require_user)]
 
 STATUS_FILTERS = STATUSES
-_RELATIVE = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in (send Authorization: Bearer TOKEN)"},
     403: {"description": "Signed in, but the role does not allow it"},
@@ -74,32 +72,6 @@ def json_response(data: Any, status_code: int = 200, **kwargs: Any) -> Response:
     body = _dumps(data)
     media_type = kwargs.pop("media_type", "application/json")
     return Response(body, status_code=status_code, media_type=media_type, **kwargs)
-
-
-def parse_since(text: str, name: str = "since") -> dt.datetime:
-    """``7d``, ``24h``, ``30m``, ``2w`` (before now) or an ISO 8601 time, as aware UTC.
-
-    Raises
-    ------
-    DataError
-        Neither form.
-    """
-    match = _RELATIVE.match(text)
-    now = dt.datetime.now(dt.UTC)
-    if match:
-        return now - dt.timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
-    try:
-        when = dt.datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        raise DataError(
-            f"{name} {text!r} is neither a period like 7d, 24h, 30m nor an ISO 8601 time"
-        ) from None
-    if when.tzinfo is None:
-        return when.replace(tzinfo=dt.UTC)
-    try:
-        return when.astimezone(dt.UTC)
-    except OverflowError:
-        raise DataError(f"{name} {text!r} is out of range") from None
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:

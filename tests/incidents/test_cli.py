@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 import seawatch.cli.incidents  # noqa: F401  (registers the commands)
-from seawatch.cli.incidents import parse_since
 from seawatch.cli.root import main
 from seawatch.errors import DataError
+from seawatch.incidents.validate import parse_since
 
 from .conftest import FIXTURES
 
@@ -156,10 +156,14 @@ def test_fetch_incidents_http_error(run, httpserver: HTTPServer) -> None:
 
 def test_parse_since() -> None:
     now = dt.datetime(2025, 4, 5, 12, tzinfo=UTC)
-    assert parse_since("24h", now) == dt.datetime(2025, 4, 4, 12, tzinfo=UTC)
-    assert parse_since("7d", now) == dt.datetime(2025, 3, 29, 12, tzinfo=UTC)
-    assert parse_since("2w", now) == dt.datetime(2025, 3, 22, 12, tzinfo=UTC)
-    assert parse_since("2025-04-01", now) == dt.datetime(2025, 4, 1, tzinfo=UTC)
-    assert parse_since(None, now) is None
-    with pytest.raises(DataError, match="use 24h, 7d"):
-        parse_since("last week", now)
+    assert parse_since("24h", now=now) == dt.datetime(2025, 4, 4, 12, tzinfo=UTC)
+    assert parse_since("7d", now=now) == dt.datetime(2025, 3, 29, 12, tzinfo=UTC)
+    assert parse_since("1.5d", now=now) == dt.datetime(2025, 4, 4, 0, tzinfo=UTC)
+    assert parse_since("2w", now=now) == dt.datetime(2025, 3, 22, 12, tzinfo=UTC)
+    assert parse_since("2025-04-01", now=now) == dt.datetime(2025, 4, 1, tzinfo=UTC)
+    assert parse_since("2025-04-01T06:00+02:00", now=now) == dt.datetime(2025, 4, 1, 4, tzinfo=UTC)
+    assert parse_since(None, now=now) is None
+    with pytest.raises(DataError, match="until 'last week' is neither a period like 24h"):
+        parse_since("last week", "until", now=now)
+    with pytest.raises(DataError, match="out of range"):
+        parse_since("999999w", now=now)  # one line, not an overflow traceback
