@@ -35,6 +35,7 @@ from scipy import ndimage
 
 from seawatch.config import Settings
 from seawatch.errors import DataError
+from seawatch.layers.seastate import direction_components_kernel
 from seawatch.schema import DIRECTION_VARIABLES
 
 _COORD_TOLERANCE = 1e-6  # degrees: coordinates closer than this are the same grid line
@@ -225,18 +226,12 @@ def _linear_along(a: np.ndarray, weights: tuple[np.ndarray, ...], axis: int) -> 
     return out
 
 
-def _sin_cos(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sine and cosine (float32) of angles in degrees."""
-    rad = np.radians(np.asarray(degrees, dtype=np.float32))
-    return np.sin(rad), np.cos(rad)
-
-
 def _directions_to_components(ds: xr.Dataset) -> xr.Dataset:
     out = ds.copy()
     for name in DIRECTION_VARIABLES:
         if name in out:
             out[f"{name}_sin"], out[f"{name}_cos"] = xr.apply_ufunc(
-                _sin_cos,
+                direction_components_kernel,
                 out[name],
                 output_core_dims=[[], []],
                 dask="parallelized",

@@ -188,22 +188,20 @@ def _over_sea_tiles(
     ]
 
 
-def _get(tile: Mapping[str, np.ndarray], name: str) -> np.ndarray:
-    if name in tile:
-        return tile[name]
+def _unknown(tile: Mapping[str, np.ndarray]) -> np.ndarray:
+    """NaN for every cell of ``tile``: an input the forecast does not have."""
     size = next(iter(tile.values())).size if tile else 0
     return np.full(size, np.nan, np.float32)
 
 
-def _sin_cos(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    radians = np.radians(degrees)
-    return np.sin(radians), np.cos(radians)
+def _get(tile: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+    return tile[name] if name in tile else _unknown(tile)
 
 
 def _direction(tile: Mapping[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
     """Sine and cosine of the "from" direction ``name``, given as an angle or as components."""
     if name in tile:
-        return _sin_cos(tile[name])
+        return seastate.direction_components_kernel(tile[name])
     return _get(tile, f"{name}_sin"), _get(tile, f"{name}_cos")
 
 
@@ -215,7 +213,9 @@ def _wave_direction(
     if wind_sea is None or not windsea_dir:
         return _direction(tile, "wave_dir")
     if "dir_windsea" in tile and "wave_dir" in tile:  # both angles: choose, then one sin/cos
-        return _sin_cos(np.where(wind_sea, tile["dir_windsea"], tile["wave_dir"]))
+        return seastate.direction_components_kernel(
+            np.where(wind_sea, tile["dir_windsea"], tile["wave_dir"])
+        )
     from_sin, from_cos = _direction(tile, "wave_dir")
     ws_sin, ws_cos = _direction(tile, "dir_windsea")
     return np.where(wind_sea, ws_sin, from_sin), np.where(wind_sea, ws_cos, from_cos)
@@ -229,7 +229,7 @@ def _sea_state(tile: Mapping[str, np.ndarray], choice: SeaChoice) -> tuple[np.nd
     elif "tm" in tile and choice.tm_ratio is not None:
         period = tile["tm"] * np.float32(choice.tm_ratio)
     else:
-        period = _get(tile, "no period")
+        period = _unknown(tile)
     hs_sea, wind_sea = hs, None
     if choice.windsea_ratio is not None and "hs_windsea" in tile and "tm_windsea" in tile:
         hs_ws, tm_ws = tile["hs_windsea"], tile["tm_windsea"]
@@ -249,7 +249,7 @@ def _sea_state(tile: Mapping[str, np.ndarray], choice: SeaChoice) -> tuple[np.nd
                 from_sin[unknown] = np.where(blows, -u10[unknown] / speed[unknown], 0.0)
                 from_cos[unknown] = np.where(blows, -v10[unknown] / speed[unknown], 0.0)
     else:
-        speed = _get(tile, "no wind")
+        speed = _unknown(tile)
     beaufort = choice.rules.beaufort(speed)
     steep = seastate.wave_steepness_kernel(hs_sea, period)
     # The steepness rule judges the wave system whose steepness it measured: centimetre ripples

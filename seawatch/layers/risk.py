@@ -204,7 +204,7 @@ def build_risk(
         survival = survival_hours(sea["sst"], table)
         out["survival_hours"] = _on_sea(survival, land_da, np.nan).assign_attrs(survival.attrs)
         shock = cold_shock(sea["sst"], table)
-        out["cold_shock"] = _on_sea(shock.astype(np.int8), land_da, INT_FILL).assign_attrs(
+        out["cold_shock"] = _on_sea(shock, land_da, INT_FILL).assign_attrs(
             {**shock.attrs, "_FillValue": np.int8(INT_FILL)}
         )
     context = {

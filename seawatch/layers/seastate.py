@@ -61,9 +61,13 @@ def _attrs(da: xr.DataArray, **attrs: str) -> xr.DataArray:
 
 def wind_speed_kernel(u10: np.ndarray, v10: np.ndarray) -> np.ndarray:
     """Wind speed [m s-1] from its components [m s-1]."""
-    speed = np.asarray(np.multiply(u10, u10))
-    speed = np.add(speed, v10 * v10, out=speed if speed.ndim else None)
-    return np.sqrt(speed, out=speed if np.ndim(speed) else None)
+    return np.sqrt(u10 * u10 + v10 * v10)
+
+
+def direction_components_kernel(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sine and cosine (float32) of angles in degrees, e.g. of a "from" direction."""
+    radians = np.radians(np.asarray(degrees, dtype=np.float32))
+    return np.sin(radians), np.cos(radians)
 
 
 def wave_steepness_kernel(hs: np.ndarray, period: np.ndarray) -> np.ndarray:
