@@ -7,7 +7,6 @@ package is needed).
 from __future__ import annotations
 
 import contextlib
-import struct
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +17,6 @@ import xarray as xr
 from seawatch.errors import DataError
 
 GRIB_MAGIC = b"GRIB"
-END_MARKER = b"7777"
 
 
 def import_cfgrib() -> ModuleType:
@@ -38,51 +36,75 @@ def import_cfgrib() -> ModuleType:
     return cfgrib
 
 
-def count_grib_messages(path: str | Path) -> int:
-    """Count the messages of a GRIB file, checking that none is truncated.
+def import_eccodes() -> ModuleType:
+    """Import the eccodes bindings (after pyproj, as :func:`import_cfgrib` explains)."""
+    import_cfgrib()
+    import eccodes
 
-    Reads only the section-0 headers: GRIB1 holds the message length in 3 bytes at offset 4,
-    GRIB2 in 8 bytes at offset 8; every message must end with ``7777``.
+    return eccodes
+
+
+def count_grib_messages(path: str | Path) -> int:
+    """Count the messages of a GRIB file the way eccodes reads it, refusing a cut-short one.
+
+    eccodes finds each message by its ``GRIB`` start, so padding and other bytes between
+    messages are skipped: ECMWF's MARS (and so the Copernicus Climate Data Store) pads every
+    GRIB message with zeros to a multiple of 120 bytes by default. A message whose declared
+    length runs past the end of the file, or does not end with ``7777``, is refused, because
+    cfgrib would silently skip it and a forecast step would go missing.
 
     Raises
     ------
     DataError
-        If the file is empty, does not start with ``GRIB``, or a message is cut short.
+        One line naming the file: no GRIB message in it, or message N at byte B is truncated
+        or corrupt, and what to do (download it again).
     """
     path = Path(path)
-    size = path.stat().st_size
+    eccodes = import_eccodes()
     count = 0
-    offset = 0
+    end = 0  # where the last whole message ended
     with open(path, "rb") as fh:
-        while offset < size:
-            fh.seek(offset)
-            head = fh.read(16)
-            if head[:4] != GRIB_MAGIC:
-                if count and not head.strip(b"\x00"):
-                    break  # zero padding after the last message
-                raise DataError(
-                    f"{path.name} is not a complete GRIB file (no GRIB message at byte {offset})"
+        while True:
+            try:
+                handle = eccodes.codes_grib_new_from_file(fh)
+            except eccodes.GribInternalError as exc:
+                raise DataError(_bad_message(path, count + 1, end, exc)) from None
+            if handle is None:
+                break
+            try:
+                end = int(eccodes.codes_get(handle, "offset")) + int(
+                    eccodes.codes_get(handle, "totalLength")
                 )
-            edition = head[7]
-            if edition == 1:
-                length = int.from_bytes(head[4:7], "big")
-            elif edition == 2:
-                (length,) = struct.unpack(">Q", head[8:16])
-            else:
-                raise DataError(f"{path.name}: GRIB edition {edition} at byte {offset} is unknown")
-            if offset + length > size:
-                raise DataError(
-                    f"{path.name} is truncated: message {count + 1} needs {length} bytes at byte "
-                    f"{offset}, the file ends at {size}; download it again"
-                )
-            fh.seek(offset + length - 4)
-            if fh.read(4) != END_MARKER:
-                raise DataError(f"{path.name}: message {count + 1} is corrupt (no 7777 end marker)")
-            offset += length
+            finally:
+                eccodes.codes_release(handle)
             count += 1
     if count == 0:
-        raise DataError(f"{path.name} holds no GRIB messages")
+        raise DataError(f"{path.name} holds no GRIB messages; check that it is the file you meant")
     return count
+
+
+def _bad_message(path: Path, number: int, after: int, exc: Exception) -> str:
+    """One line on the message eccodes could not read, with the byte where it starts."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(after)
+        found = fh.read().find(GRIB_MAGIC)
+    start = after + found if found >= 0 else after
+    eccodes = import_eccodes()
+    if isinstance(exc, eccodes.PrematureEndOfFileError):
+        return (
+            f"{path.name} is truncated: message {number} at byte {start} is cut short by the end "
+            f"of the file at byte {size}; download it again"
+        )
+    if isinstance(exc, eccodes.WrongLengthError):
+        return (
+            f"{path.name} is truncated or corrupt: message {number} at byte {start} does not end "
+            f"where its length says (no 7777 end marker); download it again"
+        )
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return (
+        f"{path.name}: message {number} at byte {start} cannot be read ({text}); download it again"
+    )
 
 
 def open_grib(path: str | Path) -> list[xr.Dataset]:
@@ -90,7 +112,11 @@ def open_grib(path: str | Path) -> list[xr.Dataset]:
     count_grib_messages(path)
     cfgrib = import_cfgrib()
     try:
-        datasets = cfgrib.open_datasets(str(path), backend_kwargs={"indexpath": ""})
+        # errors="raise": a message that does not decode fails the file instead of being
+        # skipped with a log line (cfgrib's default), which would drop a forecast step.
+        datasets = cfgrib.open_datasets(
+            str(path), backend_kwargs={"indexpath": "", "errors": "raise"}
+        )
         return [ds.load() for ds in datasets]
     except Exception as exc:  # cfgrib and eccodes raise many kinds of errors
         raise DataError(f"{Path(path).name}: cannot decode GRIB ({exc})") from None
@@ -113,8 +139,9 @@ def to_time_lat_lon(var: xr.DataArray) -> xr.DataArray:
     (``orderedSequenceData``: the first, i.e. primary, swell is kept).
     """
     var = var.rename(
-        {k: v for k, v in {"latitude": "lat", "longitude": "lon"}.items() if k in var.dims}
+        {k: v for k, v in {"latitude": "lat", "longitude": "lon"}.items() if k in var.coords}
     )
+    var = lat_lon_as_dims(var)
     for dim in list(var.dims):
         if dim not in ("time", "step", "lat", "lon"):
             var = var.isel({dim: 0})
@@ -144,6 +171,20 @@ def to_time_lat_lon(var: xr.DataArray) -> xr.DataArray:
     var = var.drop_vars([c for c in var.coords if c not in keep_coords])
     var = var.assign_coords(time=var["time"].values.astype("datetime64[ns]"))
     return var.transpose("time", "lat", "lon")
+
+
+def lat_lon_as_dims(var: xr.DataArray) -> xr.DataArray:
+    """Make scalar ``lat``/``lon`` coordinates (a single point, one row or one column of a grid,
+    which cfgrib squeezes out) into dimensions of length 1."""
+    for axis in ("lat", "lon"):
+        if axis in var.coords and axis not in var.dims:
+            if var[axis].ndim != 0:
+                raise DataError(
+                    f"{var.name}: {axis} is not a grid axis (dims {var[axis].dims}); seawatch "
+                    "reads regular latitude/longitude grids"
+                )
+            var = var.expand_dims(axis)
+    return var
 
 
 def grib_to_dataset(

@@ -32,7 +32,7 @@ from seawatch.errors import DataError
 from seawatch.fetchers.base import clip_to_area, describe_box, store_forecast
 from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
 from seawatch.fetchers.ecmwf import GRIB_NAMES
-from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
+from seawatch.fetchers.grib import grib_to_dataset, grib_variables, lat_lon_as_dims, open_grib
 from seawatch.schema import make_canonical, open_forecast, write_dataset
 from seawatch.storage import DataPaths
 
@@ -185,6 +185,7 @@ def _read_wind_netcdf(path: Path) -> xr.Dataset:
     with xr.open_dataset(path, engine="netcdf4") as raw:
         raw = raw.load()
     renames = {"latitude": "lat", "longitude": "lon", "valid_time": "time"}
+    raw = _keep_valid_time(raw)
     raw = raw.rename({k: v for k, v in renames.items() if k in raw.dims or k in raw.coords})
     out = xr.Dataset()
     for name, canonical in NETCDF_WIND.items():
@@ -193,6 +194,10 @@ def _read_wind_netcdf(path: Path) -> xr.Dataset:
             units = str(var.attrs.get("units", "m s**-1")).replace("**", "").replace(" ", "")
             if units not in ("ms-1", "m/s", "ms^-1", "meter/second", "metre/second"):
                 raise DataError(f"{path.name}: {name} is in {var.attrs.get('units')!r}, not m/s")
+            # a single point, row or column (or a single step) saved as scalar coordinates
+            var = lat_lon_as_dims(var)
+            if "time" in var.coords and "time" not in var.dims:
+                var = var.expand_dims("time")
             for dim in [d for d in var.dims if d not in ("time", "lat", "lon")]:
                 var = var.isel({dim: 0})
             var = var.drop_vars([c for c in var.coords if c not in ("time", "lat", "lon")])
@@ -202,11 +207,29 @@ def _read_wind_netcdf(path: Path) -> xr.Dataset:
     return out
 
 
+def _keep_valid_time(raw: xr.Dataset) -> xr.Dataset:
+    """cfgrib-written NetCDF carries both the analysis/run ``time`` and ``valid_time``: keep
+    the valid time (along the time axis for a series, a scalar for a single step)."""
+    if "valid_time" not in raw.variables or "time" not in raw.variables:
+        return raw
+    if raw["valid_time"].dims == ("time",):
+        raw = raw.swap_dims(time="valid_time")
+    return raw.drop_vars("time")
+
+
 def _finish(path: Path, kind: str, what: str, ds: xr.Dataset) -> IngestedFile:
     ds = ds.assign_coords(time=ds["time"].values.astype("datetime64[ns]"))
     lat, lon = ds["lat"].values, ds["lon"].values
     wrapped = (lon + 180.0) % 360.0 - 180.0
     box = (float(wrapped.min()), float(lat.min()), float(wrapped.max()), float(lat.max()))
+    if lat.size < 2 or lon.size < 2:
+        shape = "a single point" if lat.size < 2 and lon.size < 2 else "a single row or column"
+        log.warning(
+            "%s holds %s, not a grid: stored for reference, but `seawatch build` needs a "
+            "gridded forecast covering the area",
+            path.name,
+            shape,
+        )
     for (k, name), long_name in LONG_NAMES.items():
         if k == kind and name in ds:
             ds[name].attrs["long_name"] = long_name
