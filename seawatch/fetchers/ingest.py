@@ -29,10 +29,11 @@ import xarray as xr
 
 from seawatch.config import Settings
 from seawatch.errors import DataError
+from seawatch.fetchers import grib as grib_io
 from seawatch.fetchers.base import clip_to_area, describe_box, store_forecast
 from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
 from seawatch.fetchers.ecmwf import GRIB_NAMES
-from seawatch.fetchers.grib import grib_to_dataset, grib_variables, lat_lon_as_dims, open_grib
+from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
 from seawatch.schema import make_canonical, open_forecast, write_dataset
 from seawatch.storage import DataPaths
 
@@ -195,7 +196,7 @@ def _read_wind_netcdf(path: Path) -> xr.Dataset:
             if units not in ("ms-1", "m/s", "ms^-1", "meter/second", "metre/second"):
                 raise DataError(f"{path.name}: {name} is in {var.attrs.get('units')!r}, not m/s")
             # a single point, row or column (or a single step) saved as scalar coordinates
-            var = lat_lon_as_dims(var)
+            var = grib_io.lat_lon_as_dims(var)
             if "time" in var.coords and "time" not in var.dims:
                 var = var.expand_dims("time")
             for dim in [d for d in var.dims if d not in ("time", "lat", "lon")]:
