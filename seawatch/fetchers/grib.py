@@ -7,6 +7,7 @@ package is needed).
 from __future__ import annotations
 
 import contextlib
+import mmap
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -86,10 +87,9 @@ def count_grib_messages(path: str | Path) -> int:
 def _bad_message(path: Path, number: int, after: int, exc: Exception) -> str:
     """One line on the message eccodes could not read, with the byte where it starts."""
     size = path.stat().st_size
-    with open(path, "rb") as fh:
-        fh.seek(after)
-        found = fh.read().find(GRIB_MAGIC)
-    start = after + found if found >= 0 else after
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        found = data.find(GRIB_MAGIC, after)
+    start = found if found >= 0 else after
     eccodes = import_eccodes()
     if isinstance(exc, eccodes.PrematureEndOfFileError):
         return (
@@ -119,7 +119,8 @@ def open_grib(path: str | Path) -> list[xr.Dataset]:
         )
         return [ds.load() for ds in datasets]
     except Exception as exc:  # cfgrib and eccodes raise many kinds of errors
-        raise DataError(f"{Path(path).name}: cannot decode GRIB ({exc})") from None
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"{Path(path).name}: cannot decode GRIB ({text})") from None
 
 
 def grib_variables(datasets: list[xr.Dataset]) -> dict[str, xr.DataArray]:

@@ -313,3 +313,24 @@ def test_cut_message_followed_by_whole_ones_is_refused(data_dir, tmp_path):
         "(no 7777 end marker); download it again"
     ]
     assert not (data_dir / "forecast" / "ingest_ecmwf.nc").exists()
+
+
+SICILY_PHY = sorted(
+    (REPO.parent / "shared" / "data" / "marine" / "medsea_phy_south_sicily_2022").glob("*.nc")
+)
+
+
+def test_real_copernicus_file_cut_to_one_point_ingests(data_dir, tmp_path, caplog):
+    """The real MEDSEA currents file at one grid point, as a point subset keeps it (1 x 1)."""
+    assert SICILY_PHY, "the real MEDSEA sample is missing from ../shared/data/marine"
+    with xr.open_dataset(SICILY_PHY[0], engine="netcdf4") as raw:
+        point = raw.isel(lat=[20], lon=[20]).load()
+    path = tmp_path / "medsea_point.nc"
+    point.to_netcdf(path)
+    result = ingest_cli(data_dir, path)
+    assert result.exit_code == 0, result.output
+    assert warnings_logged(caplog)[0].startswith("medsea_point.nc holds a single point")
+    stored = open_forecast(data_dir / "forecast" / "ingest_cmems_physics.nc")
+    assert (stored.sizes["lat"], stored.sizes["lon"]) == (1, 1)
+    expected = point["uo"].isel(time=0, depth=0).values.item()
+    assert float(stored["uo"].isel(time=0).item()) == pytest.approx(expected, rel=1e-6)
