@@ -69,6 +69,9 @@ NOAA_GRIB = {
     "u10": "u10",
     "v10": "v10",
 }
+# How far into a file the first GRIB message may start (after a WMO bulletin heading, about
+# 30 bytes); assumption, to calibrate on files that carry longer headers.
+GRIB_HEADER_MAX = 256
 # GRIB1 WMO code table 2 wave parameters, which cfgrib names pNNN under local tables.
 WMO_TABLE2_GRIB = {
     "p100": "hs",
@@ -116,13 +119,17 @@ class IngestResult:
 
 
 def sniff_format(path: Path) -> str:
-    """``"grib"``, ``"netcdf"`` or ``"unknown"`` from the first bytes of the file."""
+    """``"grib"``, ``"netcdf"`` or ``"unknown"`` from the first bytes of the file.
+
+    GRIB may follow a short header: GTS bulletins put a WMO abbreviated heading (``\x01``,
+    sequence number, ``TTAAii CCCC YYGGgg``) before each message; eccodes skips it.
+    """
     with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head[:4] == b"GRIB":
-        return "grib"
-    if head[:3] == b"CDF" or head == b"\x89HDF\r\n\x1a\n":
+        head = fh.read(GRIB_HEADER_MAX)
+    if head[:3] == b"CDF" or head[:8] == b"\x89HDF\r\n\x1a\n":
         return "netcdf"
+    if b"GRIB" in head:
+        return "grib"
     return "unknown"
 
 

@@ -334,3 +334,21 @@ def test_real_copernicus_file_cut_to_one_point_ingests(data_dir, tmp_path, caplo
     assert (stored.sizes["lat"], stored.sizes["lon"]) == (1, 1)
     expected = point["uo"].isel(time=0, depth=0).values.item()
     assert float(stored["uo"].isel(time=0).item()) == pytest.approx(expected, rel=1e-6)
+
+
+def test_gts_bulletins_and_bytes_between_messages_are_skipped(data_dir, tmp_path):
+    """GRIB as received over the GTS: a WMO heading before and an end mark after each message,
+    plus stray bytes between messages; ecCodes reads the messages, so seawatch does too."""
+    raw = ERA5_ROW.read_bytes()
+    fields = eccodes_fields(ERA5_ROW)
+    framed = b""
+    for number, field in enumerate(fields, start=1):
+        message = raw[field.offset : field.offset + field.length]
+        heading = f"\x01\r\r\n{number:03d}\r\r\nHUXE98 ECMF 200000\r\r\n".encode()
+        framed += heading + message + b"\r\r\n\x03" + b"stray bytes\n"
+    path = tmp_path / "gts_bulletins.bin"
+    path.write_bytes(framed)
+    result = ingest_cli(data_dir, path)
+    assert result.exit_code == 0, result.output
+    stored = open_forecast(data_dir / "forecast" / "ingest_wind.nc")
+    assert assert_matches_eccodes(stored, eccodes_fields(path), AREA) == 6 * 17
