@@ -7,6 +7,10 @@ exposure (:mod:`~seawatch.layers.exposure`), and assembles the risk dataset (its
 listed under :func:`build_risk`; the model behind them is docs/risk-model.md, and where the
 dataset sits among seawatch's parts is docs/architecture.md).
 
+The forecast's units are checked first (:func:`seawatch.layers.units.check_forecast_units`):
+a variable in another unit of the same quantity that seawatch knows (K, km/h, cm ...) is
+converted, any other is refused with one line.
+
 Risk
     ``risk = (hazard_score / 5) * (exposure_floor + (1 - exposure_floor) * exposure)``, in
     [0, 1]: the continuous hazard (0-5) scaled to 0-1, weighted by how likely boats are there.
@@ -43,6 +47,7 @@ from seawatch.layers.exposure import exposure as exposure_layer
 from seawatch.layers.grid import TIME_ATTRS, regrid
 from seawatch.layers.index import INT_FILL, SeaChoice, index_block, sea_state_block
 from seawatch.layers.survival import cold_shock, survival_hours
+from seawatch.layers.units import check_forecast_units
 from seawatch.schema import (
     CONVENTIONS,
     FORECAST_VARIABLES,
@@ -137,7 +142,8 @@ def build_risk(
     Raises
     ------
     DataError
-        If the forecast has neither wave height nor wind, or does not cover the area.
+        If the forecast has neither wave height nor wind, does not cover the area, or has a
+        variable in units seawatch does not know.
     """
     table = params.table
     if not ({"hs", "u10"} & set(forecast.data_vars)) or (
@@ -147,6 +153,7 @@ def build_risk(
             "forecast has neither wave height (hs) nor wind (u10, v10): cannot compute the "
             "capsize hazard; fetch the weather again"
         )
+    forecast = check_forecast_units(forecast, _USED)
     grid = params.grid
     chunks = {k: int(v) for k, v in params.chunks.items()}
     if chunks:

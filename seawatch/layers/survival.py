@@ -28,15 +28,17 @@ import numpy as np
 import xarray as xr
 
 from seawatch.layers.capsize import TABLE, Parameter
+from seawatch.layers.units import declare_units
 
 
+@declare_units(sst="degC")
 def survival_hours(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.DataArray:
     """Predicted survival time in the water from sea-surface temperature (Hayward 1975).
 
     Parameters
     ----------
     sst : xarray.DataArray
-        Sea-surface temperature [degC].
+        Sea-surface temperature [degC]; kelvin is converted.
     table : mapping, optional
         Threshold table (``hayward``, ``hayward_max_sst``, ``hayward_min_sst``).
 
@@ -62,6 +64,7 @@ def survival_hours(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) ->
     return hours
 
 
+@declare_units(sst="degC")
 def cold_shock(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.DataArray:
     """Cold-shock flag: 1 where SST is below ``cold_shock_sst`` (15 degC), 0 above, -1 unknown.
 
