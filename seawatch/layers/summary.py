@@ -8,7 +8,8 @@ region clipped to the sea) and every vessel class:
 * the first time each level (Moderate .. Extreme) is reached anywhere in the area;
 * calm windows of the departure areas: stretches of at least ``[summary] calm_hours`` hours in
   which the rubber-dinghy hazard is Low over most of the area (area-mean hazard score below 1,
-  Moderate), when departures become likely (Sea-Watch 2015, MSF 2016 in risk-model.md 1).
+  Moderate), when departures become likely (Sea-Watch, Oct 2015: departures bunch into the few
+  days without waves; MSF, Reuters 31 Aug 2016; docs/risk-model.md, "The rules").
 
 Times are UTC (naive ``datetime64`` in the frames, ISO 8601 with ``Z`` in JSON).
 """

@@ -10,7 +10,8 @@ Survival time (Hayward, Eckerson & Collis 1975), clothed adults with a life vest
 giving 4.6 h at 15 degC, 6.0 h at 17 degC, 11.7 h at 20 degC. The fit diverges at 23.1 degC
 and is not used above 20 degC: warmer water keeps the 20 degC value, 11.7 h, which is then a
 *lower* bound (in summer exhaustion, dehydration and drowning, not cooling, limit survival).
-Without flotation survival after a capsize is minutes at any temperature (risk-model.md 4).
+Without flotation survival after a capsize is minutes at any temperature (an assumption; see
+docs/risk-model.md, "How to read a red cell").
 
 References
 ----------
