@@ -39,6 +39,7 @@ from seawatch.config import AreaSettings, ComputeSettings, GridSettings, load_se
 from seawatch.fetchers.demo import demo_forecast
 from seawatch.geo.coastline import land_mask
 from seawatch.layers.grid import axis
+from seawatch.layers.params import LayerParams
 from seawatch.layers.risk import build_risk
 from seawatch.schema import FORECAST_VARIABLES
 
@@ -72,13 +73,14 @@ def area_of_interest(repeat: int) -> None:
         lat=slice(None, None, 5), lon=slice(None, None, 5)
     )
     cells = int(fc.sizes["lat"] * fc.sizes["lon"])
+    params = LayerParams.from_settings(settings).risk
     print("Area of interest, 0.05 deg, 168 h (target < 2 s)")
     for label, forecast in (
         ("demo on the target grid", fc),
         ("0.25 deg source, regridded", coarse),
     ):
-        build_risk(forecast, None, settings)  # warm caches (land mask, imports)
-        seconds = best_of(repeat, lambda f=forecast: build_risk(f, None, settings))
+        build_risk(forecast, None, params)  # warm caches (imports)
+        seconds = best_of(repeat, lambda f=forecast: build_risk(f, None, params))
         rate = cells * fc.sizes["time"] / seconds
         print(f"  {label:30s} {seconds:6.2f} s   {rate / 1e6:6.2f} M cell-steps/s")
 
@@ -135,6 +137,7 @@ def mediterranean(hours: int, repeat: int) -> None:
         grid=GridSettings(resolution=1 / 24),
         compute=ComputeSettings(chunks={"time": 24}),
     )
+    params = LayerParams.from_settings(settings).risk
     with tempfile.TemporaryDirectory(prefix="seawatch-bench-") as tmp:
         store = Path(tmp) / "med.zarr"
         start = time.perf_counter()
@@ -157,7 +160,7 @@ def mediterranean(hours: int, repeat: int) -> None:
 
         def hazard_build() -> None:
             forecast = xr.open_zarr(store, chunks={"time": 24})
-            risk = build_risk(forecast, None, settings)
+            risk = build_risk(forecast, None, params)
             arrays = [risk[n].data for n in ("hazard_level", "hazard_score", "drivers")]
             sinks = [_Discard() for _ in arrays]
             with dask.config.set(scheduler="threads"):

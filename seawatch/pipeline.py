@@ -113,11 +113,12 @@ def build(
 
 def compute_risk(settings: Settings, forecast: xr.Dataset) -> xr.Dataset:
     """The risk dataset of ``forecast`` with the incidents of the store, in memory."""
+    from seawatch.layers.params import LayerParams
     from seawatch.layers.risk import build_risk
 
     incidents = load_incidents(settings)
     with dask_client(settings):
-        risk = build_risk(forecast, incidents, settings)
+        risk = build_risk(forecast, incidents, LayerParams.from_settings(settings).risk)
         return risk.compute() if settings.compute.chunks else risk
 
 

@@ -640,12 +640,13 @@ def test_message_size_counts_base64():
 
 
 def test_report_from_the_real_summary():
+    from seawatch.layers.params import LayerParams
     from seawatch.layers.summary import summarize
     from seawatch.mail.report import from_summary
 
     risk = make_risk()
     report = Report(created=NOW, timezone="Africa/Tripoli", windows=horizon_windows(NOW))
-    from_summary(report, summarize(risk, Settings()))
+    from_summary(report, summarize(risk, LayerParams.from_settings(Settings()).summary))
     ids = [a.id for a in report.areas]
     assert {"zuwara", "sabratha", "tripoli"} <= set(ids)
     zuwara = report.areas[ids.index("zuwara")]

@@ -165,7 +165,8 @@ TABLE: dict[str, Parameter] = {
         "with a life vest", "predicted survival time in water"),
     "hayward_max_sst": Parameter(
         20.0, "degC", "C",
-        "risk-model.md 4: the fit diverges at 23.1 degC, not to be used above about 20 degC",
+        "Hayward et al. (1975): the fit diverges at 0.0785/0.0034 = 23.1 degC [D], so it is not "
+        "used above about 20 degC (docs/risk-model.md, 'How to read a red cell')",
         "above this SST the survival time is held at its 20 degC value (11.7 h, a lower bound)"),
     "hayward_min_sst": Parameter(
         0.0, "degC", "A", "edge of the Hayward data", "below this SST the 0 degC value is used"),

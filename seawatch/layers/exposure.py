@@ -1,8 +1,8 @@
 """Exposure: where boats are, from the positions of reported incidents.
 
 Exposure is a weighted Gaussian kernel density of incident positions on the target grid,
-normalised to 0-1 over sea cells (1 at the densest sea cell). With settings from
-``[exposure]``:
+normalised to 0-1 over sea cells (1 at the densest sea cell). With the parameters of
+:class:`ExposureParams` (from ``[exposure]`` of the configuration, see docs/risk-model.md):
 
 * ``bandwidth_km`` - standard deviation of the Gaussian kernel, km (default 25 km): positions
   of distress cases off Libya are often estimated (IOM: "Mediterranean positions may be
@@ -28,22 +28,39 @@ No incidents
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from seawatch.config import ExposureSettings
 from seawatch.layers.capsize import TABLE, Parameter
 
 KM_PER_DEGREE = 111.195
 """Length of one degree of latitude on the mean Earth sphere (R = 6371.0 km), km."""
 
 
+@dataclass(frozen=True)
+class ExposureParams:
+    """What the exposure layer needs (``[exposure]`` of the configuration).
+
+    Built by :meth:`seawatch.layers.params.LayerParams.from_settings`.
+    """
+
+    bandwidth_km: float
+    """Standard deviation of the Gaussian kernel, km."""
+    window_days: int
+    """Only incidents within this many days before the end of the forecast count."""
+    half_life_days: float
+    """An incident's weight halves every this many days of age."""
+    min_source_quality: int
+    """Incidents with a lower IOM source quality (1-5) are left out."""
+
+
 def incident_weights(
     incidents: pd.DataFrame | None,
-    settings: ExposureSettings,
+    params: ExposureParams,
     reference_time: np.datetime64,
     end_time: np.datetime64,
     table: Mapping[str, Parameter] = TABLE,
@@ -55,8 +72,8 @@ def incident_weights(
     incidents
         Frame with ``time`` (UTC, aware or naive), ``lat``, ``lon`` (degrees) and optionally
         ``source_quality`` (1-5 or NA); None or empty gives an empty result.
-    settings
-        ``[exposure]`` settings.
+    params
+        Kernel, window, half-life and quality threshold.
     reference_time
         Age is counted from here (naive UTC); older means lighter.
     end_time
@@ -84,7 +101,7 @@ def incident_weights(
         quality = np.full(len(incidents), unknown)
     quality = np.clip(np.round(quality), 1, 5)
     end = pd.Timestamp(end_time)
-    start = end - pd.Timedelta(days=settings.window_days)
+    start = end - pd.Timedelta(days=params.window_days)
     time_values = times.to_numpy("datetime64[ns]")
     keep = (
         np.isfinite(lat)
@@ -92,7 +109,7 @@ def incident_weights(
         & ~pd.isna(time_values)
         & (times > start).to_numpy()
         & (times <= end).to_numpy()
-        & (quality >= settings.min_source_quality)
+        & (quality >= params.min_source_quality)
     )
     if not keep.any():
         return empty
@@ -100,7 +117,7 @@ def incident_weights(
     age_days = np.clip(age_days.astype(np.float64), 0.0, None)
     quality_weights = np.asarray(table["source_quality_weights"].value, dtype=np.float64)
     weight = quality_weights[quality[keep].astype(int) - 1] * 0.5 ** (
-        age_days / settings.half_life_days
+        age_days / params.half_life_days
     )
     return pd.DataFrame({"lat": lat[keep], "lon": lon[keep], "weight": weight})
 
@@ -138,7 +155,7 @@ def kernel_density(
 def exposure(
     incidents: pd.DataFrame | None,
     grid: xr.Dataset,
-    settings: ExposureSettings,
+    params: ExposureParams,
     reference_time: np.datetime64,
     end_time: np.datetime64,
     table: Mapping[str, Parameter] = TABLE,
@@ -151,8 +168,8 @@ def exposure(
         Incident frame (see :func:`incident_weights`) or None.
     grid
         Target grid with ``lat``, ``lon`` and ``land`` (1 on land).
-    settings
-        ``[exposure]`` settings.
+    params
+        Kernel, window, half-life and quality threshold.
     reference_time, end_time
         See :func:`incident_weights`.
 
@@ -163,22 +180,22 @@ def exposure(
         counts. Attributes say how it was made.
     """
     sea = grid["land"].values == 0
-    points = incident_weights(incidents, settings, reference_time, end_time, table)
-    density = kernel_density(points, grid["lat"].values, grid["lon"].values, settings.bandwidth_km)
+    points = incident_weights(incidents, params, reference_time, end_time, table)
+    density = kernel_density(points, grid["lat"].values, grid["lon"].values, params.bandwidth_km)
     peak = float(density[sea].max()) if sea.any() else 0.0
     details: dict[str, Any] = {
-        "bandwidth_km": settings.bandwidth_km,
-        "window_days": settings.window_days,
-        "half_life_days": settings.half_life_days,
-        "min_source_quality": settings.min_source_quality,
+        "bandwidth_km": params.bandwidth_km,
+        "window_days": params.window_days,
+        "half_life_days": params.half_life_days,
+        "min_source_quality": params.min_source_quality,
         "incidents_used": len(points),
     }
     if peak > 0:
         values = density / peak
         comment = (
             f"Gaussian kernel density of {len(points)} incident positions (bandwidth "
-            f"{settings.bandwidth_km:g} km, last {settings.window_days} days, weight halves every "
-            f"{settings.half_life_days:g} days, source quality >= {settings.min_source_quality}), "
+            f"{params.bandwidth_km:g} km, last {params.window_days} days, weight halves every "
+            f"{params.half_life_days:g} days, source quality >= {params.min_source_quality}), "
             "normalised to 1 at the densest sea cell."
         )
     else:

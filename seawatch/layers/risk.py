@@ -3,7 +3,13 @@
 :func:`build_risk` regrids the forecast onto the target grid, computes the sea state
 (:mod:`~seawatch.layers.seastate`), the capsize hazard per boat type
 (:mod:`~seawatch.layers.capsize`), the survival layer (:mod:`~seawatch.layers.survival`) and the
-exposure (:mod:`~seawatch.layers.exposure`), and assembles the risk dataset of DESIGN.md.
+exposure (:mod:`~seawatch.layers.exposure`), and assembles the risk dataset (its variables are
+listed under :func:`build_risk`; the model behind them is docs/risk-model.md, and where the
+dataset sits among seawatch's parts is docs/architecture.md).
+
+The forecast's units are checked first (:func:`seawatch.layers.units.check_forecast_units`):
+a variable in another unit of the same quantity that seawatch knows (K, km/h, cm ...) is
+converted, any other is refused with one line.
 
 Risk
     ``risk = (hazard_score / 5) * (exposure_floor + (1 - exposure_floor) * exposure)``, in
@@ -20,6 +26,7 @@ the in-memory build.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +34,6 @@ import pandas as pd
 import xarray as xr
 
 from seawatch import __version__
-from seawatch.config import Settings
 from seawatch.errors import DataError
 from seawatch.layers import seastate
 from seawatch.layers.capsize import (
@@ -35,13 +41,13 @@ from seawatch.layers.capsize import (
     TABLE,
     Parameter,
     drivers_attrs,
-    effective_table,
-    overrides_json,
 )
+from seawatch.layers.exposure import ExposureParams
 from seawatch.layers.exposure import exposure as exposure_layer
-from seawatch.layers.grid import TIME_ATTRS, regrid, target_grid
+from seawatch.layers.grid import TIME_ATTRS, regrid
 from seawatch.layers.index import INT_FILL, SeaChoice, index_block, sea_state_block
 from seawatch.layers.survival import cold_shock, survival_hours
+from seawatch.layers.units import check_forecast_units
 from seawatch.schema import (
     CONVENTIONS,
     FORECAST_VARIABLES,
@@ -58,6 +64,26 @@ _USED = (
     "u10", "v10", "gust", "uo", "vo", "sst",
 )  # fmt: skip
 _CONTEXT = ("hs", "period", "hs_eff", "steepness", "u10", "v10", "gust", "uo", "vo", "sst")
+
+
+@dataclass(frozen=True, eq=False)
+class RiskParams:
+    """What :func:`build_risk` needs besides the forecast and the incidents.
+
+    Built by :meth:`seawatch.layers.params.LayerParams.from_settings`.
+    """
+
+    grid: xr.Dataset
+    """Target grid (:func:`seawatch.layers.grid.target_grid`): ``lat``, ``lon``, ``land``."""
+    table: Mapping[str, Parameter]
+    """Threshold table with ``[risk] overrides`` applied
+    (:func:`seawatch.layers.capsize.effective_table`)."""
+    overrides: str
+    """The overrides as canonical JSON (``"{}"`` when none), recorded in the dataset."""
+    exposure: ExposureParams
+    """Parameters of the exposure layer."""
+    chunks: Mapping[str, int] = field(default_factory=dict)
+    """Dask chunk sizes by dimension (``[compute] chunks``); empty: in memory."""
 
 
 def risk_formula(table: Mapping[str, Parameter] = TABLE) -> str:
@@ -87,7 +113,7 @@ def _sea_choice(
 
 
 def build_risk(
-    forecast: xr.Dataset, incidents: pd.DataFrame | None, settings: Settings
+    forecast: xr.Dataset, incidents: pd.DataFrame | None, params: RiskParams
 ) -> xr.Dataset:
     """The risk dataset: hazard per boat type, drivers, exposure, risk, survival, sea state.
 
@@ -98,23 +124,28 @@ def build_risk(
         or coarser (interpolated to hourly).
     incidents
         Incident frame (``time``, ``lat``, ``lon``, ``source_quality`` ...) or None.
-    settings
-        Grid and area, ``[risk] overrides``, ``[exposure]``, ``[compute] chunks``.
+    params
+        Target grid, threshold table, exposure parameters and chunks
+        (:meth:`seawatch.layers.params.LayerParams.from_settings`).
 
     Returns
     -------
     xarray.Dataset
-        Dims (time, vessel, lat, lon); see DESIGN.md "Risk dataset". Lazy (dask) when
-        ``[compute] chunks`` is set or the forecast is dask-backed.
+        Dims (time, vessel, lat, lon), vessel one of :data:`seawatch.schema.VESSELS`:
+        ``hazard_level`` (int8 0-4, CF flags), ``hazard_score`` (0-5), ``drivers`` (bit field of
+        :data:`seawatch.layers.capsize.DRIVER_FLAGS`), ``exposure`` (lat, lon; 0-1), ``risk``
+        (0-1), ``survival_hours`` and ``cold_shock`` when the forecast has SST, the sea state
+        behind the hazard (``hs``, ``period``, ``hs_eff``, ``steepness``, wind, gust, current,
+        SST) and ``land``. Lazy (dask) when ``params.chunks`` is set or the forecast is
+        dask-backed.
 
     Raises
     ------
     DataError
-        If the forecast has neither wave height nor wind, or does not cover the area.
-    ConfigError
-        If ``[risk] overrides`` is invalid.
+        If the forecast has neither wave height nor wind, does not cover the area, or has a
+        variable in units seawatch does not know.
     """
-    table = effective_table(settings.risk.overrides)
+    table = params.table
     if not ({"hs", "u10"} & set(forecast.data_vars)) or (
         "u10" in forecast and "v10" not in forecast
     ):
@@ -122,8 +153,9 @@ def build_risk(
             "forecast has neither wave height (hs) nor wind (u10, v10): cannot compute the "
             "capsize hazard; fetch the weather again"
         )
-    grid = target_grid(settings)
-    chunks = {k: int(v) for k, v in settings.compute.chunks.items()}
+    forecast = check_forecast_units(forecast, _USED)
+    grid = params.grid
+    chunks = {k: int(v) for k, v in params.chunks.items()}
     if chunks:
         forecast = forecast.chunk({k: v for k, v in chunks.items() if k == "time"})
     sea = regrid(forecast, grid, _USED)
@@ -168,7 +200,7 @@ def build_risk(
     reference = forecast.attrs.get("reference_time")
     times = sea["time"].values
     ref_time = _naive_utc(reference) if reference else times[0]
-    exp = exposure_layer(incidents, grid, settings.exposure, ref_time, times[-1], table)
+    exp = exposure_layer(incidents, grid, params.exposure, ref_time, times[-1], table)
     floor = float(table["exposure_floor"].value)  # type: ignore[arg-type]
     weight = (floor + (1.0 - floor) * exp).astype(np.float32)
     risk = (hazard_score / np.float32(5.0) * weight).astype(np.float32)
@@ -227,7 +259,7 @@ def build_risk(
     # CF coordinate variables must be numeric: the vessel names are written as a character
     # label variable (CF 6.1), which xarray reads back as strings.
     out["vessel"].encoding = {"dtype": "S1"}
-    out.attrs = _global_attrs(forecast, incidents, settings, exp)
+    out.attrs = _global_attrs(forecast, incidents, params.overrides, exp)
     return out
 
 
@@ -290,7 +322,7 @@ def _naive_utc(value: Any) -> np.datetime64:
 def _global_attrs(
     forecast: xr.Dataset,
     incidents: pd.DataFrame | None,
-    settings: Settings,
+    overrides: str,
     exp: xr.DataArray,
 ) -> dict[str, Any]:
     source = str(forecast.attrs.get("source", "unknown"))
@@ -307,7 +339,7 @@ def _global_attrs(
         "model": str(forecast.attrs.get("model", "")),
         "reference_time": str(forecast.attrs.get("reference_time", "")),
         "risk_model_version": RISK_MODEL_VERSION,
-        "risk_overrides": overrides_json(settings.risk.overrides),
+        "risk_overrides": overrides,
         "created_at": isoformat_utc(utc_now()),
         "provenance": "\n".join(provenance),
         "seawatch_version": __version__,

@@ -1,7 +1,9 @@
 """Sea-state physics for small craft: wavelength, steepness, wave-current interaction, wind.
 
 Pure functions on :class:`xarray.DataArray` (numpy- or dask-backed) in SI units; outputs carry
-CF ``units`` and ``long_name`` (and ``standard_name`` where CF has one). The numbers they use come
+CF ``units`` and ``long_name`` (and ``standard_name`` where CF has one). Each function declares
+the units of its inputs (:func:`seawatch.layers.units.declare_units`): an input in another unit
+of the same quantity that seawatch knows is converted, any other is refused with one line. The numbers they use come
 from :data:`seawatch.layers.capsize.TABLE`.
 
 Each formula is written once, as a numpy kernel (``*_kernel``: plain arrays in, arrays out, the
@@ -35,6 +37,7 @@ import numpy as np
 import xarray as xr
 
 from seawatch.layers.capsize import TABLE, G, Parameter
+from seawatch.layers.units import declare_units
 
 
 def _apply(kernel: Callable[..., Any], *args: xr.DataArray, n_out: int = 1, **kwargs: Any) -> Any:
@@ -127,6 +130,7 @@ def effective_sea_state_kernel(
 # --- xarray functions -------------------------------------------------------------------------
 
 
+@declare_units(u10="m s-1", v10="m s-1")
 def wind_speed(u10: xr.DataArray, v10: xr.DataArray) -> xr.DataArray:
     """Wind speed from its components.
 
@@ -148,6 +152,7 @@ def wind_speed(u10: xr.DataArray, v10: xr.DataArray) -> xr.DataArray:
     )
 
 
+@declare_units(period="s")
 def deep_water_wavelength(period: xr.DataArray) -> xr.DataArray:
     """Deep-water wavelength L0 = g T^2 / (2 pi).
 
@@ -164,11 +169,13 @@ def deep_water_wavelength(period: xr.DataArray) -> xr.DataArray:
     return _attrs(period**2 * (G / (2 * np.pi)), units="m", long_name="deep-water wavelength")
 
 
+@declare_units(period="s")
 def deep_water_phase_speed(period: xr.DataArray) -> xr.DataArray:
     """Deep-water phase speed c0 = g T / (2 pi) [m s-1] of waves of period ``period`` [s]."""
     return _attrs(period * (G / (2 * np.pi)), units="m s-1", long_name="deep-water phase speed")
 
 
+@declare_units(hs="m", period="s")
 def wave_steepness(hs: xr.DataArray, period: xr.DataArray) -> xr.DataArray:
     """Significant steepness s = 2 pi Hs / (g T^2) = Hs / L0.
 
@@ -209,6 +216,7 @@ def mean_period_ratio(long_name: str, table: Mapping[str, Parameter] = TABLE) ->
     return float(table["tp_over_tm01"].value)  # type: ignore[arg-type]
 
 
+@declare_units(from_sin="1", from_cos="1")
 def direction_vector(from_sin: xr.DataArray, from_cos: xr.DataArray) -> tuple[xr.DataArray, ...]:
     """Unit vector (east, north) the waves travel *towards*, from the "from" direction's sine/cosine.
 
@@ -222,6 +230,7 @@ def direction_vector(from_sin: xr.DataArray, from_cos: xr.DataArray) -> tuple[xr
     )
 
 
+@declare_units(uo="m s-1", vo="m s-1", towards_east="1", towards_north="1")
 def opposing_current(
     uo: xr.DataArray, vo: xr.DataArray, towards_east: xr.DataArray, towards_north: xr.DataArray
 ) -> xr.DataArray:
@@ -246,6 +255,7 @@ def opposing_current(
     )
 
 
+@declare_units(period="s", u_opp="m s-1")
 def current_factors(
     period: xr.DataArray, u_opp: xr.DataArray, table: Mapping[str, Parameter] = TABLE
 ) -> tuple[xr.DataArray, xr.DataArray]:
@@ -288,6 +298,7 @@ def current_factors(
     )
 
 
+@declare_units(hs="m", steepness="1", height_factor="1", steepness_factor="1")
 def effective_sea_state(
     hs: xr.DataArray,
     steepness: xr.DataArray,
@@ -336,6 +347,7 @@ def effective_sea_state(
     )
 
 
+@declare_units(speed="m s-1")
 def beaufort_force(speed: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.DataArray:
     """WMO Beaufort force (0-12) of a 10 m wind speed [m s-1]; -1 where the speed is unknown."""
     # float32 limits, so a float32 speed equal to a limit gets that force
@@ -364,6 +376,7 @@ def wind_rise_kernel(speed: np.ndarray, lags: int, axis: int = 0) -> np.ndarray:
     return np.subtract(speed, lowest, out=lowest)
 
 
+@declare_units(speed="m s-1")
 def wind_rise(speed: xr.DataArray, hours: float = 6.0) -> xr.DataArray:
     """How much the wind has risen over the last ``hours``: U(t) - min U over [t - hours, t].
 

@@ -8,7 +8,8 @@ region clipped to the sea) and every vessel class:
 * the first time each level (Moderate .. Extreme) is reached anywhere in the area;
 * calm windows of the departure areas: stretches of at least ``[summary] calm_hours`` hours in
   which the rubber-dinghy hazard is Low over most of the area (area-mean hazard score below 1,
-  Moderate), when departures become likely (Sea-Watch 2015, MSF 2016 in risk-model.md 1).
+  Moderate), when departures become likely (Sea-Watch, Oct 2015: departures bunch into the few
+  days without waves; MSF, Reuters 31 Aug 2016; docs/risk-model.md, "The rules").
 
 Times are UTC (naive ``datetime64`` in the frames, ISO 8601 with ``Z`` in JSON).
 """
@@ -26,12 +27,24 @@ import pandas as pd
 import shapely
 import xarray as xr
 
-from seawatch.config import Settings
 from seawatch.schema import HAZARD_LEVELS, is_demo, isoformat_utc
 
 WINDOW_HOURS = 6
 CALM_VESSEL = "rubber_dinghy"
 CALM_BELOW_SCORE = 1.0  # area-mean rubber-dinghy score below Moderate
+
+
+@dataclass(frozen=True)
+class SummaryParams:
+    """What the summaries need (``[summary]`` of the configuration).
+
+    Built by :meth:`seawatch.layers.params.LayerParams.from_settings`.
+    """
+
+    radius_nm: float
+    """Departure areas are the sea within this distance of each departure point, nautical miles."""
+    calm_hours: int
+    """Shortest calm window reported, hours."""
 
 
 @dataclass
@@ -136,7 +149,7 @@ def _area_series(
 
 def summarize(
     risk: xr.Dataset,
-    settings: Settings,
+    params: SummaryParams,
     *,
     departure_areas: gpd.GeoDataFrame | None = None,
     sar_regions: gpd.GeoDataFrame | None = None,
@@ -148,8 +161,8 @@ def summarize(
     risk
         Risk dataset from :func:`seawatch.layers.risk.build_risk` (in memory or opened from
         disk, where land decodes as NaN).
-    settings
-        ``[summary] radius_nm`` (nautical miles) and ``calm_hours`` (hours).
+    params
+        Radius of the departure areas and the shortest calm window.
     departure_areas, sar_regions
         Areas to use instead of the bundled ones (GeoDataFrames with ``id``, ``name`` and
         polygon ``geometry`` in lon/lat degrees).
@@ -162,7 +175,7 @@ def summarize(
         from seawatch.geo import regions
 
         if departure_areas is None:
-            departure_areas = regions.departure_areas(settings.summary.radius_nm)
+            departure_areas = regions.departure_areas(params.radius_nm)
         if sar_regions is None:
             # Land cells of the grid are left out by area_masks, which clips regions to the sea.
             sar_regions = regions.sar_regions()
@@ -216,7 +229,7 @@ def summarize(
                     )
             if kind == "departure" and CALM_VESSEL in vessels:
                 calm_mask = mean[:, vessels.index(CALM_VESSEL)] < CALM_BELOW_SCORE
-                for start, stop in calm_runs(calm_mask, settings.summary.calm_hours):
+                for start, stop in calm_runs(calm_mask, params.calm_hours):
                     calm.append(
                         {
                             "area_id": area_id,
@@ -237,8 +250,8 @@ def summarize(
         "risk_model_version": str(risk.attrs.get("risk_model_version", "")),
         "demo": is_demo(risk.attrs),
         "window_hours": WINDOW_HOURS,
-        "calm_hours": settings.summary.calm_hours,
-        "radius_nm": settings.summary.radius_nm,
+        "calm_hours": params.calm_hours,
+        "radius_nm": params.radius_nm,
     }
     return RiskSummary(
         departures=_frame(frames["departure"], window_columns),

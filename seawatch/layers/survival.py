@@ -10,7 +10,8 @@ Survival time (Hayward, Eckerson & Collis 1975), clothed adults with a life vest
 giving 4.6 h at 15 degC, 6.0 h at 17 degC, 11.7 h at 20 degC. The fit diverges at 23.1 degC
 and is not used above 20 degC: warmer water keeps the 20 degC value, 11.7 h, which is then a
 *lower* bound (in summer exhaustion, dehydration and drowning, not cooling, limit survival).
-Without flotation survival after a capsize is minutes at any temperature (risk-model.md 4).
+Without flotation survival after a capsize is minutes at any temperature (an assumption; see
+docs/risk-model.md, "How to read a red cell").
 
 References
 ----------
@@ -28,15 +29,17 @@ import numpy as np
 import xarray as xr
 
 from seawatch.layers.capsize import TABLE, Parameter
+from seawatch.layers.units import declare_units
 
 
+@declare_units(sst="degC")
 def survival_hours(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.DataArray:
     """Predicted survival time in the water from sea-surface temperature (Hayward 1975).
 
     Parameters
     ----------
     sst : xarray.DataArray
-        Sea-surface temperature [degC].
+        Sea-surface temperature [degC]; kelvin is converted.
     table : mapping, optional
         Threshold table (``hayward``, ``hayward_max_sst``, ``hayward_min_sst``).
 
@@ -62,6 +65,7 @@ def survival_hours(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) ->
     return hours
 
 
+@declare_units(sst="degC")
 def cold_shock(sst: xr.DataArray, table: Mapping[str, Parameter] = TABLE) -> xr.DataArray:
     """Cold-shock flag: 1 where SST is below ``cold_shock_sst`` (15 degC), 0 above, -1 unknown.
 

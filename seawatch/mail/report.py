@@ -209,9 +209,10 @@ def _part(report: Report, what: str, fill: Any) -> None:
 
 
 def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
+    from seawatch.layers.params import LayerParams
     from seawatch.layers.summary import summarize
 
-    from_summary(report, summarize(risk, settings))
+    from_summary(report, summarize(risk, LayerParams.from_settings(settings).summary))
 
 
 def from_summary(report: Report, summary: Any) -> None:

@@ -69,9 +69,13 @@ class RiskData:
 
     def summary(self) -> Any:
         """Departure areas and SAR regions, from :func:`seawatch.layers.summary.summarize`."""
+        from seawatch.layers.params import LayerParams
         from seawatch.layers.summary import summarize
 
-        return self.derived("summary", lambda ds: jsonable(summarize(ds, self.settings)))
+        return self.derived(
+            "summary",
+            lambda ds: jsonable(summarize(ds, LayerParams.from_settings(self.settings).summary)),
+        )
 
     def point(self, lat: float, lon: float, time: dt.datetime | None = None) -> dict[str, Any]:
         """Hazard per vessel class (level, name, drivers) and the sea state at one point.

@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from seawatch.config import AreaSettings, GridSettings, Settings, load_settings
+from seawatch.layers.params import LayerParams
 from seawatch.schema import make_canonical
 
 START = dt.datetime(2026, 2, 3, 0, 0)
@@ -24,6 +25,12 @@ def settings(tmp_path: Path) -> Settings:
         area=AreaSettings(west=11.5, east=13.5, south=32.5, north=34.0),
         grid=GridSettings(resolution=0.05),
     )
+
+
+@pytest.fixture
+def params(settings: Settings) -> LayerParams:
+    """The layer parameters of :func:`settings`."""
+    return LayerParams.from_settings(settings)
 
 
 def _canonical(ds: xr.Dataset, source: str = "test-source") -> xr.Dataset:

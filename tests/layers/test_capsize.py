@@ -80,7 +80,7 @@ def test_beaufort_number_matches_wmo_forces():
         [0.2, 0.3, 5.49, 5.5, 13.9, 17.2, 32.7, 40.0], dtype=np.float32
     )  # as forecasts
     assert np.floor(beaufort_number(speeds)).tolist() == [0, 1, 3, 4, 7, 8, 12, 12]
-    force = seastate.beaufort_force(xr.DataArray(speeds))
+    force = seastate.beaufort_force(xr.DataArray(speeds, attrs={"units": "m s-1"}))
     assert force.values.tolist() == [0, 1, 3, 4, 7, 8, 12, 12]
 
 
@@ -227,7 +227,11 @@ def test_worsening_any_driver_never_lowers_level_or_score(
 
 def chain(vessel, hs, period, wind, gust, u_opp):
     """The sea-state physics and the rules, as build_risk runs them, for one point."""
-    da = {k: xr.DataArray(np.float32([v])) for k, v in dict(hs=hs, tp=period, u=u_opp).items()}
+    units = {"hs": "m", "tp": "s", "u": "m s-1"}
+    da = {
+        k: xr.DataArray(np.float32([v]), attrs={"units": units[k]})
+        for k, v in dict(hs=hs, tp=period, u=u_opp).items()
+    }
     steep = seastate.wave_steepness(da["hs"], da["tp"])
     hf, sf = seastate.current_factors(da["tp"], da["u"])
     hs_eff, s_eff = seastate.effective_sea_state(da["hs"], steep, hf, sf)

@@ -13,8 +13,10 @@ from seawatch.layers.risk import build_risk
 from tests.layers.conftest import START
 
 
-def test_geotiffs(settings, tmp_path):
-    risk = build_risk(demo_forecast(settings, start=START), None, settings).isel(time=slice(30, 32))
+def test_geotiffs(settings, params, tmp_path):
+    risk = build_risk(demo_forecast(settings, start=START), None, params.risk).isel(
+        time=slice(30, 32)
+    )
     files = write_geotiffs(risk, tmp_path / "tif")
     assert len(files) == 2 * 3
     assert files[0].name == "risk_rubber_dinghy_20260204T0600Z.tif"
@@ -34,7 +36,9 @@ def test_geotiffs(settings, tmp_path):
         assert np.isnan(land).all()
 
 
-def test_missing_variables(tmp_path, settings):
-    risk = build_risk(demo_forecast(settings, start=START), None, settings).isel(time=slice(0, 1))
+def test_missing_variables(tmp_path, settings, params):
+    risk = build_risk(demo_forecast(settings, start=START), None, params.risk).isel(
+        time=slice(0, 1)
+    )
     with pytest.raises(DataError, match="lacks risk"):
         write_geotiffs(risk.drop_vars("risk"), tmp_path)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from seawatch.config import ExposureSettings
 from seawatch.layers.exposure import exposure, incident_weights, kernel_density
-from seawatch.layers.grid import target_grid
 
 REF = np.datetime64("2026-02-03T00:00", "ns")
 END = np.datetime64("2026-02-10T00:00", "ns")
@@ -22,7 +22,7 @@ def incidents(rows):
     return frame
 
 
-def test_weights_by_recency_quality_and_window():
+def test_weights_by_recency_quality_and_window(params):
     frame = incidents([
         ("2026-02-03T00:00", 33.0, 12.5, 5),     # today, best quality: 1.0
         ("2025-02-03T00:00", 33.0, 12.5, 5),     # a year old: half
@@ -32,16 +32,18 @@ def test_weights_by_recency_quality_and_window():
         ("2026-03-01T00:00", 33.0, 12.5, 5),     # after the forecast
         ("2026-02-01T00:00", None, 12.5, 5),     # no position
     ])  # fmt: skip
-    out = incident_weights(frame, ExposureSettings(), REF, END)
+    out = incident_weights(frame, params.risk.exposure, REF, END)
     two_days = 0.5 ** (2 / 365)
     assert out["weight"].tolist() == pytest.approx(
         [1.0, 0.5, 0.2 * two_days, 0.8 * two_days], rel=1e-3
     )
 
 
-def test_min_source_quality_filters():
+def test_min_source_quality_filters(params):
     frame = incidents([("2026-02-01", 33.0, 12.5, 2), ("2026-02-01", 33.0, 12.5, 4)])
-    out = incident_weights(frame, ExposureSettings(min_source_quality=3), REF, END)
+    out = incident_weights(
+        frame, dataclasses.replace(params.risk.exposure, min_source_quality=3), REF, END
+    )
     assert len(out) == 1
 
 
@@ -53,10 +55,10 @@ def test_kernel_is_gaussian_with_the_bandwidth():
     assert density[0].tolist() == pytest.approx([2.0, 2.0 * np.exp(-0.5)], rel=1e-6)
 
 
-def test_exposure_normalised_over_sea_with_land_nan(settings):
-    grid = target_grid(settings)
+def test_exposure_normalised_over_sea_with_land_nan(params):
+    grid = params.risk.grid
     frame = incidents([("2026-02-01", 33.3, 12.4, 4), ("2026-01-20", 33.6, 12.9, 3)])
-    out = exposure(frame, grid, ExposureSettings(), REF, END)
+    out = exposure(frame, grid, params.risk.exposure, REF, END)
     sea = grid["land"].values == 0
     assert np.nanmax(out.values) == pytest.approx(1.0)
     assert np.isnan(out.values[~sea]).all() and np.isfinite(out.values[sea]).all()
@@ -66,9 +68,9 @@ def test_exposure_normalised_over_sea_with_land_nan(settings):
 
 
 @pytest.mark.parametrize("frame", [None, incidents([])])
-def test_no_incidents_means_uniform_exposure(settings, frame):
-    grid = target_grid(settings)
-    out = exposure(frame, grid, ExposureSettings(), REF, END)
+def test_no_incidents_means_uniform_exposure(params, frame):
+    grid = params.risk.grid
+    out = exposure(frame, grid, params.risk.exposure, REF, END)
     sea = grid["land"].values == 0
     assert (out.values[sea] == 1.0).all()
     assert "risk is the hazard alone" in out.attrs["comment"]

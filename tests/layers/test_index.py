@@ -9,9 +9,10 @@ import xarray as xr
 
 from seawatch.layers import index, seastate
 from seawatch.layers.capsize import TABLE, Ramp, VesselRules, band_knots, hazard
-from seawatch.schema import VESSELS
+from seawatch.schema import FORECAST_VARIABLES, VESSELS
 
 SHAPE = (9, 7, 11)  # time, lat, lon
+FORECAST_UNITS = {name: spec.units for name, spec in FORECAST_VARIABLES.items()}
 
 
 def _inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -33,11 +34,17 @@ def _inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 def _reference(values: dict[str, np.ndarray], land: np.ndarray, tm_ratio: float) -> tuple:
     """The same chain through the public xarray functions and hazard() per vessel class."""
-    da = {k: xr.DataArray(v, dims=("time", "lat", "lon")) for k, v in values.items()}
-    rad = {k: np.deg2rad(da[k]) for k in ("wave_dir", "dir_windsea")}
+    da = {
+        k: xr.DataArray(v, dims=("time", "lat", "lon"), attrs={"units": FORECAST_UNITS.get(k, "1")})
+        for k, v in values.items()
+    }
+    # radians of the angles, without the "degree" label of the angles
+    rad = {k: np.deg2rad(da[k]).drop_attrs() for k in ("wave_dir", "dir_windsea")}
     wind_sea = (da["hs_windsea"] > 0) & (da["tm_windsea"] > 0)
     period = xr.where(wind_sea, da["tm_windsea"] * np.float32(tm_ratio), da["tp"])
+    period.attrs["units"] = "s"
     hs_sea = xr.where(wind_sea, da["hs_windsea"], da["hs"])
+    hs_sea.attrs["units"] = "m"
     from_sin = xr.where(wind_sea, np.sin(rad["dir_windsea"]), np.sin(rad["wave_dir"]))
     from_cos = xr.where(wind_sea, np.cos(rad["dir_windsea"]), np.cos(rad["wave_dir"]))
     speed = seastate.wind_speed(da["u10"], da["v10"])
@@ -142,7 +149,9 @@ def test_wind_rise_is_the_same_lazily_across_chunks():
     speed = rng.uniform(0, 20, (50, 4, 5)).astype(np.float32)
     speed[7, 1, 1] = np.nan
     times = np.datetime64("2026-01-01T00", "ns") + np.arange(50) * np.timedelta64(1, "h")
-    eager = xr.DataArray(speed, dims=("time", "lat", "lon"), coords={"time": times})
+    eager = xr.DataArray(
+        speed, dims=("time", "lat", "lon"), coords={"time": times}, attrs={"units": "m s-1"}
+    )
     expected = seastate.wind_rise(eager, 6.0)
     for chunk in (24, 5, 3):  # chunks shorter than the window borrow from two neighbours
         lazy = eager.copy(data=dsa.from_array(speed, chunks=(chunk, 4, 5)))

@@ -17,12 +17,12 @@ from tests.layers.conftest import START
 
 
 @pytest.fixture
-def risk(settings):
-    return build_risk(demo_forecast(settings, start=START), None, settings)
+def risk(settings, params):
+    return build_risk(demo_forecast(settings, start=START), None, params.risk)
 
 
-def test_bundled_areas(risk, settings):
-    summary = summarize(risk, settings)
+def test_bundled_areas(risk, params):
+    summary = summarize(risk, params.summary)
     areas = set(summary.departures["area_id"])
     assert {"zuwara", "sabratha", "zawiya", "tripoli"} <= areas  # those inside the test area
     assert set(summary.sar_regions["area_id"]) >= {"libya"}
@@ -60,11 +60,11 @@ def areas(name):
     )
 
 
-def test_windows_first_times_and_calm(settings):
+def test_windows_first_times_and_calm(params):
     levels = np.array([0] * 14 + [2] * 4 + [3] * 6 + [0] * 12 + [4] * 2, dtype=np.int8)  # 38 h
     summary = summarize(
         synthetic_risk(levels),
-        settings,
+        params.summary,
         departure_areas=areas("zuwara"),
         sar_regions=areas("libya"),
     )
@@ -90,10 +90,10 @@ def test_calm_runs():
     assert calm_runs(calm, 2) == [(0, 3), (4, 8), (9, 11)]
 
 
-def test_from_file_decoded_levels(risk, settings, tmp_path):
+def test_from_file_decoded_levels(risk, params, tmp_path):
     from seawatch import schema
 
     path = schema.write_dataset(risk.isel(time=slice(0, 12)), tmp_path / "risk.nc")
-    from_disk = summarize(schema.open_dataset(path), settings)
-    in_memory = summarize(risk.isel(time=slice(0, 12)), settings)
+    from_disk = summarize(schema.open_dataset(path), params.summary)
+    in_memory = summarize(risk.isel(time=slice(0, 12)), params.summary)
     assert from_disk.to_json() == in_memory.to_json()

@@ -29,11 +29,13 @@ import sys
 from pathlib import Path
 from seawatch.config import load_settings
 from seawatch.fetchers.demo import demo_forecast
+from seawatch.layers.params import LayerParams
 from seawatch.layers.risk import build_risk
 from seawatch.schema import write_dataset
 data = Path(sys.argv[1])
 settings = load_settings(data_dir=data, environ={"SEAWATCH_GRID_RESOLUTION": "0.25"})
-write_dataset(build_risk(demo_forecast(settings), None, settings).load(), data / "risk.nc")
+params = LayerParams.from_settings(settings).risk
+write_dataset(build_risk(demo_forecast(settings), None, params).load(), data / "risk.nc")
 """
 
 
