@@ -33,6 +33,7 @@ from seawatch.fetchers.base import clip_to_area, describe_box, store_forecast
 from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
 from seawatch.fetchers.ecmwf import GRIB_NAMES
 from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
+from seawatch.fetchers.netcdf import open_netcdf
 from seawatch.schema import make_canonical, open_forecast, write_dataset
 from seawatch.storage import DataPaths
 
@@ -167,7 +168,7 @@ def _read_grib(path: Path) -> IngestedFile:
 
 def _read_netcdf(path: Path) -> IngestedFile:
     try:
-        with xr.open_dataset(path, engine="netcdf4") as raw:
+        with xr.open_dataset(path, engine="netcdf4", decode_cf=False) as raw:
             names = [str(n) for n in raw.data_vars]
     except (OSError, ValueError) as exc:
         raise DataError(f"{path.name} cannot be read as NetCDF ({exc})") from None
@@ -182,8 +183,7 @@ def _read_netcdf(path: Path) -> IngestedFile:
 
 
 def _read_wind_netcdf(path: Path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="netcdf4") as raw:
-        raw = raw.load()
+    raw = open_netcdf(path)
     renames = {"latitude": "lat", "longitude": "lon", "valid_time": "time"}
     raw = raw.rename({k: v for k, v in renames.items() if k in raw.dims or k in raw.coords})
     out = xr.Dataset()

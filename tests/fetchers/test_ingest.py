@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+from pathlib import Path
 
+import cftime
+import netCDF4
 import numpy as np
 import pytest
 import xarray as xr
 
 from seawatch.errors import DataError
 from seawatch.fetchers import ingest
+from seawatch.fetchers.base import sea_mask_for
+from seawatch.fetchers.copernicus import read_cmems
+from seawatch.fetchers.netcdf import open_netcdf
 from seawatch.schema import open_dataset, open_forecast
 
 from .cmems_fixtures import write_cmems_waves
@@ -184,3 +192,96 @@ def test_invalid_values_keep_the_stored_file(settings, tmp_path):
     with pytest.raises(DataError, match=r"hs has .* m, not below 20.*kept the last good"):
         ingest.ingest_files(settings, [bad])
     assert stored.read_bytes() == before
+
+
+# --- CF calendars, fill markers, temperature units, depth (tests/data/netcdf, see SOURCES.md)
+
+CALENDAR_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "netcdf"
+ADRIATIC_PHY = SHARED_MARINE / "medsea_phy_south_adriatic_2023" / "CMEMS_med_2023815_raw.nc"
+
+
+def _adriatic_settings(tmp_path):
+    return settings_for(tmp_path, AREA_WEST="17", AREA_EAST="19", AREA_SOUTH="40", AREA_NORTH="42")
+
+
+@pytest.mark.parametrize("calendar", ["noleap", "360day", "julian"])
+def test_other_calendars_keep_times_and_values(calendar):
+    ds = read_cmems(CALENDAR_SAMPLES / f"medsea_phy_adriatic_{calendar}.nc")
+    with xr.open_dataset(ADRIATIC_PHY, engine="netcdf4") as raw:
+        times = raw["time"].values
+        top = raw[["uo", "thetao"]].isel(depth=0).load()
+    np.testing.assert_array_equal(ds["time"].values, times)
+    np.testing.assert_allclose(ds["uo"].values, top["uo"].values, rtol=1e-6)
+    # "C", "degC" and "K" (the julian sample) all come out in degrees Celsius
+    np.testing.assert_allclose(ds["sst"].values, top["thetao"].values, atol=1e-4)
+    assert np.isfinite(ds["sst"].values).mean() == pytest.approx(0.8496)
+    assert ds["sst"].attrs["comment"] == (
+        "taken at the shallowest of the file's 3 depth levels, 1.01824 m"
+    )
+
+
+def test_noleap_file_with_both_fill_markers_is_ingested(tmp_path):
+    settings = _adriatic_settings(tmp_path)
+    result = ingest.ingest_files(settings, [CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc"])
+    ds = open_forecast(result.stored["cmems_physics"])
+    assert ds.sizes["time"] == 5 and str(ds["time"].values[0]).startswith("2023-08-14T12")
+    sea = sea_mask_for(ds)
+    share = np.isfinite(ds["sst"].values[:, sea]).mean()
+    assert share > 0.98  # the model's own coastline differs a little from ours
+    assert float(ds["sst"].max()) < 30.0 and float(ds["sst"].min()) > 20.0
+
+
+def test_360_day_dates_missing_from_the_gregorian_calendar_are_named(tmp_path):
+    path = tmp_path / "feb.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_360day.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        labels = [cftime.Datetime360Day(2023, 2, d, 12) for d in (27, 28, 29, 30)]
+        labels.append(cftime.Datetime360Day(2023, 3, 1, 12))
+        nc["time"][:] = cftime.date2num(labels, nc["time"].units, "360_day")
+    opened = open_netcdf(path)
+    assert opened["time"].dt.strftime("%m-%d").values.tolist() == ["02-27", "02-28", "03-01"]
+    assert opened.attrs["time_note"].startswith(
+        "2 time step(s) of the 360_day calendar that do not exist in the Gregorian calendar "
+        "were left out: 2023-02-29 12:00, 2023-02-30 12:00"
+    )
+    assert opened["uo"].sizes["time"] == 3
+
+
+def test_time_zone_in_the_units_gives_utc(tmp_path):
+    path = tmp_path / "tz.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc["time"].units = "hours since 2023-08-14 12:00:00 +02:00"
+        nc["time"][:] = np.arange(5) * 24.0
+    times = open_netcdf(path)["time"].values
+    assert str(times[0]).startswith("2023-08-14T10:00")
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "message"),
+    [
+        ("calendar", "none", "uses calendar 'none'; seawatch reads the CF calendars standard"),
+        ("units", "days", "has units 'days'; expected '<unit> since <date>'"),
+    ],
+)
+def test_undecodable_time_is_one_line(tmp_path, attr, value, message):
+    path = tmp_path / "odd.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc["time"].setncattr(attr, value)
+    with pytest.raises(DataError, match=re.escape(f"odd.nc: time {message}")) as err:
+        ingest.read_file(path)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_temperature_unit_is_refused(tmp_path):
+    path = tmp_path / "fahrenheit.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc["thetao"].units = "degF"
+    with pytest.raises(DataError) as err:
+        ingest.read_file(path)
+    assert str(err.value) == (
+        "fahrenheit.nc: thetao is in 'degF'; seawatch reads sea temperature in degC "
+        "(C, degC, Celsius) or K"
+    )
