@@ -20,6 +20,7 @@ the in-memory build.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ from seawatch.schema import (
     isoformat_utc,
     utc_now,
 )
+from seawatch.storage import DataPaths
 
 DEMO_SOURCE = "demo-scenario"
 _USED = (
@@ -86,6 +88,42 @@ def _sea_choice(
     return SeaChoice.from_table(VESSELS, table, tm_ratio, windsea_ratio), description
 
 
+def _no_hazard_message(forecast: xr.Dataset, settings: Settings) -> str:
+    """Why a forecast gives no hazard, and what to do next on the path the user took.
+
+    The path is read from the forecast itself: an ingested file says ``source = ingest``; a
+    file that is not ``<data>/forecast.nc`` came with ``--forecast FILE``; otherwise it is the
+    forecast ``seawatch fetch weather`` wrote.
+    """
+    has = ", ".join(sorted(map(str, forecast.data_vars))) or "no variables"
+    if "u10" in forecast and "v10" not in forecast:
+        has += " (u10 without v10)"
+    opened = forecast.encoding.get("source")
+    path = Path(opened) if opened else None
+    default = DataPaths(settings.data_dir).forecast
+    named = path is not None and path.resolve() != default.resolve()
+    what = f"{path.name if named else 'the forecast'} has only {has}"
+    reason = (
+        f"{what}: neither wave height (hs) nor wind (u10, v10), so no capsize hazard can be "
+        "computed"
+    )
+    sources = str(forecast.attrs.get("source", "")).split("+")
+    if "ingest" in sources:
+        ingested = [Path(p).name for p in str(forecast.attrs.get("provenance", "")).splitlines()]
+        given = " ".join(ingested[:2]) or "FILE"
+        out = f" --out {path}" if named and path else ""
+        return (
+            f"{reason}; ingest a file with waves or wind too, e.g. `seawatch ingest {given} "
+            f"era5_wind.grib{out}` (Copernicus MEDSEA waves, ECMWF/ERA5 10 m wind)"
+        )
+    if named and path:
+        return (
+            f"{reason}; pass a forecast with waves or wind: --forecast {path} is not enough "
+            "(or leave --forecast out to use the fetched one)"
+        )
+    return f"{reason}; fetch the weather again (`seawatch fetch weather`)"
+
+
 def build_risk(
     forecast: xr.Dataset, incidents: pd.DataFrame | None, settings: Settings
 ) -> xr.Dataset:
@@ -118,10 +156,7 @@ def build_risk(
     if not ({"hs", "u10"} & set(forecast.data_vars)) or (
         "u10" in forecast and "v10" not in forecast
     ):
-        raise DataError(
-            "forecast has neither wave height (hs) nor wind (u10, v10): cannot compute the "
-            "capsize hazard; fetch the weather again"
-        )
+        raise DataError(_no_hazard_message(forecast, settings))
     grid = target_grid(settings)
     chunks = {k: int(v) for k, v in settings.compute.chunks.items()}
     if chunks:

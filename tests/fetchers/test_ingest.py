@@ -18,7 +18,7 @@ from seawatch.fetchers import ingest
 from seawatch.fetchers.base import sea_mask_for
 from seawatch.fetchers.copernicus import read_cmems
 from seawatch.fetchers.netcdf import open_netcdf
-from seawatch.schema import open_dataset, open_forecast
+from seawatch.schema import make_canonical, open_dataset, open_forecast, write_dataset
 
 from .cmems_fixtures import write_cmems_waves
 from .conftest import SHARED_MARINE, settings_for
@@ -284,4 +284,67 @@ def test_unknown_temperature_unit_is_refused(tmp_path):
     assert str(err.value) == (
         "fahrenheit.nc: thetao is in 'degF'; seawatch reads sea temperature in degC "
         "(C, degC, Celsius) or K"
+    )
+
+
+# --- a forecast without waves or wind: the advice fits the way the forecast was made
+
+
+def _cli(args, data):
+    from click.testing import CliRunner
+
+    import seawatch.cli.pipeline  # registers build
+    import seawatch.cli.weather  # noqa: F401  (registers ingest)
+    from seawatch.cli.root import main
+
+    return CliRunner().invoke(main, ["--quiet", "--data-dir", str(data), *map(str, args)])
+
+
+def test_currents_only_after_ingest_advises_ingesting_waves_or_wind(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "received.nc"
+    assert _cli(["ingest", SICILY_PHY[0], "--out", out], data).exit_code == 0
+    result = _cli(["build", "--forecast", out], data)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "seawatch: error: received.nc has only uo, vo: neither wave height (hs) nor wind (u10, "
+        "v10), so no capsize hazard can be computed; ingest a file with waves or wind too, e.g. "
+        f"`seawatch ingest {SICILY_PHY[0].name} era5_wind.grib --out {out}` (Copernicus MEDSEA "
+        "waves, ECMWF/ERA5 10 m wind)\n"
+    )
+    assert "fetch" not in result.stderr
+
+
+def _currents_forecast(path, source="open_meteo"):
+    times = np.array(["2026-08-20T00", "2026-08-20T01"], dtype="datetime64[ns]")
+    ds = xr.Dataset(coords={"time": times, "lat": [33.0, 34.0], "lon": [12.0, 13.0]})
+    ds["uo"] = (("time", "lat", "lon"), np.full((2, 2, 2), 0.2))
+    ds["vo"] = (("time", "lat", "lon"), np.full((2, 2, 2), 0.1))
+    canonical = make_canonical(
+        ds, source=source, model="m", reference_time=times[0], provenance="test"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_dataset(canonical, path)
+
+
+def test_currents_only_after_fetch_advises_fetching_again(tmp_path):
+    data = tmp_path / "data"
+    _currents_forecast(data / "forecast.nc")
+    result = _cli(["build"], data)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "seawatch: error: the forecast has only uo, vo: neither wave height (hs) nor wind (u10, "
+        "v10), so no capsize hazard can be computed; fetch the weather again (`seawatch fetch "
+        "weather`)\n"
+    )
+
+
+def test_currents_only_from_forecast_option_names_the_file(tmp_path):
+    data, path = tmp_path / "data", tmp_path / "colleague.nc"
+    _currents_forecast(path)
+    result = _cli(["build", "--forecast", path], data)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("seawatch: error: colleague.nc has only uo, vo: neither wave")
+    assert result.stderr.endswith(
+        f"; pass a forecast with waves or wind: --forecast {path} is not enough (or leave "
+        "--forecast out to use the fetched one)\n"
     )
