@@ -34,6 +34,7 @@ from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
 from seawatch.fetchers.ecmwf import GRIB_NAMES
 from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
 from seawatch.fetchers.netcdf import open_netcdf
+from seawatch.geo.regrid import area_grid
 from seawatch.schema import make_canonical, open_forecast, write_dataset
 from seawatch.storage import DataPaths
 
@@ -225,7 +226,9 @@ def ingest_files(
     files
         Paths of the files to ingest, any mix of the supported formats.
     out
-        Also write all ingested variables, on the grid of the first file, to this NetCDF.
+        Also write all ingested variables to this NetCDF, put once onto the target grid of the
+        area (:func:`seawatch.fetchers.merge.merge_datasets`), each variable at its own file's
+        time steps (the union of all steps; never the first file's axis).
 
     Returns
     -------
@@ -293,7 +296,8 @@ def ingest_files(
     if out is not None:
         from seawatch.fetchers.merge import merge_datasets
 
-        merged = merge_datasets([(ds.attrs["source"], ds) for ds in combined])
+        grid = area_grid(settings.area.bbox, settings.grid.resolution)
+        merged = merge_datasets([(ds.attrs["source"], ds) for ds in combined], grid)
         result.out = write_dataset(merged, out)
     return result
 

@@ -348,3 +348,40 @@ def test_currents_only_from_forecast_option_names_the_file(tmp_path):
         f"; pass a forecast with waves or wind: --forecast {path} is not enough (or leave "
         "--forecast out to use the fetched one)\n"
     )
+
+
+# --- several files: the union of their time steps, each variable at its own
+
+
+def test_daily_currents_and_hourly_wind_keep_every_step(tmp_path):
+    """Real files: 6 daily CMEMS current means and 144 hourly ECMWF wind steps, ingested
+    together; the wind keeps all its hours, with the source values at the source times, in
+    the ingested file and in the risk dataset built from it."""
+    from seawatch.layers.risk import build_risk
+
+    settings = settings_for(
+        tmp_path, AREA_WEST="12.25", AREA_EAST="14", AREA_SOUTH="35.75", AREA_NORTH="37.5"
+    )
+    out = tmp_path / "received.nc"
+    ingest.ingest_files(settings, SICILY_PHY + SICILY_MET, out=out)
+    ds = open_dataset(out)
+    with xr.open_mfdataset(SICILY_MET, engine="netcdf4", combine="by_coords") as raw:
+        wind = raw["U10M"].load()
+    assert wind.sizes["time"] == 144
+    wind_steps = np.isfinite(ds["u10"].values).any(axis=(1, 2))
+    np.testing.assert_array_equal(ds["time"].values[wind_steps], wind["time"].values)
+    currents_steps = np.isfinite(ds["uo"].values).any(axis=(1, 2))
+    assert currents_steps.sum() == 6  # the daily means stay daily, no steps invented
+    assert "own 6 of the file's 144 time steps" in ds["uo"].attrs["comment"]
+    points = {"lat": wind["lat"].values[1:-1], "lon": wind["lon"].values[1:-1]}
+    expected = wind.sel(points).transpose("time", "lat", "lon").values
+    got = ds["u10"].sel(points, method="nearest", tolerance=1e-4).values[wind_steps]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+    risk = build_risk(open_forecast(out), None, settings)
+    hours = risk["time"].values
+    assert np.isin(wind["time"].values, hours).all()
+    built = risk["u10"].sel(time=wind["time"].values).sel(points, method="nearest", tolerance=1e-4)
+    sea = np.isfinite(built.values)
+    assert sea.mean() > 0.5  # land cells are masked in the risk dataset
+    np.testing.assert_allclose(built.values[sea], expected[sea], atol=1e-4)
