@@ -10,6 +10,10 @@ automatic fetch cannot run. Supported (detected from the content, not the file n
 * NOAA WaveWatch III / GFS-Wave GRIB2 (HTSGW, PERPW, DIRPW, WVHGT, WVPER, WVDIR, SWELL,
   SWPER, SWDIR) and GRIB1 wave fields in WMO table 2 (parameters 100-108).
 
+NetCDF files may use any CF calendar (``noleap``, ``360_day``, ``julian``, ...; see
+:mod:`seawatch.fetchers.netcdf`), both ``_FillValue`` and ``missing_value``, and a depth
+dimension (the shallowest level is taken, and said in the variable's ``comment``).
+
 Each file is clipped to the area of interest (keeping its native grid and time steps; a file that
 does not overlap the area is refused, naming both boxes), validated, and merged by time with what
 is already stored for that kind of file under ``<data>/forecast/ingest_<kind>.nc`` (the new file

@@ -385,3 +385,28 @@ def test_daily_currents_and_hourly_wind_keep_every_step(tmp_path):
     sea = np.isfinite(built.values)
     assert sea.mean() > 0.5  # land cells are masked in the risk dataset
     np.testing.assert_allclose(built.values[sea], expected[sea], atol=1e-4)
+
+
+@pytest.mark.parametrize("calendar", ["gregorian", "noleap", "all_leap"])
+def test_real_era5_wind_netcdf_under_any_calendar(tmp_path, calendar):
+    """The real packed (int16, _FillValue and missing_value) ERA5 file, its time re-encoded."""
+    path = tmp_path / f"era5_{calendar}.nc"
+    shutil.copy(ADRIATIC_ERA5, path)
+    with xr.open_dataset(ADRIATIC_ERA5, engine="netcdf4") as raw:
+        times = raw["time"].values
+        u = raw["U10M"].sel(lat=41.0, lon=18.0).values
+    if calendar != "gregorian":
+        with netCDF4.Dataset(path, "a") as nc:
+            labels = [
+                cftime.datetime(
+                    *t.astype("datetime64[s]").tolist().timetuple()[:6], calendar=calendar
+                )
+                for t in times
+            ]
+            nc["time"].calendar = calendar
+            nc["time"].units = "hours since 2023-01-01 00:00:00"
+            nc["time"][:] = cftime.date2num(labels, nc["time"].units, calendar)
+    item = ingest.read_file(path)
+    assert item.kind == "wind"
+    np.testing.assert_array_equal(item.dataset["time"].values, times)
+    np.testing.assert_allclose(item.dataset["u10"].sel(lat=41.0, lon=18.0).values, u, rtol=1e-6)
