@@ -14,8 +14,9 @@ NetCDF files may use any CF calendar (``noleap``, ``360_day``, ``julian``, ...; 
 :mod:`seawatch.fetchers.netcdf`), both ``_FillValue`` and ``missing_value``, and a depth
 dimension (the shallowest level is taken, and said in the variable's ``comment``).
 
-Each file is clipped to the area of interest (keeping its native grid and time steps; a file that
-does not overlap the area is refused, naming both boxes), validated, and merged by time with what
+Each file is clipped to the area of interest plus one grid cell beyond each edge (so the edge
+rows of the area can be interpolated; native grid and time steps kept; a file that does not
+overlap the area is refused, naming both boxes), validated, and merged by time with what
 is already stored for that kind of file under ``<data>/forecast/ingest_<kind>.nc`` (the new file
 wins where times repeat; a file on another grid replaces the stored one).
 """
@@ -252,7 +253,7 @@ def ingest_files(
     for file in files:
         item = read_file(file)
         item.dataset = clip_to_area(
-            item.dataset, settings.area.bbox, name=item.path.name, pad_cells=0
+            item.dataset, settings.area.bbox, name=item.path.name, pad_cells=1
         )
         by_kind.setdefault(item.kind, []).append(item)
         result.files.append(

@@ -94,7 +94,8 @@ def test_ecmwf_open_data_grib2(settings, tmp_path):
     assert set(result.stored) == {"ecmwf", "wind"}
     waves = open_forecast(result.stored["ecmwf"])
     assert waves.sizes["time"] == 2 and "Tm-1,0" in waves["tm"].attrs["long_name"]
-    assert waves["lon"].min() >= 10.0 and waves["lon"].max() <= 20.0
+    # clipped to the area plus one 0.25 degree cell beyond each edge
+    assert waves["lon"].min() == 9.75 and waves["lon"].max() == 20.25
     wind = open_forecast(result.stored["wind"])
     assert np.allclose(wind["u10"].values, 8.0) and "gust" in wind
 
@@ -134,7 +135,7 @@ def test_noaa_gfs_wave_grib2_with_0_360_longitudes(settings, tmp_path):
         "hs", "tp", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
         "hs_swell", "tm_swell", "dir_swell",
     }  # fmt: skip
-    assert ds["lon"].min() >= 10.0 and ds["lon"].max() <= 20.0
+    assert ds["lon"].min() == 9.75 and ds["lon"].max() == 20.25
     sea = ds.sel(lat=35.0, lon=18.0).isel(time=1)
     assert float(sea["hs"]) == pytest.approx(1.4, abs=1e-3)
     assert float(sea["hs_swell"]) == pytest.approx(0.8, abs=1e-3)
@@ -410,3 +411,15 @@ def test_real_era5_wind_netcdf_under_any_calendar(tmp_path, calendar):
     assert item.kind == "wind"
     np.testing.assert_array_equal(item.dataset["time"].values, times)
     np.testing.assert_allclose(item.dataset["u10"].sel(lat=41.0, lon=18.0).values, u, rtol=1e-6)
+
+
+def test_file_across_the_area_edge_keeps_the_edge_row(settings, tmp_path):
+    """A 1/24 deg MEDSEA file has no row on 38.00 N (37.979, 38.021): the row beyond the edge
+    is kept, so the area's northern edge row is interpolated, not lost."""
+    waves = write_cmems_waves(tmp_path / "north.nc", box=(12.0, 37.0, 14.0, 38.5))
+    out = tmp_path / "received.nc"
+    result = ingest.ingest_files(settings, [waves], out=out)
+    stored = open_forecast(result.stored["cmems_waves"])
+    assert float(stored["lat"].max()) == pytest.approx(38.0 + 1 / 48, abs=1e-4)
+    edge = open_dataset(out)["hs"].sel(lat=38.0).sel(lon=slice(12.1, 13.9))
+    assert np.isfinite(edge.values).all()
