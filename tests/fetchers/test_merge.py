@@ -248,3 +248,21 @@ def test_store_refuses_invalid_merged_data(tmp_path):
     with pytest.raises(DataError, match="sst has 45 degC"):
         store_forecast(ds, tmp_path / "forecast.nc", name="merged forecast")
     assert not (tmp_path / "forecast.nc").exists()
+
+
+def test_fetchers_use_the_one_regridder_without_importing_the_layers():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, seawatch.fetchers.merge, seawatch.fetchers.ingest\n"
+        "print(sorted(m for m in sys.modules if m.startswith('seawatch.layers')))\n"
+        "print(seawatch.fetchers.merge.regrid.__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.splitlines() == ["[]", "seawatch.geo.regrid"]
+    from seawatch.layers import grid
+
+    assert grid.regrid.__module__ == "seawatch.geo.regrid"
