@@ -234,7 +234,8 @@ def validate_forecast(
         Canonical forecast dataset.
     sea_mask
         Boolean ``(lat, lon)`` array, True over sea; when given, the share of NaN over sea cells
-        of each variable must not exceed ``max_missing_share``.
+        of each variable, at the time steps where it has any value, must not exceed
+        ``max_missing_share``.
     max_missing_share
         Largest tolerated share (0-1) of missing sea values per variable.
 
@@ -280,9 +281,12 @@ def validate_forecast(
                 problems.append(f"{name} has {hi:g} degrees, above 360")
         if sea_mask is not None:
             sea = np.broadcast_to(sea_mask, values.shape[-2:])
-            n_sea = int(sea.sum()) * values.shape[0]
+            # a merged forecast gives each variable at its own source's steps only
+            own = np.isfinite(values).any(axis=(-2, -1))
+            steps = values[own] if own.any() else values
+            n_sea = int(sea.sum()) * steps.shape[0]
             if n_sea:
-                missing = int((~np.isfinite(values) & sea).sum())
+                missing = int((~np.isfinite(steps) & sea).sum())
                 share = missing / n_sea
                 if share > max_missing_share:
                     problems.append(

@@ -62,7 +62,7 @@ def fetch_weather_command(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write all ingested variables, on the grid of the first file, to FILE.",
+    help="Also write all ingested variables, on the area's grid at each file's own time steps, to FILE.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was read and stored as JSON.")
 @pass_settings

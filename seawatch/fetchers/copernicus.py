@@ -50,6 +50,7 @@ from seawatch.fetchers.base import (
     store_forecast,
     stored_run,
 )
+from seawatch.fetchers.netcdf import open_netcdf
 from seawatch.schema import isoformat_utc, make_canonical, utc_now
 from seawatch.storage import DataPaths
 
@@ -98,6 +99,12 @@ LONG_NAMES = {
     "VTM01_SW1": "primary swell mean period Tm01 (CMEMS VTM01_SW1)",
     "thetao": "sea surface temperature (CMEMS thetao, shallowest level)",
 }
+# Spellings of the temperature units seen in provider files (lower case, no spaces).
+CELSIUS_UNITS = {
+    "c", "degc", "deg_c", "degreec", "degree_c", "degreesc", "degrees_c", "celsius",
+    "degree_celsius", "degrees_celsius",
+}  # fmt: skip
+KELVIN_UNITS = {"k", "kelvin", "degk", "deg_k", "degree_k", "degrees_k", "degree_kelvin"}
 CREDENTIALS_HINT = "free account at https://data.marine.copernicus.eu/register"
 
 
@@ -123,7 +130,9 @@ def read_cmems(paths: str | Path | Sequence[str | Path]) -> xr.Dataset:
         One or more NetCDF files: waves (VHM0, VTPK, VTM10, VMDR, wind-sea ``_WW`` and swell
         ``_SW1`` partitions), currents (uo, vo in m s-1) and/or temperature (thetao in degC or
         K); coordinates ``latitude``/``longitude`` or ``lat``/``lon``, optional ``depth``
-        (the shallowest level is kept). Files with the same variables are joined along time.
+        (the shallowest level is kept and each variable's ``comment`` says which); any CF
+        calendar (:func:`seawatch.fetchers.netcdf.open_netcdf`); ``_FillValue`` and
+        ``missing_value`` both masked. Files with the same variables are joined along time.
 
     Returns
     -------
@@ -162,11 +171,7 @@ def join_by_time(parts: Sequence[xr.Dataset]) -> xr.Dataset:
 
 
 def _read_one(path: Path) -> xr.Dataset:
-    try:
-        with xr.open_dataset(path, engine="netcdf4") as raw:
-            raw = raw.load()
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path.name} cannot be read as NetCDF ({exc})") from None
+    raw = open_netcdf(path)
     present = [name for name in CMEMS_NAMES if name in raw.data_vars]
     if "VTM10" in present and "VTM02" in present:
         present.remove("VTM02")
@@ -179,23 +184,48 @@ def _read_one(path: Path) -> xr.Dataset:
     ds = ds.rename(
         {k: v for k, v in {"latitude": "lat", "longitude": "lon"}.items() if k in ds.dims}
     )
+    level = ""
     if "depth" in ds.dims:
-        ds = ds.isel(depth=int(np.argmin(np.abs(ds["depth"].values))))
+        depths = np.asarray(ds["depth"].values, dtype=np.float64)
+        top = int(np.argmin(np.abs(depths)))
+        units = str(ds["depth"].attrs.get("units", "m"))
+        level = (
+            f"taken at the shallowest of the file's {depths.size} depth levels, "
+            f"{abs(depths[top]):g} {units}"
+        )
+        ds = ds.isel(depth=top)
     extra = [d for d in ds.dims if d not in ("time", "lat", "lon")]
     if extra or not {"time", "lat", "lon"} <= set(ds.dims):
         raise DataError(
             f"{path.name} has dims {dict(ds.sizes)}; expected time, latitude, longitude"
         )
-    out = xr.Dataset(coords={"time": ds["time"].values.astype("datetime64[ns]")})
+    ds = ds.drop_vars([c for c in ds.coords if c not in ("time", "lat", "lon")])
+    out = xr.Dataset()
     for name in present:
         var = ds[name].transpose("time", "lat", "lon").astype(np.float64)
-        units = str(ds[name].attrs.get("units", ""))
-        if name == "thetao" and units.strip().upper() in ("K", "KELVIN", "DEGREES_K"):
-            var = var - 273.15
+        if name == "thetao":
+            var = _celsius(var, path)
         canonical = CMEMS_NAMES[name]
-        out[canonical] = var.drop_vars([c for c in var.coords if c not in ("time", "lat", "lon")])
-        out[canonical].attrs = {"long_name": LONG_NAMES[name]} if name in LONG_NAMES else {}
+        out[canonical] = var
+        attrs = {"long_name": LONG_NAMES[name]} if name in LONG_NAMES else {}
+        if level:
+            attrs["comment"] = level
+        out[canonical].attrs = attrs
     return out
+
+
+def _celsius(var: xr.DataArray, path: Path) -> xr.DataArray:
+    """Sea temperature in degrees Celsius from the units the providers write."""
+    units = str(var.attrs.get("units", "")).strip()
+    key = units.lower().replace(" ", "").replace("°", "deg").replace("-", "_")
+    if key in CELSIUS_UNITS:
+        return var
+    if key in KELVIN_UNITS:
+        return var - 273.15
+    raise DataError(
+        f"{path.name}: thetao is in {units!r}; seawatch reads sea temperature in degC "
+        f"(C, degC, Celsius) or K"
+    )
 
 
 def subset_cmems(

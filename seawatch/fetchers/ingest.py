@@ -10,8 +10,13 @@ automatic fetch cannot run. Supported (detected from the content, not the file n
 * NOAA WaveWatch III / GFS-Wave GRIB2 (HTSGW, PERPW, DIRPW, WVHGT, WVPER, WVDIR, SWELL,
   SWPER, SWDIR) and GRIB1 wave fields in WMO table 2 (parameters 100-108).
 
-Each file is clipped to the area of interest (keeping its native grid and time steps; a file that
-does not overlap the area is refused, naming both boxes), validated, and merged by time with what
+NetCDF files may use any CF calendar (``noleap``, ``360_day``, ``julian``, ...; see
+:mod:`seawatch.fetchers.netcdf`), both ``_FillValue`` and ``missing_value``, and a depth
+dimension (the shallowest level is taken, and said in the variable's ``comment``).
+
+Each file is clipped to the area of interest plus one grid cell beyond each edge (so the edge
+rows of the area can be interpolated; native grid and time steps kept; a file that does not
+overlap the area is refused, naming both boxes), validated, and merged by time with what
 is already stored for that kind of file under ``<data>/forecast/ingest_<kind>.nc`` (the new file
 wins where times repeat; a file on another grid replaces the stored one).
 """
@@ -34,6 +39,8 @@ from seawatch.fetchers.base import clip_to_area, describe_box, store_forecast
 from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
 from seawatch.fetchers.ecmwf import GRIB_NAMES
 from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
+from seawatch.fetchers.netcdf import open_netcdf
+from seawatch.geo.regrid import area_grid
 from seawatch.schema import make_canonical, open_forecast, write_dataset
 from seawatch.storage import DataPaths
 
@@ -175,7 +182,7 @@ def _read_grib(path: Path) -> IngestedFile:
 
 def _read_netcdf(path: Path) -> IngestedFile:
     try:
-        with xr.open_dataset(path, engine="netcdf4") as raw:
+        with xr.open_dataset(path, engine="netcdf4", decode_cf=False) as raw:
             names = [str(n) for n in raw.data_vars]
     except (OSError, ValueError) as exc:
         raise DataError(f"{path.name} cannot be read as NetCDF ({exc})") from None
@@ -190,8 +197,7 @@ def _read_netcdf(path: Path) -> IngestedFile:
 
 
 def _read_wind_netcdf(path: Path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="netcdf4") as raw:
-        raw = raw.load()
+    raw = open_netcdf(path)
     renames = {"latitude": "lat", "longitude": "lon", "valid_time": "time"}
     raw = _keep_valid_time(raw)
     raw = raw.rename({k: v for k, v in renames.items() if k in raw.dims or k in raw.coords})
@@ -256,7 +262,9 @@ def ingest_files(
     files
         Paths of the files to ingest, any mix of the supported formats.
     out
-        Also write all ingested variables, on the grid of the first file, to this NetCDF.
+        Also write all ingested variables to this NetCDF, put once onto the target grid of the
+        area (:func:`seawatch.fetchers.merge.merge_datasets`), each variable at its own file's
+        time steps (the union of all steps; never the first file's axis).
 
     Returns
     -------
@@ -276,7 +284,7 @@ def ingest_files(
     for file in files:
         item = read_file(file)
         item.dataset = clip_to_area(
-            item.dataset, settings.area.bbox, name=item.path.name, pad_cells=0
+            item.dataset, settings.area.bbox, name=item.path.name, pad_cells=1
         )
         by_kind.setdefault(item.kind, []).append(item)
         result.files.append(
@@ -324,7 +332,8 @@ def ingest_files(
     if out is not None:
         from seawatch.fetchers.merge import merge_datasets
 
-        merged = merge_datasets([(ds.attrs["source"], ds) for ds in combined])
+        grid = area_grid(settings.area.bbox, settings.grid.resolution)
+        merged = merge_datasets([(ds.attrs["source"], ds) for ds in combined], grid)
         result.out = write_dataset(merged, out)
     return result
 

@@ -4,9 +4,14 @@
 orders the sources by preference. Each source is fetched and stored on its own
 (``<data>/forecast/<source>.nc``); a source that fails is recorded with its reason and the chain
 goes on. Each canonical variable is then taken from the first source in the chain that delivered
-it, interpolated (xarray ``interp``, linear in time and space; directions through their unit
-vectors) onto the grid and time axis of the first source that delivered anything. Every variable
-records where it came from in its ``source``, ``model`` and ``reference_time`` attributes.
+it and put, once, onto the target grid of the area (``[area]``, ``[grid] resolution``) by the one
+regridder of seawatch (:func:`seawatch.geo.regrid.regrid`: bilinear, directions through their
+sine and cosine, coastal cells filled from the nearest model sea cell), in space only. Time is
+not interpolated here: the merged file has the union of the sources' time steps and each
+variable keeps its own source's steps (NaN at the others, said in its ``comment``); the risk
+build interpolates each variable to hourly from its own steps, where it needs to. So a forecast
+is interpolated once in space and once in time, never twice. Every variable records where it
+came from in its ``source``, ``model`` and ``reference_time`` attributes.
 
 Per-source state (last success, model run, last error) goes to ``<data>/state/sources.json``
 for ``seawatch status`` (:mod:`seawatch.fetchers.status`).
@@ -14,6 +19,7 @@ for ``seawatch status`` (:mod:`seawatch.fetchers.status`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +35,8 @@ from seawatch.config import WEATHER_SOURCES, Settings
 from seawatch.errors import ConfigError, FetchError, SeawatchError
 from seawatch.fetchers import status
 from seawatch.fetchers.base import MissingCredentialsError, SourceFetch, store_forecast
-from seawatch.schema import DIRECTION_VARIABLES, FORECAST_VARIABLES, make_canonical
+from seawatch.geo.regrid import area_grid, components_to_degrees, regrid
+from seawatch.schema import FORECAST_VARIABLES, make_canonical
 from seawatch.storage import DataPaths
 
 log = logging.getLogger(__name__)
@@ -107,66 +114,57 @@ class NoWeatherError(FetchError):
         self.result = result
 
 
-def regrid_like(ds: xr.Dataset, like: xr.Dataset) -> xr.Dataset:
-    """Interpolate ``ds`` onto the ``time``, ``lat`` and ``lon`` of ``like``.
-
-    Linear in time and space; directions (degrees, "from") go through their sine and cosine
-    so that 350 and 10 degrees average to 0, not 180. Outside ``ds`` the result is NaN.
-    """
-    coords = {"time": like["time"].values, "lat": like["lat"].values, "lon": like["lon"].values}
-    same = all(ds.sizes[k] == v.size and np.array_equal(ds[k].values, v) for k, v in coords.items())
-    if same:
-        return ds
-    out = xr.Dataset(coords=coords)
-    for name, var in ds.data_vars.items():
-        if name in DIRECTION_VARIABLES:
-            rad = np.deg2rad(var)
-            s = np.sin(rad).interp(coords)
-            c = np.cos(rad).interp(coords)
-            data = np.rad2deg(np.arctan2(s, c)) % 360.0
-        else:
-            data = var.interp(coords)
-        out[name] = data.transpose("time", "lat", "lon")
-        out[name].attrs = dict(var.attrs)
-    return out
-
-
-def merge_datasets(parts: Sequence[tuple[str, xr.Dataset]]) -> xr.Dataset:
-    """Merge canonical datasets in order of preference into one canonical dataset.
+def merge_datasets(parts: Sequence[tuple[str, xr.Dataset]], grid: xr.Dataset) -> xr.Dataset:
+    """Merge canonical datasets in order of preference onto one grid, each variable at its steps.
 
     Parameters
     ----------
     parts
-        ``(source name, canonical dataset)``, most preferred first. The first one sets the grid
-        and time axis.
+        ``(source name, canonical dataset)``, most preferred first.
+    grid
+        Target grid (``lat``, ``lon``; :func:`seawatch.geo.regrid.area_grid` of the area).
+        Every source is put onto it once, in space only, by :func:`seawatch.geo.regrid.regrid`.
 
     Returns
     -------
     xarray.Dataset
-        Canonical; each variable from the first part that has it, with ``source``, ``model``
-        and ``reference_time`` attributes naming its origin.
+        Canonical, on ``grid``, with the union of the sources' time steps. Each variable comes
+        from the first part that has it, at that part's own steps (NaN at the other steps; its
+        ``comment`` says so), with ``source``, ``model`` and ``reference_time`` attributes
+        naming its origin.
     """
     if not parts:
         raise FetchError("nothing to merge: no source delivered")
-    target = parts[0][1]
-    merged = xr.Dataset(
-        coords={k: target[k].values for k in ("time", "lat", "lon")},
-    )
+    pieces: list[xr.Dataset] = []
     used: list[tuple[str, xr.Dataset]] = []
+    taken: set[str] = set()
     for name, ds in parts:
-        wanted = [v for v in FORECAST_VARIABLES if v in ds.data_vars and v not in merged]
+        wanted = [v for v in FORECAST_VARIABLES if v in ds.data_vars and v not in taken]
         if not wanted:
             continue
-        regridded = regrid_like(ds[wanted], target)
+        on_grid = components_to_degrees(regrid(ds[wanted], grid, hourly=False))
         for var in wanted:
-            merged[var] = regridded[var]
-            merged[var].attrs = {
+            on_grid[var].attrs = {
                 **{k: v for k, v in ds[var].attrs.items() if k in ("long_name", "comment")},
                 "source": name,
                 "model": ds.attrs.get("model", ""),
                 "reference_time": ds.attrs.get("reference_time", ""),
             }
+        pieces.append(on_grid[wanted])
         used.append((name, ds))
+        taken.update(wanted)
+    times = functools.reduce(np.union1d, [p["time"].values for p in pieces])
+    merged = xr.merge([p.reindex(time=times) for p in pieces], compat="override", join="exact")
+    for piece in pieces:
+        n = piece.sizes["time"]
+        if n < times.size:
+            for var in piece.data_vars:
+                note = (
+                    f"given at its source's own {n} of the file's {times.size} time steps, "
+                    "missing at the others; the risk build interpolates it in time"
+                )
+                comment = merged[var].attrs.get("comment", "")
+                merged[var].attrs["comment"] = f"{comment}; {note}" if comment else note
     first = parts[0][1]
     return make_canonical(
         merged,
@@ -264,7 +262,8 @@ def fetch_weather(
         result.seconds = round(time.perf_counter() - started, 2)
         reasons = "; ".join(f"{o.name}: {_strip(o.reason, o.name)}" for o in outcomes)
         raise NoWeatherError(f"no weather source delivered ({reasons})", result)
-    merged = merge_datasets([(f.source, f.dataset) for f in delivered])
+    grid = area_grid(settings.area.bbox, settings.grid.resolution)
+    merged = merge_datasets([(f.source, f.dataset) for f in delivered], grid)
     target = DataPaths(settings.data_dir).forecast
     store_forecast(merged, target, name="merged forecast")
     result.path = target
@@ -305,5 +304,4 @@ __all__ = [
     "fetch_weather",
     "fetchers",
     "merge_datasets",
-    "regrid_like",
 ]

@@ -1,58 +1,36 @@
-"""The target grid of the risk layers and regridding of canonical forecasts onto it.
+"""The target grid of the risk layers: the area's cells and their land mask.
 
 Target grid
     Cell centres every ``[grid] resolution`` degrees (0.05 default, 1/24 allowed) from the
-    south-west corner of ``[area]`` to its north-east corner, lat and lon ascending, with a land
-    mask from the bundled coastline (:func:`seawatch.geo.coastline.land_mask`, cell centres).
+    south-west corner of ``[area]`` to its north-east corner, lat and lon ascending
+    (:func:`seawatch.geo.regrid.area_grid`), with a land mask from the bundled coastline
+    (:func:`seawatch.geo.coastline.land_mask`, cell centres).
 
-Regridding (:func:`regrid`)
-    * time: hourly, linear between source steps, from the first to the last source step; no
-      extrapolation past a variable's last valid step (it stays NaN there);
-    * space: bilinear for scalars; directions through the sine and cosine of the angle, never
-      the angle itself (360 and 0 degrees would average to 180). A forecast already on the
-      target grid and hourly is not interpolated, and its directions stay angles;
-    * before the bilinear step, source cells that are missing at the first time step (model land;
-      of each time chunk when the build runs on dask) take the value of the nearest valid cell, so the coastal sea cells of a fine target grid
-      are not lost to a coarse model's land mask. Land cells of the target grid are masked
-      afterwards by the caller with the coastline;
-    * target points outside the source grid are NaN (no extrapolation in space either).
-
-Each axis is interpolated separately with precomputed indices and weights (a few vectorised
-gathers per variable). This is exactly bilinear/linear interpolation and about three times
-faster than :meth:`xarray.Dataset.interp` here, which matters for the 2 s budget of a build.
-Works on numpy- and dask-backed datasets alike (space must not be chunked in the source; it is
-rechunked if it is).
+Regridding is done by the one regridder of seawatch, :func:`seawatch.geo.regrid.regrid`
+(re-exported here): the source chain has already put a merged forecast onto this grid at each
+variable's own time steps, so the build only interpolates in time, to hourly, where a variable
+needs it; a forecast on another grid (``--forecast FILE``) is interpolated in space here, once.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 
 import numpy as np
 import xarray as xr
-from scipy import ndimage
 
 from seawatch.config import Settings
 from seawatch.errors import DataError
-from seawatch.layers.seastate import direction_components_kernel
-from seawatch.schema import DIRECTION_VARIABLES
+from seawatch.geo.regrid import (
+    LAT_ATTRS,
+    LON_ATTRS,
+    TIME_ATTRS,
+    area_grid,
+    axis,
+    hourly_times,
+    regrid,
+)
 
-_COORD_TOLERANCE = 1e-6  # degrees: coordinates closer than this are the same grid line
-
-LAT_ATTRS = {
-    "standard_name": "latitude",
-    "long_name": "latitude",
-    "units": "degrees_north",
-    "axis": "Y",
-}
-LON_ATTRS = {
-    "standard_name": "longitude",
-    "long_name": "longitude",
-    "units": "degrees_east",
-    "axis": "X",
-}
-TIME_ATTRS = {"standard_name": "time", "long_name": "time (UTC)", "axis": "T"}
 LAND_ATTRS = {
     "standard_name": "land_binary_mask",
     "long_name": "land mask (cell centre on land)",
@@ -61,12 +39,6 @@ LAND_ATTRS = {
     "flag_meanings": "sea land",
     "source": "GSHHG full resolution (Wessel & Smith 1996) via the bundled coastline",
 }
-
-
-def axis(start: float, stop: float, resolution: float) -> np.ndarray:
-    """Cell centres from ``start`` to ``stop`` (inclusive when it falls on the grid), degrees."""
-    count = int(np.floor((stop - start) / resolution + 1e-6)) + 1
-    return np.round(start + np.arange(count) * resolution, 10)
 
 
 @functools.lru_cache(maxsize=8)
@@ -92,156 +64,25 @@ def target_grid(settings: Settings) -> xr.Dataset:
         Coordinates ``lat``, ``lon`` (ascending, degrees) and ``land`` (lat, lon) int8, 1 on land.
     """
     a, res = settings.area, float(settings.grid.resolution)
-    lat = axis(a.south, a.north, res)
-    lon = axis(a.west, a.east, res)
+    grid = area_grid(a.bbox, res)
     land = _land(a.south, a.north, a.west, a.east, res).astype(np.int8)
-    return xr.Dataset(
-        {"land": (("lat", "lon"), land, dict(LAND_ATTRS))},
-        coords={"lat": ("lat", lat, dict(LAT_ATTRS)), "lon": ("lon", lon, dict(LON_ATTRS))},
-    )
+    grid["land"] = (("lat", "lon"), land, dict(LAND_ATTRS))
+    return grid
 
 
-def hourly_times(times: np.ndarray) -> np.ndarray:
-    """Whole hours from the first to the last of ``times`` (naive UTC ``datetime64[ns]``)."""
-    times = np.asarray(times, dtype="datetime64[ns]")
-    first = times.min().astype("datetime64[h]")
-    if first < times.min():
-        first += np.timedelta64(1, "h")
-    last = times.max().astype("datetime64[h]")
-    return np.arange(first, last + np.timedelta64(1, "h"), np.timedelta64(1, "h")).astype(
-        "datetime64[ns]"
-    )
+__all__ = [
+    "LAND_ATTRS",
+    "LAT_ATTRS",
+    "LON_ATTRS",
+    "TIME_ATTRS",
+    "axis",
+    "hourly_times",
+    "regrid",
+    "target_grid",
+]
 
 
-def _weights(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, ...] | None:
-    """Indices and weights of linear interpolation; None when target == source."""
-    src = source.astype(np.float64)
-    tgt = target.astype(np.float64)
-    if src.size == tgt.size and np.allclose(src, tgt, rtol=0, atol=_COORD_TOLERANCE):
-        return None
-    if src.size == 1:
-        inside = np.abs(tgt - src[0]) <= _COORD_TOLERANCE
-        zero = np.zeros(tgt.size, dtype=np.intp)
-        return zero, zero, np.zeros(tgt.size, np.float32), inside
-    pos = np.interp(tgt, src, np.arange(src.size, dtype=np.float64))
-    i0 = np.minimum(np.floor(pos).astype(np.intp), src.size - 2)
-    w = pos - i0
-    w[np.abs(w) < 1e-9] = 0.0
-    w[np.abs(w - 1) < 1e-9] = 1.0
-    i0 = np.where(w == 1.0, i0 + 1, i0)
-    w = np.where(w == 1.0, 0.0, w)
-    i1 = np.where(w > 0, i0 + 1, i0)
-    tol = _COORD_TOLERANCE * (1e9 * 3600 if source.dtype.kind == "M" else 1.0)
-    inside = (tgt >= src[0] - tol) & (tgt <= src[-1] + tol)
-    return i0, i1, w.astype(np.float32), inside
-
-
-def _interp_time(ds: xr.Dataset, target: np.ndarray) -> xr.Dataset:
-    src = ds["time"].values.astype("datetime64[ns]")
-    weights = _weights(src.astype(np.int64), target.astype("datetime64[ns]").astype(np.int64))
-    if weights is None:
-        return ds
-    i0, i1, w, _ = weights
-    plain = ds.drop_vars("time")
-    if not np.any(w):
-        out = plain.isel(time=i0)
-    else:
-        wd = xr.DataArray(w, dims="time")
-        out = plain.isel(time=i0) * (1 - wd) + plain.isel(time=i1) * wd
-    out = out.assign_coords(time=("time", target, dict(TIME_ATTRS)))
-    return out.astype(np.float32, copy=False)
-
-
-def _nearest_fill_index(
-    missing: np.ndarray, needed: np.ndarray | None = None
-) -> tuple[np.ndarray, ...] | None:
-    """Missing cells to fill and the nearest cell that is not missing, as index arrays.
-
-    Returns ``(rows, cols, from_rows, from_cols)``; None when nothing needs filling.
-    ``needed`` limits the filling to those cells (e.g. target sea cells on an identical grid).
-    """
-    todo = missing if needed is None else missing & needed
-    if not todo.any() or missing.all():
-        return None
-    _, (rows, cols) = ndimage.distance_transform_edt(missing, return_indices=True)
-    where = np.nonzero(todo)
-    return where[0], where[1], rows[where], cols[where]
-
-
-class _CoastalFill:
-    """Fill of source cells missing at a block's first time step from the nearest valid cell.
-
-    Worked out per block, so a lazy build reads nothing before it runs; the indices depend only
-    on which cells are missing and are computed once per distinct pattern (model land masks do
-    not change from hour to hour).
-    """
-
-    def __init__(self, needed: np.ndarray | None) -> None:
-        self.needed = needed
-        self.cache: dict[bytes, tuple[np.ndarray, ...] | None] = {}
-
-    def index(self, first: np.ndarray) -> tuple[np.ndarray, ...] | None:
-        missing = ~np.isfinite(first)
-        todo = missing if self.needed is None else missing & self.needed
-        if not todo.any() or missing.all():
-            return None
-        key = np.packbits(missing).tobytes()
-        if key not in self.cache:
-            self.cache[key] = _nearest_fill_index(missing, self.needed)
-        return self.cache[key]
-
-
-def _bilinear_kernel(
-    values: np.ndarray,
-    fill: _CoastalFill,
-    lat_w: tuple[np.ndarray, ...] | None,
-    lon_w: tuple[np.ndarray, ...] | None,
-) -> np.ndarray:
-    """Coastal fill, then bilinear interpolation over the last two axes (lat, lon)."""
-    a = np.asarray(values, dtype=np.float32)
-    index = fill.index(a[(0,) * (a.ndim - 2)]) if a.size else None
-    if index is not None:
-        a = a.copy()
-        a[..., index[0], index[1]] = a[..., index[2], index[3]]
-    for axis, weights in ((-2, lat_w), (-1, lon_w)):
-        if weights is not None:
-            a = _linear_along(a, weights, axis)
-    return np.ascontiguousarray(a, dtype=np.float32)
-
-
-def _linear_along(a: np.ndarray, weights: tuple[np.ndarray, ...], axis: int) -> np.ndarray:
-    """Linear interpolation of ``a`` along ``axis`` with :func:`_weights` (C-ordered result)."""
-    i0, i1, w, inside = weights
-    shape = [1] * a.ndim
-    shape[axis] = w.size
-    out = np.take(a, i0, axis=axis)
-    if w.any():
-        w = w.reshape(shape)
-        out *= 1 - w
-        out += np.take(a, i1, axis=axis) * w
-    if not inside.all():
-        index: list[slice | np.ndarray] = [slice(None)] * a.ndim
-        index[axis] = ~inside
-        out[tuple(index)] = np.nan
-    return out
-
-
-def _directions_to_components(ds: xr.Dataset) -> xr.Dataset:
-    out = ds.copy()
-    for name in DIRECTION_VARIABLES:
-        if name in out:
-            out[f"{name}_sin"], out[f"{name}_cos"] = xr.apply_ufunc(
-                direction_components_kernel,
-                out[name],
-                output_core_dims=[[], []],
-                dask="parallelized",
-                output_dtypes=[np.float32, np.float32],
-            )
-            out = out.drop_vars(name)
-    return out
-
-
-def _refuse_point_forecast(forecast: xr.Dataset, grid: xr.Dataset) -> None:
+def refuse_point_forecast(forecast: xr.Dataset, grid: xr.Dataset) -> None:
     """Refuse a forecast at a single point, or along a single row or column of points.
 
     Interpolation gives values only where the target grid crosses those points, so the map
@@ -273,92 +114,3 @@ def _refuse_point_forecast(forecast: xr.Dataset, grid: xr.Dataset) -> None:
         f"{lon_txt(west)}-{lon_txt(east)} (for ERA5 from the Climate Data Store: area "
         f"{north:g}/{west:g}/{south:g}/{east:g})"
     )
-
-
-def regrid(
-    forecast: xr.Dataset, grid: xr.Dataset, variables: Iterable[str] | None = None
-) -> xr.Dataset:
-    """Put a canonical forecast onto the target grid, hourly.
-
-    Parameters
-    ----------
-    forecast
-        Canonical forecast (dims time, lat, lon; lat/lon ascending, degrees; naive UTC time).
-    grid
-        Target grid from :func:`target_grid` (``lat``, ``lon`` coordinates, degrees).
-    variables
-        Names to keep (default: all). Directions (``wave_dir``, ``dir_windsea``, ``dir_swell``)
-        that had to be interpolated come back as ``<name>_sin`` and ``<name>_cos`` of the
-        "from" angle, never as interpolated angles; on the forecast's own grid and hours they
-        stay angles (degrees), as they were.
-
-    Returns
-    -------
-    xarray.Dataset
-        float32 variables on (time, lat, lon) of the target grid, hourly; lazily computed when
-        the forecast is dask-backed.
-
-    Raises
-    ------
-    DataError
-        If the forecast lacks a dimension, is a single point, row or column of points, or does
-        not overlap the grid.
-    """
-    for dim in ("time", "lat", "lon"):
-        if dim not in forecast.dims:
-            raise DataError(f"forecast has no {dim!r} dimension; cannot build the risk layers")
-    _refuse_point_forecast(forecast, grid)
-    names = [n for n in (variables or forecast.data_vars) if n in forecast.data_vars]
-    ds = forecast[names]
-    ds = ds.drop_vars([c for c in ds.coords if c not in ("time", "lat", "lon")])
-    lat_t, lon_t = grid["lat"].values, grid["lon"].values
-    lat_s, lon_s = ds["lat"].values, ds["lon"].values
-    if (
-        lat_s.max() < lat_t.min()
-        or lat_s.min() > lat_t.max()
-        or (lon_s.max() < lon_t.min() or lon_s.min() > lon_t.max())
-    ):
-        raise DataError(
-            f"forecast covers lat {lat_s.min():g}..{lat_s.max():g}, lon {lon_s.min():g}.."
-            f"{lon_s.max():g}: outside the area of interest; check [area] or the forecast file"
-        )
-    hours = hourly_times(ds["time"].values)
-    lat_w, lon_w = _weights(lat_s, lat_t), _weights(lon_s, lon_t)
-    same_hours = _weights(ds["time"].values.astype(np.int64), hours.astype(np.int64)) is None
-    if not (same_hours and lat_w is None and lon_w is None):
-        ds = _directions_to_components(ds)
-    ds = _interp_time(ds, hours)
-    # On the target grid itself only the target's sea cells need filling.
-    needed = (
-        grid["land"].values == 0 if lat_w is None and lon_w is None and "land" in grid else None
-    )
-    out = xr.Dataset(coords={"time": ds["time"]})
-    fill = _CoastalFill(needed)
-    for name, da in ds.data_vars.items():
-        if da.chunks is not None:
-            da = da.chunk({"lat": -1, "lon": -1})
-        regridded = xr.apply_ufunc(
-            _bilinear_kernel,
-            da,
-            kwargs={"fill": fill, "lat_w": lat_w, "lon_w": lon_w},
-            input_core_dims=[["lat", "lon"]],
-            output_core_dims=[["lat", "lon"]],
-            exclude_dims={"lat", "lon"},
-            dask="parallelized",
-            output_dtypes=[np.float32],
-            dask_gufunc_kwargs={"output_sizes": {"lat": lat_t.size, "lon": lon_t.size}},
-        )
-        out[name] = regridded.transpose("time", "lat", "lon")
-    out = out.assign_coords(
-        lat=("lat", lat_t, dict(LAT_ATTRS)), lon=("lon", lon_t, dict(LON_ATTRS))
-    )
-    for name in out.data_vars:
-        base = name.rsplit("_", 1)[0] if name.endswith(("_sin", "_cos")) else name
-        if base in forecast:
-            out[name].attrs = dict(forecast[base].attrs)
-            if base != name:
-                out[name].attrs = {
-                    "long_name": f"{name[-3:]} of {forecast[base].attrs.get('long_name', base)}",
-                    "units": "1",
-                }
-    return out

@@ -17,6 +17,7 @@ from seawatch.layers.exposure import ExposureParams
 from seawatch.layers.grid import target_grid
 from seawatch.layers.risk import RiskParams
 from seawatch.layers.summary import SummaryParams
+from seawatch.storage import DataPaths
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +50,7 @@ class LayerParams:
                     min_source_quality=e.min_source_quality,
                 ),
                 chunks={k: int(v) for k, v in settings.compute.chunks.items()},
+                fetched_forecast=DataPaths(settings.data_dir).forecast,
             ),
             summary=SummaryParams(
                 radius_nm=settings.summary.radius_nm,

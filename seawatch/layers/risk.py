@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ from seawatch.layers.capsize import (
 )
 from seawatch.layers.exposure import ExposureParams
 from seawatch.layers.exposure import exposure as exposure_layer
-from seawatch.layers.grid import TIME_ATTRS, regrid
+from seawatch.layers.grid import TIME_ATTRS, refuse_point_forecast, regrid
 from seawatch.layers.index import INT_FILL, SeaChoice, index_block, sea_state_block
 from seawatch.layers.survival import cold_shock, survival_hours
 from seawatch.layers.units import check_forecast_units
@@ -84,6 +85,8 @@ class RiskParams:
     """Parameters of the exposure layer."""
     chunks: Mapping[str, int] = field(default_factory=dict)
     """Dask chunk sizes by dimension (``[compute] chunks``); empty: in memory."""
+    fetched_forecast: Path | None = None
+    """Where ``seawatch fetch weather`` writes the forecast; names the user's path in refusals."""
 
 
 def risk_formula(table: Mapping[str, Parameter] = TABLE) -> str:
@@ -110,6 +113,41 @@ def _sea_choice(
                      "where the wind-sea partition is known, else")  # fmt: skip
     description = " ".join(notes) if notes else "no wave period in the forecast"
     return SeaChoice.from_table(VESSELS, table, tm_ratio, windsea_ratio), description
+
+
+def _no_hazard_message(forecast: xr.Dataset, fetched: Path | None) -> str:
+    """Why a forecast gives no hazard, and what to do next on the path the user took.
+
+    The path is read from the forecast itself: an ingested file says ``source = ingest``; a
+    file that is not ``<data>/forecast.nc`` came with ``--forecast FILE``; otherwise it is the
+    forecast ``seawatch fetch weather`` wrote.
+    """
+    has = ", ".join(sorted(map(str, forecast.data_vars))) or "no variables"
+    if "u10" in forecast and "v10" not in forecast:
+        has += " (u10 without v10)"
+    opened = forecast.encoding.get("source")
+    path = Path(opened) if opened else None
+    named = path is not None and (fetched is None or path.resolve() != fetched.resolve())
+    what = f"{path.name if named else 'the forecast'} has only {has}"
+    reason = (
+        f"{what}: neither wave height (hs) nor wind (u10, v10), so no capsize hazard can be "
+        "computed"
+    )
+    sources = str(forecast.attrs.get("source", "")).split("+")
+    if "ingest" in sources:
+        ingested = [Path(p).name for p in str(forecast.attrs.get("provenance", "")).splitlines()]
+        given = " ".join(ingested[:2]) or "FILE"
+        out = f" --out {path}" if named and path else ""
+        return (
+            f"{reason}; ingest a file with waves or wind too, e.g. `seawatch ingest {given} "
+            f"era5_wind.grib{out}` (Copernicus MEDSEA waves, ECMWF/ERA5 10 m wind)"
+        )
+    if named and path:
+        return (
+            f"{reason}; pass a forecast with waves or wind: --forecast {path} is not enough "
+            "(or leave --forecast out to use the fetched one)"
+        )
+    return f"{reason}; fetch the weather again (`seawatch fetch weather`)"
 
 
 def build_risk(
@@ -149,12 +187,10 @@ def build_risk(
     if not ({"hs", "u10"} & set(forecast.data_vars)) or (
         "u10" in forecast and "v10" not in forecast
     ):
-        raise DataError(
-            "forecast has neither wave height (hs) nor wind (u10, v10): cannot compute the "
-            "capsize hazard; fetch the weather again"
-        )
+        raise DataError(_no_hazard_message(forecast, params.fetched_forecast))
     forecast = check_forecast_units(forecast, _USED)
     grid = params.grid
+    refuse_point_forecast(forecast, grid)
     chunks = {k: int(v) for k, v in params.chunks.items()}
     if chunks:
         forecast = forecast.chunk({k: v for k, v in chunks.items() if k == "time"})

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from seawatch.geo.regrid import direction_components_kernel  # noqa: F401  (used by the index)
 from seawatch.layers.capsize import TABLE, G, Parameter
 from seawatch.layers.units import declare_units
 
@@ -65,12 +66,6 @@ def _attrs(da: xr.DataArray, **attrs: str) -> xr.DataArray:
 def wind_speed_kernel(u10: np.ndarray, v10: np.ndarray) -> np.ndarray:
     """Wind speed [m s-1] from its components [m s-1]."""
     return np.sqrt(u10 * u10 + v10 * v10)
-
-
-def direction_components_kernel(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sine and cosine (float32) of angles in degrees, e.g. of a "from" direction."""
-    radians = np.radians(np.asarray(degrees, dtype=np.float32))
-    return np.sin(radians), np.cos(radians)
 
 
 def wave_steepness_kernel(hs: np.ndarray, period: np.ndarray) -> np.ndarray:

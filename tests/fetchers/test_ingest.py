@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+from pathlib import Path
 
+import cftime
+import netCDF4
 import numpy as np
 import pytest
 import xarray as xr
 
 from seawatch.errors import DataError
 from seawatch.fetchers import ingest
-from seawatch.schema import open_dataset, open_forecast
+from seawatch.fetchers.base import sea_mask_for
+from seawatch.fetchers.copernicus import read_cmems
+from seawatch.fetchers.netcdf import open_netcdf
+from seawatch.schema import make_canonical, open_dataset, open_forecast, write_dataset
 
 from .cmems_fixtures import write_cmems_waves
 from .conftest import SHARED_MARINE, settings_for
@@ -86,7 +94,8 @@ def test_ecmwf_open_data_grib2(settings, tmp_path):
     assert set(result.stored) == {"ecmwf", "wind"}
     waves = open_forecast(result.stored["ecmwf"])
     assert waves.sizes["time"] == 2 and "Tm-1,0" in waves["tm"].attrs["long_name"]
-    assert waves["lon"].min() >= 10.0 and waves["lon"].max() <= 20.0
+    # clipped to the area plus one 0.25 degree cell beyond each edge
+    assert waves["lon"].min() == 9.75 and waves["lon"].max() == 20.25
     wind = open_forecast(result.stored["wind"])
     assert np.allclose(wind["u10"].values, 8.0) and "gust" in wind
 
@@ -126,7 +135,7 @@ def test_noaa_gfs_wave_grib2_with_0_360_longitudes(settings, tmp_path):
         "hs", "tp", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
         "hs_swell", "tm_swell", "dir_swell",
     }  # fmt: skip
-    assert ds["lon"].min() >= 10.0 and ds["lon"].max() <= 20.0
+    assert ds["lon"].min() == 9.75 and ds["lon"].max() == 20.25
     sea = ds.sel(lat=35.0, lon=18.0).isel(time=1)
     assert float(sea["hs"]) == pytest.approx(1.4, abs=1e-3)
     assert float(sea["hs_swell"]) == pytest.approx(0.8, abs=1e-3)
@@ -184,3 +193,233 @@ def test_invalid_values_keep_the_stored_file(settings, tmp_path):
     with pytest.raises(DataError, match=r"hs has .* m, not below 20.*kept the last good"):
         ingest.ingest_files(settings, [bad])
     assert stored.read_bytes() == before
+
+
+# --- CF calendars, fill markers, temperature units, depth (tests/data/netcdf, see SOURCES.md)
+
+CALENDAR_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "netcdf"
+ADRIATIC_PHY = SHARED_MARINE / "medsea_phy_south_adriatic_2023" / "CMEMS_med_2023815_raw.nc"
+
+
+def _adriatic_settings(tmp_path):
+    return settings_for(tmp_path, AREA_WEST="17", AREA_EAST="19", AREA_SOUTH="40", AREA_NORTH="42")
+
+
+@pytest.mark.parametrize("calendar", ["noleap", "360day", "julian"])
+def test_other_calendars_keep_times_and_values(calendar):
+    ds = read_cmems(CALENDAR_SAMPLES / f"medsea_phy_adriatic_{calendar}.nc")
+    with xr.open_dataset(ADRIATIC_PHY, engine="netcdf4") as raw:
+        times = raw["time"].values
+        top = raw[["uo", "thetao"]].isel(depth=0).load()
+    np.testing.assert_array_equal(ds["time"].values, times)
+    np.testing.assert_allclose(ds["uo"].values, top["uo"].values, rtol=1e-6)
+    # "C", "degC" and "K" (the julian sample) all come out in degrees Celsius
+    np.testing.assert_allclose(ds["sst"].values, top["thetao"].values, atol=1e-4)
+    assert np.isfinite(ds["sst"].values).mean() == pytest.approx(0.8496)
+    assert ds["sst"].attrs["comment"] == (
+        "taken at the shallowest of the file's 3 depth levels, 1.01824 m"
+    )
+
+
+def test_noleap_file_with_both_fill_markers_is_ingested(tmp_path):
+    settings = _adriatic_settings(tmp_path)
+    result = ingest.ingest_files(settings, [CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc"])
+    ds = open_forecast(result.stored["cmems_physics"])
+    assert ds.sizes["time"] == 5 and str(ds["time"].values[0]).startswith("2023-08-14T12")
+    sea = sea_mask_for(ds)
+    share = np.isfinite(ds["sst"].values[:, sea]).mean()
+    assert share > 0.98  # the model's own coastline differs a little from ours
+    assert float(ds["sst"].max()) < 30.0 and float(ds["sst"].min()) > 20.0
+
+
+def test_360_day_dates_missing_from_the_gregorian_calendar_are_named(tmp_path):
+    path = tmp_path / "feb.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_360day.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        labels = [cftime.Datetime360Day(2023, 2, d, 12) for d in (27, 28, 29, 30)]
+        labels.append(cftime.Datetime360Day(2023, 3, 1, 12))
+        nc["time"][:] = cftime.date2num(labels, nc["time"].units, "360_day")
+    opened = open_netcdf(path)
+    assert opened["time"].dt.strftime("%m-%d").values.tolist() == ["02-27", "02-28", "03-01"]
+    assert opened.attrs["time_note"].startswith(
+        "2 time step(s) of the 360_day calendar that do not exist in the Gregorian calendar "
+        "were left out: 2023-02-29 12:00, 2023-02-30 12:00"
+    )
+    assert opened["uo"].sizes["time"] == 3
+
+
+def test_time_zone_in_the_units_gives_utc(tmp_path):
+    path = tmp_path / "tz.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc["time"].units = "hours since 2023-08-14 12:00:00 +02:00"
+        nc["time"][:] = np.arange(5) * 24.0
+    times = open_netcdf(path)["time"].values
+    assert str(times[0]).startswith("2023-08-14T10:00")
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "message"),
+    [
+        ("calendar", "none", "uses calendar 'none'; seawatch reads the CF calendars standard"),
+        ("units", "days", "has units 'days'; expected '<unit> since <date>'"),
+    ],
+)
+def test_undecodable_time_is_one_line(tmp_path, attr, value, message):
+    path = tmp_path / "odd.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc["time"].setncattr(attr, value)
+    with pytest.raises(DataError, match=re.escape(f"odd.nc: time {message}")) as err:
+        ingest.read_file(path)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_temperature_unit_is_refused(tmp_path):
+    path = tmp_path / "fahrenheit.nc"
+    shutil.copy(CALENDAR_SAMPLES / "medsea_phy_adriatic_noleap.nc", path)
+    with netCDF4.Dataset(path, "a") as nc:
+        nc["thetao"].units = "degF"
+    with pytest.raises(DataError) as err:
+        ingest.read_file(path)
+    assert str(err.value) == (
+        "fahrenheit.nc: thetao is in 'degF'; seawatch reads sea temperature in degC "
+        "(C, degC, Celsius) or K"
+    )
+
+
+# --- a forecast without waves or wind: the advice fits the way the forecast was made
+
+
+def _cli(args, data):
+    from click.testing import CliRunner
+
+    import seawatch.cli.pipeline  # registers build
+    import seawatch.cli.weather  # noqa: F401  (registers ingest)
+    from seawatch.cli.root import main
+
+    return CliRunner().invoke(main, ["--quiet", "--data-dir", str(data), *map(str, args)])
+
+
+def test_currents_only_after_ingest_advises_ingesting_waves_or_wind(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "received.nc"
+    assert _cli(["ingest", SICILY_PHY[0], "--out", out], data).exit_code == 0
+    result = _cli(["build", "--forecast", out], data)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "seawatch: error: received.nc has only uo, vo: neither wave height (hs) nor wind (u10, "
+        "v10), so no capsize hazard can be computed; ingest a file with waves or wind too, e.g. "
+        f"`seawatch ingest {SICILY_PHY[0].name} era5_wind.grib --out {out}` (Copernicus MEDSEA "
+        "waves, ECMWF/ERA5 10 m wind)\n"
+    )
+    assert "fetch" not in result.stderr
+
+
+def _currents_forecast(path, source="open_meteo"):
+    times = np.array(["2026-08-20T00", "2026-08-20T01"], dtype="datetime64[ns]")
+    ds = xr.Dataset(coords={"time": times, "lat": [33.0, 34.0], "lon": [12.0, 13.0]})
+    ds["uo"] = (("time", "lat", "lon"), np.full((2, 2, 2), 0.2))
+    ds["vo"] = (("time", "lat", "lon"), np.full((2, 2, 2), 0.1))
+    canonical = make_canonical(
+        ds, source=source, model="m", reference_time=times[0], provenance="test"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_dataset(canonical, path)
+
+
+def test_currents_only_after_fetch_advises_fetching_again(tmp_path):
+    data = tmp_path / "data"
+    _currents_forecast(data / "forecast.nc")
+    result = _cli(["build"], data)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "seawatch: error: the forecast has only uo, vo: neither wave height (hs) nor wind (u10, "
+        "v10), so no capsize hazard can be computed; fetch the weather again (`seawatch fetch "
+        "weather`)\n"
+    )
+
+
+def test_currents_only_from_forecast_option_names_the_file(tmp_path):
+    data, path = tmp_path / "data", tmp_path / "colleague.nc"
+    _currents_forecast(path)
+    result = _cli(["build", "--forecast", path], data)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("seawatch: error: colleague.nc has only uo, vo: neither wave")
+    assert result.stderr.endswith(
+        f"; pass a forecast with waves or wind: --forecast {path} is not enough (or leave "
+        "--forecast out to use the fetched one)\n"
+    )
+
+
+# --- several files: the union of their time steps, each variable at its own
+
+
+def test_daily_currents_and_hourly_wind_keep_every_step(tmp_path):
+    """Real files: 6 daily CMEMS current means and 144 hourly ECMWF wind steps, ingested
+    together; the wind keeps all its hours, with the source values at the source times, in
+    the ingested file and in the risk dataset built from it."""
+    from seawatch.layers.risk import build_risk
+
+    settings = settings_for(
+        tmp_path, AREA_WEST="12.25", AREA_EAST="14", AREA_SOUTH="35.75", AREA_NORTH="37.5"
+    )
+    out = tmp_path / "received.nc"
+    ingest.ingest_files(settings, SICILY_PHY + SICILY_MET, out=out)
+    ds = open_dataset(out)
+    with xr.open_mfdataset(SICILY_MET, engine="netcdf4", combine="by_coords") as raw:
+        wind = raw["U10M"].load()
+    assert wind.sizes["time"] == 144
+    wind_steps = np.isfinite(ds["u10"].values).any(axis=(1, 2))
+    np.testing.assert_array_equal(ds["time"].values[wind_steps], wind["time"].values)
+    currents_steps = np.isfinite(ds["uo"].values).any(axis=(1, 2))
+    assert currents_steps.sum() == 6  # the daily means stay daily, no steps invented
+    assert "own 6 of the file's 144 time steps" in ds["uo"].attrs["comment"]
+    points = {"lat": wind["lat"].values[1:-1], "lon": wind["lon"].values[1:-1]}
+    expected = wind.sel(points).transpose("time", "lat", "lon").values
+    got = ds["u10"].sel(points, method="nearest", tolerance=1e-4).values[wind_steps]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+    risk = build_risk(open_forecast(out), None, settings)
+    hours = risk["time"].values
+    assert np.isin(wind["time"].values, hours).all()
+    built = risk["u10"].sel(time=wind["time"].values).sel(points, method="nearest", tolerance=1e-4)
+    sea = np.isfinite(built.values)
+    assert sea.mean() > 0.5  # land cells are masked in the risk dataset
+    np.testing.assert_allclose(built.values[sea], expected[sea], atol=1e-4)
+
+
+@pytest.mark.parametrize("calendar", ["gregorian", "noleap", "all_leap"])
+def test_real_era5_wind_netcdf_under_any_calendar(tmp_path, calendar):
+    """The real packed (int16, _FillValue and missing_value) ERA5 file, its time re-encoded."""
+    path = tmp_path / f"era5_{calendar}.nc"
+    shutil.copy(ADRIATIC_ERA5, path)
+    with xr.open_dataset(ADRIATIC_ERA5, engine="netcdf4") as raw:
+        times = raw["time"].values
+        u = raw["U10M"].sel(lat=41.0, lon=18.0).values
+    if calendar != "gregorian":
+        with netCDF4.Dataset(path, "a") as nc:
+            labels = [
+                cftime.datetime(
+                    *t.astype("datetime64[s]").tolist().timetuple()[:6], calendar=calendar
+                )
+                for t in times
+            ]
+            nc["time"].calendar = calendar
+            nc["time"].units = "hours since 2023-01-01 00:00:00"
+            nc["time"][:] = cftime.date2num(labels, nc["time"].units, calendar)
+    item = ingest.read_file(path)
+    assert item.kind == "wind"
+    np.testing.assert_array_equal(item.dataset["time"].values, times)
+    np.testing.assert_allclose(item.dataset["u10"].sel(lat=41.0, lon=18.0).values, u, rtol=1e-6)
+
+
+def test_file_across_the_area_edge_keeps_the_edge_row(settings, tmp_path):
+    """A 1/24 deg MEDSEA file has no row on 38.00 N (37.979, 38.021): the row beyond the edge
+    is kept, so the area's northern edge row is interpolated, not lost."""
+    waves = write_cmems_waves(tmp_path / "north.nc", box=(12.0, 37.0, 14.0, 38.5))
+    out = tmp_path / "received.nc"
+    result = ingest.ingest_files(settings, [waves], out=out)
+    stored = open_forecast(result.stored["cmems_waves"])
+    assert float(stored["lat"].max()) == pytest.approx(38.0 + 1 / 48, abs=1e-4)
+    edge = open_dataset(out)["hs"].sel(lat=38.0).sel(lon=slice(12.1, 13.9))
+    assert np.isfinite(edge.values).all()

@@ -12,7 +12,9 @@ import xarray as xr
 
 from seawatch.errors import ConfigError, DataError
 from seawatch.fetchers import status
-from seawatch.fetchers.merge import NoWeatherError, fetch_weather, merge_datasets, regrid_like
+from seawatch.fetchers.merge import NoWeatherError, fetch_weather, merge_datasets
+from seawatch.geo.coastline import land_mask
+from seawatch.geo.regrid import area_grid
 from seawatch.schema import make_canonical, open_forecast
 from seawatch.storage import DataPaths
 
@@ -67,9 +69,13 @@ def test_ecmwf_first_then_open_meteo_fills_the_rest(httpserver, tmp_path, mirror
     assert ds["hs"].attrs["reference_time"] == today_00z().strftime("%Y-%m-%dT%H:%M:%SZ")
     assert ds["uo"].attrs["source"] == "open_meteo" and ds["sst"].attrs["source"] == "open_meteo"
     assert ds["hs_swell"].attrs["source"] == "open_meteo"
-    # the ECMWF grid and 3-hourly steps set the axes; Open-Meteo is interpolated onto them
-    assert ds.sizes["time"] == len(STEPS)
-    assert np.allclose(np.diff(ds["lat"].values), 0.25)
+    # every source is put once onto the area's grid; the union of steps, each at its own
+    grid = area_grid(settings.area.bbox, settings.grid.resolution)
+    np.testing.assert_allclose(ds["lat"].values, grid["lat"].values)
+    ecmwf_times = {today_00z().replace(tzinfo=None) + dt.timedelta(hours=h) for h in STEPS}
+    hs_times = ds["time"].values[np.isfinite(ds["hs"].values).any(axis=(1, 2))]
+    assert {t.astype("datetime64[s]").astype(dt.datetime) for t in hs_times} == ecmwf_times
+    assert ds.sizes["time"] > len(STEPS)  # Open-Meteo's hourly steps are kept too
     uo = ds["uo"].values
     assert np.nanmax(np.abs(uo - 1.0)) < 1e-5 and np.isfinite(uo).sum() > 100
     assert ds.attrs["source"] == "ecmwf+open_meteo"
@@ -145,27 +151,55 @@ def _canonical(source, times, lat, lon, **fields):
     )
 
 
-def test_merge_interpolates_directions_through_north():
+def test_merge_interpolates_directions_through_north_in_space_only():
     t0 = np.datetime64("2026-08-20T00:00", "ns")
     times = t0 + np.arange(4) * np.timedelta64(3, "h")
     fine = _canonical("a", times, np.arange(33.0, 34.01, 0.5), np.arange(15.0, 16.01, 0.5), hs=1.0)
     coarse_t = t0 + np.arange(2) * np.timedelta64(6, "h")
-    dirs = np.array([350.0, 10.0]).reshape(2, 1, 1)
+    dirs = np.array([350.0, 10.0]).reshape(1, 1, 2)  # 350 at 15 E, 10 at 16 E
     coarse = _canonical(
         "b", coarse_t, np.array([33.0, 34.0]), np.array([15.0, 16.0]), wave_dir=dirs
     )
-    merged = merge_datasets([("a", fine), ("b", coarse)])
-    mid = merged["wave_dir"].isel(time=1).values
-    assert np.allclose(np.minimum(mid, 360 - mid), 0.0, atol=1e-3)
+    merged = merge_datasets([("a", fine), ("b", coarse)], area_grid((15, 33, 16, 34), 0.5))
+    mid = merged["wave_dir"].sel(lon=15.5).values
+    assert np.allclose(np.minimum(mid[[0, 2]], 360 - mid[[0, 2]]), 0.0, atol=1e-3)
     assert merged["wave_dir"].attrs["source"] == "b"
-    assert np.allclose(merged["wave_dir"].isel(time=2).values, 10.0, atol=1e-3)
-    assert np.isnan(merged["wave_dir"].isel(time=3)).all()  # beyond b's last step
+    # b keeps its own two steps (00 and 06 UTC) on the union of steps; no time interpolation
+    assert np.isnan(merged["wave_dir"].isel(time=[1, 3])).all()
+    assert "own 2 of the file's 4 time steps" in merged["wave_dir"].attrs["comment"]
+    np.testing.assert_allclose(merged["hs"].values, 1.0)
 
 
-def test_regrid_like_is_identity_on_the_same_grid():
+def test_merge_on_the_target_grid_keeps_values():
+    grid = area_grid((15.0, 33.0, 15.0, 34.0), 1.0)
     times = np.array(["2026-08-20T00"], dtype="datetime64[ns]")
-    ds = _canonical("a", times, np.array([33.0, 34.0]), np.array([15.0]), hs=2.0)
-    assert regrid_like(ds, ds) is ds
+    ds = _canonical("a", times, grid["lat"].values, grid["lon"].values, hs=2.0)
+    merged = merge_datasets([("a", ds)], grid)
+    np.testing.assert_array_equal(merged["hs"].values, ds["hs"].values)
+
+
+def test_small_grid_merge_keeps_near_shore_rows_and_the_northern_edge():
+    """A coarse model (0.25 deg, model land missing, float32 coordinates) merged onto the
+    0.05 deg grid off Tripoli: every target sea cell has a value, up to the northern edge."""
+    bbox = (13.0, 32.85, 13.5, 33.35)
+    lat = np.arange(32.75, 33.40, 0.25).astype(np.float32)  # float32(33.25) ... 33.35 edge
+    lat = np.append(lat, np.float32(33.35))  # the file's last row lies on the area's edge
+    lon = np.arange(12.75, 13.80, 0.25).astype(np.float32)
+    times = np.array(["2026-08-20T00", "2026-08-20T06"], dtype="datetime64[ns]")
+    hs = np.where(land_mask(lat.astype(float), lon.astype(float)), np.nan, 1.5)
+    coarse = _canonical("ecmwf", times, lat, lon, hs=hs[None])
+    grid = area_grid(bbox, 0.05)
+    merged = merge_datasets([("ecmwf", coarse)], grid)
+    sea = ~land_mask(grid["lat"].values, grid["lon"].values)
+    values = merged["hs"].values
+    assert np.isfinite(values[:, sea]).all()
+    np.testing.assert_allclose(values[:, sea], 1.5)
+    north = merged["hs"].sel(lat=33.35).values
+    assert np.isfinite(north).all()
+    # the near-shore rows: target sea cells south of the model's southernmost sea row
+    model_sea_rows = lat[np.isfinite(hs).any(axis=1)]
+    near_shore = grid["lat"].values < model_sea_rows.min()
+    assert (sea[near_shore]).any() and np.isfinite(values[:, near_shore][:, sea[near_shore]]).all()
 
 
 def test_merged_forecast_failing_validation_keeps_the_last_good(
@@ -214,3 +248,21 @@ def test_store_refuses_invalid_merged_data(tmp_path):
     with pytest.raises(DataError, match="sst has 45 degC"):
         store_forecast(ds, tmp_path / "forecast.nc", name="merged forecast")
     assert not (tmp_path / "forecast.nc").exists()
+
+
+def test_fetchers_use_the_one_regridder_without_importing_the_layers():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, seawatch.fetchers.merge, seawatch.fetchers.ingest\n"
+        "print(sorted(m for m in sys.modules if m.startswith('seawatch.layers')))\n"
+        "print(seawatch.fetchers.merge.regrid.__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.splitlines() == ["[]", "seawatch.geo.regrid"]
+    from seawatch.layers import grid
+
+    assert grid.regrid.__module__ == "seawatch.geo.regrid"

@@ -115,3 +115,42 @@ def test_forecast_elsewhere_is_one_clear_line(settings, make_forecast):
     with pytest.raises(DataError, match="outside the area of interest") as info:
         regrid(fc, target_grid(settings))
     assert "\n" not in str(info.value)
+
+
+def test_each_variable_interpolated_from_its_own_steps(settings, make_forecast):
+    """A merged forecast: hourly wind, currents only at 00 and 06 UTC (NaN in between)."""
+    uo = np.full((7, 1, 1), np.nan, dtype=np.float32)
+    uo[0], uo[6] = 0.2, 0.8
+    hours = np.arange(7, dtype=np.float32)[:, None, None]
+    fc = make_forecast(u10=hours, v10=0.0, uo=uo, vo=0.0 * uo, hours=7)
+    out = regrid(fc, target_grid(settings))
+    point = out.isel(lat=15, lon=20)
+    np.testing.assert_allclose(point["uo"].values, 0.2 + 0.1 * np.arange(7), rtol=1e-5)
+    np.testing.assert_allclose(point["u10"].values, np.arange(7), rtol=1e-6)
+    assert out["uo"].attrs["comment"] == (
+        "interpolated linearly in time to hourly from its own 2 steps (every 6 h, "
+        "2026-02-03T00:00 to 2026-02-03T06:00 UTC)"
+    )
+    assert "interpolated" not in out["u10"].attrs.get("comment", "")
+
+
+def test_variable_starting_later_is_missing_before_its_first_step_and_coast_filled(
+    settings, make_forecast
+):
+    hs = np.full((6, 1, 1), np.nan, dtype=np.float32)
+    hs[3:] = 1.5
+    lat = np.arange(32.4, 34.26, 0.25)  # the model row at 32.4 N is land
+    fc = make_forecast(hs=hs, u10=4.0, v10=0.0, hours=6, land_nan=True, lat=lat)
+    out = regrid(fc, target_grid(settings))
+    assert np.isnan(out["hs"].isel(time=slice(0, 3)).values).all()
+    # the coastal fill is worked out from the first step that has values, not the first step
+    np.testing.assert_allclose(out["hs"].isel(time=slice(3, None)).values, 1.5)
+    assert "missing at the 3 hours outside them" in out["hs"].attrs["comment"]
+
+
+def test_float32_coordinates_on_the_edge_are_inside(settings, make_forecast):
+    lat = np.arange(32.5, 34.01, 0.25).astype(np.float32) - np.float32(2e-6)
+    fc = make_forecast(hs=1.0, hours=2, lat=lat)
+    out = regrid(fc, target_grid(settings))
+    assert np.isfinite(out["hs"].sel(lat=34.0).values).all()
+    assert np.isfinite(out["hs"].sel(lat=32.5).values).all()
