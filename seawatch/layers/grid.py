@@ -20,7 +20,6 @@ import numpy as np
 import xarray as xr
 
 from seawatch.config import Settings
-from seawatch.errors import DataError
 from seawatch.geo.regrid import (
     LAT_ATTRS,
     LON_ATTRS,
@@ -80,37 +79,3 @@ __all__ = [
     "regrid",
     "target_grid",
 ]
-
-
-def refuse_point_forecast(forecast: xr.Dataset, grid: xr.Dataset) -> None:
-    """Refuse a forecast at a single point, or along a single row or column of points.
-
-    Interpolation gives values only where the target grid crosses those points, so the map
-    would be blank almost everywhere; spreading the point over the area instead would show the
-    sea state of one place as that of the whole area, which a planner could not tell apart
-    from a real forecast.
-    """
-    lat, lon = forecast["lat"].values, forecast["lon"].values
-    if lat.size > 1 and lon.size > 1:
-        return
-
-    def lat_txt(v: float) -> str:
-        return f"{abs(v):.2f}{'N' if v >= 0 else 'S'}"
-
-    def lon_txt(v: float) -> str:
-        return f"{abs(v):.2f}{'E' if v >= 0 else 'W'}"
-
-    if lat.size <= 1 and lon.size <= 1:
-        what = f"a single point ({lat_txt(lat.min())} {lon_txt(lon.min())})"
-    elif lat.size <= 1:
-        what = f"a single row of points ({lat_txt(lat.min())}, {lon_txt(lon.min())}-{lon_txt(lon.max())})"
-    else:
-        what = f"a single column of points ({lon_txt(lon.min())}, {lat_txt(lat.min())}-{lat_txt(lat.max())})"
-    south, north = float(grid["lat"].min()), float(grid["lat"].max())
-    west, east = float(grid["lon"].min()), float(grid["lon"].max())
-    raise DataError(
-        f"the forecast is {what}, not a grid over the area: a risk map cannot be made from it; "
-        f"fetch or ingest a gridded forecast covering {lat_txt(south)}-{lat_txt(north)} "
-        f"{lon_txt(west)}-{lon_txt(east)} (for ERA5 from the Climate Data Store: area "
-        f"{north:g}/{west:g}/{south:g}/{east:g})"
-    )

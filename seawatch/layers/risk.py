@@ -45,7 +45,7 @@ from seawatch.layers.capsize import (
 )
 from seawatch.layers.exposure import ExposureParams
 from seawatch.layers.exposure import exposure as exposure_layer
-from seawatch.layers.grid import TIME_ATTRS, refuse_point_forecast, regrid
+from seawatch.layers.grid import TIME_ATTRS, regrid
 from seawatch.layers.index import INT_FILL, SeaChoice, index_block, sea_state_block
 from seawatch.layers.survival import cold_shock, survival_hours
 from seawatch.layers.units import check_forecast_units
@@ -190,7 +190,6 @@ def build_risk(
         raise DataError(_no_hazard_message(forecast, params.fetched_forecast))
     forecast = check_forecast_units(forecast, _USED)
     grid = params.grid
-    refuse_point_forecast(forecast, grid)
     chunks = {k: int(v) for k, v in params.chunks.items()}
     if chunks:
         forecast = forecast.chunk({k: v for k, v in chunks.items() if k == "time"})

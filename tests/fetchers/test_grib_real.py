@@ -240,13 +240,10 @@ def test_netcdf_point_series_with_scalar_latitude_and_longitude(data_dir):
     assert assert_matches_eccodes(stored, eccodes_fields(ERA5_POINT), AREA) == 48
 
 
-def test_build_refuses_a_single_point_forecast_in_one_line(data_dir, tmp_path):
+def test_a_single_point_is_refused_where_it_would_meet_the_grid(data_dir, tmp_path):
+    """Stored for reference, but never spread over (or lost on) the area's grid."""
     point = tmp_path / "point.nc"
-    assert ingest_cli(data_dir, ERA5_POINT, out=point).exit_code == 0
-    risk = tmp_path / "risk.nc"
-    result = CliRunner().invoke(
-        main, ["build", "--data-dir", str(data_dir), "--forecast", str(point), "--out", str(risk)]
-    )
+    result = ingest_cli(data_dir, ERA5_POINT, out=point)
     assert result.exit_code != 0
     error = [line for line in result.output.splitlines() if "error" in line]
     assert error == [
@@ -254,17 +251,25 @@ def test_build_refuses_a_single_point_forecast_in_one_line(data_dir, tmp_path):
         "area: a risk map cannot be made from it; fetch or ingest a gridded forecast covering "
         "30.50N-38.00N 10.00E-20.00E (for ERA5 from the Climate Data Store: area 38/10/30.5/20)"
     ]
+    assert not point.exists()
+    # the point file as ingested (not on the grid) cannot be built either
+    stored = data_dir / "forecast" / "ingest_wind.nc"
+    assert stored.exists()
+    risk = tmp_path / "risk.nc"
+    result = CliRunner().invoke(
+        main, ["build", "--data-dir", str(data_dir), "--forecast", str(stored), "--out", str(risk)]
+    )
+    assert result.exit_code != 0
+    assert "the forecast is a single point (33.50N 13.00E)" in result.output
     assert not risk.exists()
 
 
-def test_build_refuses_a_single_row_of_points(data_dir, tmp_path):
+def test_a_single_row_of_points_is_refused_on_the_grid(data_dir, tmp_path):
     row = tmp_path / "row.nc"
-    assert ingest_cli(data_dir, ERA5_ROW, out=row).exit_code == 0
-    result = CliRunner().invoke(
-        main, ["build", "--data-dir", str(data_dir), "--forecast", str(row)]
-    )
+    result = ingest_cli(data_dir, ERA5_ROW, out=row)
     assert result.exit_code != 0
     assert "the forecast is a single row of points (33.50N, 11.00E-15.00E)" in result.output
+    assert not row.exists()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
