@@ -301,7 +301,8 @@ def _directions_to_components(ds: xr.Dataset, only: set[str] | None = None) -> x
 
 
 def refuse_point_forecast(forecast: xr.Dataset, grid: xr.Dataset) -> None:
-    """Refuse a forecast at a single point, or along a single row or column of points.
+    """Refuse a forecast at a single point, or along a single row or column of points, where
+    the target grid has more than one row or column.
 
     Interpolation gives values only where the target grid crosses those points, so the map
     would be blank almost everywhere; spreading the point over the area instead would show the
@@ -309,7 +310,7 @@ def refuse_point_forecast(forecast: xr.Dataset, grid: xr.Dataset) -> None:
     from a real forecast.
     """
     lat, lon = forecast["lat"].values, forecast["lon"].values
-    if lat.size > 1 and lon.size > 1:
+    if (lat.size > 1 or grid["lat"].size <= 1) and (lon.size > 1 or grid["lon"].size <= 1):
         return
 
     def lat_txt(v: float) -> str:

@@ -358,6 +358,7 @@ def test_daily_currents_and_hourly_wind_keep_every_step(tmp_path):
     """Real files: 6 daily CMEMS current means and 144 hourly ECMWF wind steps, ingested
     together; the wind keeps all its hours, with the source values at the source times, in
     the ingested file and in the risk dataset built from it."""
+    from seawatch.layers.params import LayerParams
     from seawatch.layers.risk import build_risk
 
     settings = settings_for(
@@ -379,7 +380,7 @@ def test_daily_currents_and_hourly_wind_keep_every_step(tmp_path):
     got = ds["u10"].sel(points, method="nearest", tolerance=1e-4).values[wind_steps]
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
-    risk = build_risk(open_forecast(out), None, settings)
+    risk = build_risk(open_forecast(out), None, LayerParams.from_settings(settings).risk)
     hours = risk["time"].values
     assert np.isin(wind["time"].values, hours).all()
     built = risk["u10"].sel(time=wind["time"].values).sel(points, method="nearest", tolerance=1e-4)
