@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from seawatch.errors import DataError
+from seawatch.incidents.iom_mmp import SOURCE, MmpData, get_mmp, read_mmp
 from seawatch.storage import atomic_write_text
 
 if TYPE_CHECKING:
     from seawatch.config import Settings
-    from seawatch.fetchers.iom_mmp import MmpData
     from seawatch.incidents.store import ImportReport, IncidentStore
 
 __all__ = ["SOURCES", "fetch_and_import_mmp", "import_file", "import_mmp", "write_rejected"]
@@ -47,7 +47,7 @@ def import_mmp(
     store
         Target store.
     data
-        Output of :func:`~seawatch.fetchers.iom_mmp.read_mmp` or ``get_mmp``.
+        Output of :func:`~seawatch.incidents.iom_mmp.read_mmp` or ``get_mmp``.
     user
         Who runs the import (history rows name them).
     bbox
@@ -55,8 +55,6 @@ def import_mmp(
     origin
         File name or URL recorded with the import run.
     """
-    from seawatch.fetchers.iom_mmp import SOURCE
-
     selected = data.inside(bbox) if bbox is not None else data
     report = store.import_records(
         selected.import_frame(), source=SOURCE, user=user, origin=origin or _origin(data)
@@ -98,8 +96,6 @@ def import_file(
     """
     if source not in SOURCES:
         raise DataError(f"unknown import source {source!r}; known: {', '.join(SOURCES)}")
-    from seawatch.fetchers.iom_mmp import read_mmp
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path} does not exist or is not a file")
@@ -121,7 +117,6 @@ def fetch_and_import_mmp(
     The raw file is kept under ``<data_dir>/raw/iom_mmp/``; rejected rows go to
     ``<data_dir>/imports/``.
     """
-    from seawatch.fetchers.iom_mmp import get_mmp
     from seawatch.incidents.store import IncidentStore
 
     source = settings.sources.iom_mmp

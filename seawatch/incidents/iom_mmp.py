@@ -28,7 +28,6 @@ the flags ``cumulative`` and ``split`` so totals can leave cumulative rows out.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
@@ -36,16 +35,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import requests
 
 from seawatch.errors import DataError, FetchError, PositionError
-
-if TYPE_CHECKING:
-    from seawatch.config import Settings
-    from seawatch.incidents.store import ImportReport
+from seawatch.http import make_session, request, save_raw
+from seawatch.incidents.checks import far_from_country, on_land
+from seawatch.incidents.model import EDITABLE_FIELDS
 
 __all__ = [
     "ATTRIBUTION",
@@ -54,13 +53,13 @@ __all__ = [
     "get_mmp",
     "parse_mmp",
     "read_mmp",
-    "update_store",
 ]
 
 log = logging.getLogger(__name__)
 
 SOURCE = "iom_mmp"
 ATTRIBUTION = "IOM Missing Migrants Project (CC BY 4.0), https://missingmigrants.iom.int"
+LABEL = "IOM Missing Migrants"
 
 # Canonical column -> header names seen in IOM exports (compared case- and space-insensitively).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -175,15 +174,11 @@ class MmpData:
 
     def import_frame(self) -> pd.DataFrame:
         """``row`` and the record fields, the input of :meth:`IncidentStore.import_records`."""
-        from seawatch.incidents.model import EDITABLE_FIELDS
-
         columns = ["row", *(c for c in EDITABLE_FIELDS if c in self.records.columns)]
         return self.records[columns]
 
     def to_records(self) -> list[dict[str, Any]]:
         """Record dicts for :meth:`IncidentStore.import_records` (with ``row``)."""
-        from seawatch.incidents.model import EDITABLE_FIELDS
-
         columns = ["row", *(c for c in EDITABLE_FIELDS if c in self.records.columns)]
         frame = self.records[columns].astype(object)
         frame = frame.where(frame.notna(), None)
@@ -202,7 +197,7 @@ def get_mmp(
     url: str,
     data_dir: str | Path,
     timeout: float = 120.0,
-    session: Any = None,
+    session: requests.Session | None = None,
 ) -> MmpData:
     """Download the MMP CSV export, keep it with its provenance, and parse it.
 
@@ -212,90 +207,57 @@ def get_mmp(
         Export URL (``[sources.iom_mmp] url``).
     data_dir
         seawatch data directory; the file goes to ``raw/iom_mmp/<YYYYMMDDTHHMMSS>/`` with
-        ``provenance.json`` (url, status, headers, sha256, fetched_at).
+        ``<file>.provenance.json`` (url, status, headers, sha256, fetched_at), as every
+        download does (:func:`seawatch.http.save_raw`).
     timeout
-        Seconds to wait for the server to connect and to send each chunk.
+        Seconds to wait for the server to send each chunk (connecting: at most 10 s).
     session
-        A ``requests.Session`` (default: a new one).
+        HTTP session (default :func:`seawatch.http.make_session`: retries with backoff on 5xx,
+        429, timeouts and connection errors).
 
     Raises
     ------
     FetchError
-        HTTP error, rate limit (429), timeout, connection failure or an empty or HTML answer.
+        One line, once retries are exhausted: HTTP error, rate limit (429), timeout,
+        connection failure, or an empty or HTML answer.
     DataError
         The file is not an MMP export.
     """
-    import requests
-
     from seawatch import __version__
-    from seawatch.storage import DataPaths, atomic_write_bytes, atomic_write_text
 
-    http = session or requests.Session()
+    http = session or make_session(timeout=timeout)
     fetched_at = dt.datetime.now(dt.UTC)
-    try:
-        response = http.get(url, timeout=timeout, headers={"User-Agent": f"seawatch/{__version__}"})
-    except requests.Timeout:
-        raise FetchError(
-            f"IOM Missing Migrants: no answer from {url} within {timeout:g} s"
-        ) from None
-    except requests.RequestException as exc:
-        raise FetchError(f"IOM Missing Migrants: cannot reach {url}: {_first_line(exc)}") from None
-    if response.status_code == 429:
-        wait = response.headers.get("Retry-After")
-        hint = f"; the server asks to wait {wait} s" if wait else "; try again later"
-        raise FetchError(f"IOM Missing Migrants: too many requests (HTTP 429) for {url}{hint}")
-    if response.status_code >= 400:
-        raise FetchError(
-            f"IOM Missing Migrants: HTTP {response.status_code} {response.reason or ''} "
-            f"for {url}".replace("  ", " ")
-        )
+    response = request(http, "GET", url, source=LABEL)
     content = response.content
     if not content.strip():
-        raise FetchError(f"IOM Missing Migrants: {url} returned an empty file")
+        raise FetchError(f"{LABEL}: {url} returned an empty file")
     if content.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
         raise FetchError(
-            f"IOM Missing Migrants: {url} returned a web page, not the CSV export; "
-            "check [sources.iom_mmp] url"
+            f"{LABEL}: {url} returned a web page, not the CSV export; check [sources.iom_mmp] url"
         )
     run = fetched_at.strftime("%Y%m%dT%H%M%S")
-    directory = DataPaths(Path(data_dir)).raw_dir(SOURCE, run)
     name = Path(url.split("?")[0]).name or "mmp.csv"
-    path = atomic_write_bytes(directory / name, content)
-    provenance = {
-        "source": SOURCE,
-        "url": url,
-        "status": response.status_code,
-        "headers": dict(response.headers),
-        "sha256": hashlib.sha256(content).hexdigest(),
-        "bytes": len(content),
-        "fetched_at": fetched_at.isoformat().replace("+00:00", "Z"),
-        "file": name,
-        "attribution": ATTRIBUTION,
-        "seawatch_version": __version__,
-    }
-    atomic_write_text(directory / "provenance.json", json.dumps(provenance, indent=2) + "\n")
+    path = save_raw(
+        Path(data_dir),
+        SOURCE,
+        run,
+        name,
+        content,
+        url=url,
+        status=response.status_code,
+        headers=response.headers,
+        extra={"file": name, "attribution": ATTRIBUTION, "seawatch_version": __version__},
+    )
     data = read_mmp(path)
-    data.provenance = provenance
+    data.provenance = json.loads(
+        path.with_name(path.name + ".provenance.json").read_text(encoding="utf-8")
+    )
     return data
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def update_store(
-    settings: Settings, user: str = "seawatch", keep_all: bool = False
-) -> ImportReport:
-    """Download the export from ``[sources.iom_mmp] url`` and import it into the incident store.
-
-    The scheduler's and ``seawatch fetch incidents``' entry point; see
-    :func:`seawatch.incidents.imports.fetch_and_import_mmp`. Idempotent: unchanged rows are
-    left alone, changed ones are updated with history.
-    """
-    from seawatch.incidents.imports import fetch_and_import_mmp
-
-    return fetch_and_import_mmp(settings, user=user, keep_all=keep_all)
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -528,7 +490,6 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
     flag(np.array(["split" in v for v in kinds], dtype=bool) | np.array(joined_ids), "split")
 
     country = col("country")
-    from seawatch.incidents.checks import far_from_country, on_land
 
     ok = lat.notna().to_numpy()
     land = np.zeros(n, dtype=bool)
