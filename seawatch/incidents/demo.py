@@ -47,7 +47,7 @@ def demo_incidents() -> gpd.GeoDataFrame:
     """
     from seawatch.incidents.frame import incidents_frame
 
-    records = demo_mmp().import_frame().drop(columns="row")
+    records = demo_mmp().import_frame().drop(columns=["row", "former_source_id"])
     records["source"] = SOURCE
     records["id"] = [
         hashlib.blake2b(f"{SOURCE}:{sid}".encode(), digest_size=8).hexdigest()

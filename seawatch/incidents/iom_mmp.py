@@ -61,7 +61,9 @@ SOURCE = "iom_mmp"
 ATTRIBUTION = "IOM Missing Migrants Project (CC BY 4.0), https://missingmigrants.iom.int"
 LABEL = "IOM Missing Migrants"
 
-# Canonical column -> header names seen in IOM exports (compared case- and space-insensitively).
+# Canonical column -> header names seen in IOM exports and in files people re-save from them,
+# compared after _header_key: case, spaces, punctuation, "of"/"the" ignored, "No."/"Nr."/"#" read
+# as "number" (so "No. dead", "Number of Dead" and "Number Dead" are one header).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("main id", "web id", "id"),
     "incident_id": ("incident id",),
@@ -70,10 +72,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("incident date", "reported date", "website date", "date"),
     "year": ("incident year", "year", "reported year"),
     "month": ("month", "reported month"),
-    "dead": ("number of dead", "number dead", "dead"),
-    "missing": ("minimum estimated number of missing", "number missing", "missing"),
+    "dead": ("number of dead", "number dead", "dead", "deaths", "number of deaths"),
+    "missing": (
+        "minimum estimated number of missing",
+        "minimum number of missing",
+        "estimated number of missing",
+        "number of missing",
+        "number missing",
+        "missing",
+    ),
     "total": ("total number of dead and missing", "total dead and missing"),
-    "survivors": ("number of survivors", "survivors"),
+    "survivors": ("number of survivors", "number survivors", "survivors"),
     "cause": ("cause of death",),
     "country": ("country of incident",),
     "route": ("migration route", "migrantion route", "route"),
@@ -84,6 +93,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "information_source": ("information source",),
     "url": ("url", "link"),
     "quality": ("source quality",),
+}
+
+# Record fields filled from columns; when none of their columns is in a file, the import leaves
+# the stored value alone instead of blanking it (persons: IOM exports never carry it).
+_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "persons": (),
+    "dead": ("dead",),
+    "missing": ("missing",),
+    "survivors": ("survivors",),
+    "source_quality": ("quality",),
+    "cause": ("cause",),
+    "route": ("route",),
+    "location": ("location",),
+    "url": ("url",),
+    "notes": ("information_source", "country"),
+}
+_ABBREVIATIONS = {
+    "no": "number",
+    "nr": "number",
+    "nb": "number",
+    "num": "number",
+    "min": "minimum",
+    "est": "estimated",
 }
 
 LAYOUTS = {
@@ -142,6 +174,9 @@ class MmpData:
         Data rows in the input.
     path, provenance
         File read, and for downloads the provenance record.
+    absent
+        Record fields none of whose columns is in the file (e.g. ``dead`` for a file without a
+        dead column): an import leaves the stored values of these fields alone.
     """
 
     records: pd.DataFrame
@@ -150,6 +185,7 @@ class MmpData:
     rows: int
     path: Path | None = None
     provenance: dict[str, Any] | None = field(default=None)
+    absent: tuple[str, ...] = ()
 
     def inside(self, bbox: tuple[float, float, float, float]) -> MmpData:
         """Only the rows inside ``(west, south, east, north)`` (degrees, edges included).
@@ -170,17 +206,25 @@ class MmpData:
             self.rows,
             self.path,
             self.provenance,
+            self.absent,
         )
 
+    def _import_columns(self) -> list[str]:
+        fields = [c for c in EDITABLE_FIELDS if c in self.records.columns and c not in self.absent]
+        return ["row", *fields, "former_source_id"]
+
     def import_frame(self) -> pd.DataFrame:
-        """``row`` and the record fields, the input of :meth:`IncidentStore.import_records`."""
-        columns = ["row", *(c for c in EDITABLE_FIELDS if c in self.records.columns)]
-        return self.records[columns]
+        """The input of :meth:`IncidentStore.import_records`.
+
+        ``row``, the record fields the file has columns for (see :attr:`absent`) and
+        ``former_source_id``, the id older seawatch versions stored the row under (its Main ID
+        or Web ID), so a store keyed that way is taken over, not duplicated.
+        """
+        return self.records[self._import_columns()]
 
     def to_records(self) -> list[dict[str, Any]]:
-        """Record dicts for :meth:`IncidentStore.import_records` (with ``row``)."""
-        columns = ["row", *(c for c in EDITABLE_FIELDS if c in self.records.columns)]
-        frame = self.records[columns].astype(object)
+        """Record dicts for :meth:`IncidentStore.import_records` (see :meth:`import_frame`)."""
+        frame = self.records[self._import_columns()].astype(object)
         frame = frame.where(frame.notna(), None)
         out = frame.to_dict("records")
         for rec in out:
@@ -385,7 +429,9 @@ def _looks_like_semicolons(text: str) -> bool:
 
 
 def _header_key(name: Any) -> str:
-    return " ".join(str(name).replace("\ufeff", "").split()).casefold()
+    """``"No. of Dead"`` -> ``"number dead"``: the form headers and aliases are compared in."""
+    words = re.sub(r"[\W_]+", " ", str(name).replace("\ufeff", "").casefold()).split()
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w not in ("of", "the"))
 
 
 def _map_columns(columns: Iterable[Any], label: str) -> tuple[dict[str, Any], str]:
@@ -394,7 +440,7 @@ def _map_columns(columns: Iterable[Any], label: str) -> tuple[dict[str, Any], st
         by_key.setdefault(_header_key(column), column)
     mapping: dict[str, Any] = {}
     for canonical, aliases in COLUMNS.items():
-        for alias in aliases:
+        for alias in map(_header_key, aliases):
             if alias in by_key:
                 mapping[canonical] = by_key[alias]
                 break
@@ -462,10 +508,18 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
         else:
             reasons[mask] = reason[mask]
 
-    source_id = col("id")
+    # The most specific id: per-year exports give each part of a split incident its own row,
+    # with the same Main ID and its own Incident ID; allData gives the whole split incident one
+    # row, whose Incident ID lists the parts ("2014.MMP00129133,2014.MMP00129134"), so there
+    # the Main ID names the row.
+    main_id = col("id")
+    source_id = main_id
     if "incident_id" in mapping and mapping["incident_id"] != mapping["id"]:
-        source_id = source_id.where(source_id != "", col("incident_id"))
-    reject(source_id == "", "no IOM id (Main ID / Web ID is empty)")
+        part = col("incident_id")
+        single = (part != "") & ~part.str.contains(",", regex=False)
+        source_id = part.where(single, main_id)
+        source_id = source_id.where(source_id != "", part)
+    reject(source_id == "", "no IOM id (Main ID, Incident ID and Web ID are empty)")
 
     time, month_only, date_reason = _parse_dates(col("date"), col("year"), col("month"))
     reject(time.isna(), date_reason)
@@ -485,9 +539,13 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
     incident_type = col("incident_type")
     kinds = [v.casefold() for v in incident_type]
     flag(np.array(["cumulative" in v for v in kinds], dtype=bool), "cumulative")
-    # Split incidents: said so by the type, or several ids joined in "Incident ID".
-    joined_ids = ["," in v for v in col("incident_id")]
-    flag(np.array(["split" in v for v in kinds], dtype=bool) | np.array(joined_ids), "split")
+    # Split incidents: said so by the type, several ids joined in "Incident ID", or (per-year
+    # exports) one Main ID on rows with different ids.
+    joined_ids = np.array(["," in v for v in col("incident_id")], dtype=bool)
+    ids = pd.DataFrame({"main": main_id, "own": source_id})
+    ids = ids[ids["main"] != ""]
+    parts = ids.groupby("main")["own"].transform("nunique").reindex(index, fill_value=1) > 1
+    flag(np.array(["split" in v for v in kinds], dtype=bool) | joined_ids | parts, "split")
 
     country = col("country")
 
@@ -527,6 +585,11 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
         {
             "row": rows,
             "source_id": source_id,
+            "former_source_id": pd.Series(
+                [m if m and m != s else None for m, s in zip(main_id, source_id, strict=True)],
+                index=index,
+                dtype=object,
+            ),
             "time": time,
             "lat": lat,
             "lon": lon,
@@ -572,7 +635,10 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
     )
     good = records[~bad].reset_index(drop=True)
     log.debug("%s: %s layout, %d rows, %d rejected", name, layout, n, int(bad.sum()))
-    return MmpData(records=good, rejected=rejected, layout=layout, rows=n)
+    absent = tuple(
+        name for name, keys in _FIELD_COLUMNS.items() if not any(key in mapping for key in keys)
+    )
+    return MmpData(records=good, rejected=rejected, layout=layout, rows=n, absent=absent)
 
 
 def _parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
