@@ -56,8 +56,13 @@ def import_mmp(
         File name or URL recorded with the import run.
     """
     selected = data.inside(bbox) if bbox is not None else data
+    frame = selected.import_frame()
+    stored_as_parts = _stored_as_parts(store, selected)
     report = store.import_records(
-        selected.import_frame(), source=SOURCE, user=user, origin=origin or _origin(data)
+        frame[~frame["source_id"].isin(stored_as_parts)],
+        source=SOURCE,
+        user=user,
+        origin=origin or _origin(data),
     )
     report.skipped = len(data.records) - len(selected.records)
     report.skipped += len(data.rejected) - len(selected.rejected)
@@ -70,10 +75,39 @@ def import_mmp(
             strict=True,
         )
     ]
+    parser_rejects += [
+        {
+            "row": int(row),
+            "source_id": sid,
+            "reason": (
+                f"split incident already stored as its parts ({', '.join(parts)}, from a "
+                "per-year export); its summed-up row is left out so nothing is counted twice"
+            ),
+        }
+        for row, sid, parts in zip(
+            frame["row"], frame["source_id"], selected.records["part_ids"], strict=True
+        )
+        if sid in stored_as_parts
+    ]
     report.rejected_rows = sorted(
         parser_rejects + report.rejected_rows, key=lambda item: item["row"] or 0
     )
     return report
+
+
+def _stored_as_parts(store: IncidentStore, data: MmpData) -> set[str]:
+    """Ids of summed-up split rows (allData) whose parts, and not the row itself, are stored."""
+    rows = [
+        (sid, parts)
+        for sid, parts in zip(data.records["source_id"], data.records["part_ids"], strict=True)
+        if parts
+    ]
+    if not rows:
+        return set()
+    stored = store.stored_source_ids(
+        SOURCE, [sid for sid, _ in rows] + [p for _, parts in rows for p in parts]
+    )
+    return {sid for sid, parts in rows if sid not in stored and stored.intersection(parts)}
 
 
 def _origin(data: MmpData) -> str | None:

@@ -161,7 +161,9 @@ class MmpData:
     records
         One row per readable input row. Columns: ``row`` (spreadsheet row number, header = 1),
         the incident record fields (``source_id``, ``time`` as UTC timestamps, ``lat``, ``lon``,
-        ``position_text`` (the raw coordinates), counts as nullable ``Int64``, ``status``
+        ``position_text`` (the raw coordinates), ``former_source_id`` (the Main ID or Web ID
+        when the row is keyed on another id), ``part_ids`` (the parts' ids of a split incident
+        summed up on this row, else None), counts as nullable ``Int64``, ``status``
         ``closed``, ``boat_type`` ``unknown``, ``source_quality``, ``cause``, ``route``,
         ``location``, ``url``, ``notes``, ``flags``) and, for reference, ``region``,
         ``country`` and ``incident_type``.
@@ -585,6 +587,16 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
         {
             "row": rows,
             "source_id": source_id,
+            "part_ids": pd.Series(
+                [
+                    [p.strip(_BLANKS) for p in v.split(",") if p.strip(_BLANKS)]
+                    if "," in v
+                    else None
+                    for v in col("incident_id")
+                ],
+                index=index,
+                dtype=object,
+            ),
             "former_source_id": pd.Series(
                 [m if m and m != s else None for m, s in zip(main_id, source_id, strict=True)],
                 index=index,

@@ -959,6 +959,23 @@ class IncidentStore:
         report.new = k
         report.new_ids.extend(ids)
 
+    def stored_source_ids(self, source: str, candidates: Iterable[str]) -> set[str]:
+        """Which of ``candidates`` are the source id of a stored record of ``source``."""
+        wanted = sorted(set(candidates))
+        t = incidents_table
+        found: set[str] = set()
+        with self._transaction(write=False) as conn:
+            for start in range(0, len(wanted), _ID_CHUNK):
+                chunk = wanted[start : start + _ID_CHUNK]
+                found.update(
+                    conn.execute(
+                        sa.select(t.c.source_id).where(
+                            t.c.source == source, t.c.source_id.in_(chunk)
+                        )
+                    ).scalars()
+                )
+        return found
+
     def _take_over_former_ids(
         self,
         conn: sa.Connection,
@@ -1026,6 +1043,7 @@ class IncidentStore:
             )
         ).all()
         created = self._creation_values(conn, [row[0] for row in rows if not row[-1]])
+        taken_over = {change["id"] for change in report.rekeyed}
         for row in rows:
             current = self._record(row[:-1])
             previous = json.loads(row[-1]) if row[-1] else created.get(current["id"], {})
@@ -1051,10 +1069,12 @@ class IncidentStore:
                         "before": current[name],
                         "after": record[name],
                     }
-                    if record[name] is None:
+                    # A record just taken over from its Main ID may have held the total of a
+                    # split incident: this part's own blank replaces it (and is reported).
+                    if record[name] is None and current["id"] not in taken_over:
                         report.kept.append(change)
                         continue
-                    if record[name] < current[name]:
+                    if record[name] is None or record[name] < current[name]:
                         report.decreased.append(change)
                 diff[name] = [_jsonable(current[name]), _jsonable(record[name])]
             bookkeeping = {

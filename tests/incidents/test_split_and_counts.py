@@ -251,3 +251,40 @@ def test_cli_import_reports_lower_counts(tmp_path: Path, sample, monkeypatch) ->
     ]
     assert data["kept"] == [] and "persons" in data["absent"]
     assert data["summary"].startswith("0 new, 1 updated, 6 unchanged")
+
+
+def test_alldata_and_per_year_in_one_store_count_nothing_twice(
+    store: IncidentStore, sample, mmp_csv: Path, tmp_path: Path
+) -> None:
+    """allData sums a split incident up on one row; per-year gives its parts. Mixed: no double."""
+    raw = pd.read_csv(mmp_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw["Main ID"] = raw["Main ID"].str.replace("\ufeff", "", regex=False)
+    alldata = _csv(raw[raw["Main ID"].isin(sample["Main ID"])], tmp_path, "alldata_subset.csv")
+    inside = _in_area(sample)
+
+    first = import_file(store, alldata, user="u", bbox=AREA)
+    assert first.new == 6 and store.count() == 6
+    summed = _stored(store).loc["2025.MMP0035"]
+    assert (summed["dead"], summed["missing"], summed["survivors"]) == (2, 2, 17)
+
+    parts = import_file(store, PER_YEAR, user="u", bbox=AREA)
+    assert [c["after"] for c in parts.rekeyed] == ["2025.MMP003539"]
+    assert parts.new == 1 and store.count() == 7
+    # the taken-over record now holds its own part: the summed-up missing moved to part two
+    assert [(c["field"], c["before"], c["after"]) for c in parts.decreased] == [
+        ("missing", 2, None)
+    ]
+    assert parts.kept == []
+
+    again = import_file(store, alldata, user="u", bbox=AREA)
+    assert again.new == 0 and store.count() == 7
+    assert [(r["source_id"], r["reason"].split(" (")[0]) for r in again.rejected_rows] == [
+        ("2025.MMP0035", "split incident already stored as its parts")
+    ]
+    stored = _stored(store)
+    for column, field in (
+        ("Number Dead", "dead"),
+        ("Minimum Estimated Number of Missing", "missing"),
+        ("Number of Survivors", "survivors"),
+    ):
+        assert int(stored[field].fillna(0).sum()) == _total(inside, column)
