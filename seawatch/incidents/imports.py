@@ -166,7 +166,9 @@ def fetch_and_import_mmp(
             store.close()
     if report.rejected_rows:
         report.rejected_file = write_rejected(report, Path(settings.data_dir) / "imports")
-    log.info("IOM Missing Migrants import: %s", report.summary())
+    # Lowered or blanked counts are worth an operator's look in the daemon's log.
+    level = logging.WARNING if report.decreased or report.kept else logging.INFO
+    log.log(level, "IOM Missing Migrants import: %s", report.summary())
     return report
 
 

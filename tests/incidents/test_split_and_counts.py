@@ -288,3 +288,28 @@ def test_alldata_and_per_year_in_one_store_count_nothing_twice(
         ("Number of Survivors", "survivors"),
     ):
         assert int(stored[field].fillna(0).sum()) == _total(inside, column)
+
+
+def test_scheduled_fetch_warns_about_lower_counts(
+    httpserver, tmp_path: Path, sample, caplog: pytest.LogCaptureFixture
+) -> None:
+    from seawatch.config import load_settings
+    from seawatch.incidents.imports import fetch_and_import_mmp
+
+    settings = load_settings(
+        data_dir=tmp_path,
+        environ={"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/export.csv")},
+    )
+    httpserver.expect_request("/export.csv").respond_with_data(PER_YEAR.read_bytes())
+    assert fetch_and_import_mmp(settings).new == 7
+    revised = sample.copy()
+    revised.loc[revised["Incident ID"] == "2025.MMP0048", "Number of Survivors"] = "90"
+    httpserver.clear()
+    httpserver.expect_request("/export.csv").respond_with_data(revised.to_csv(index=False))
+    with caplog.at_level("INFO", logger="seawatch.incidents.imports"):
+        report = fetch_and_import_mmp(settings)
+    assert [(c["source_id"], c["before"], c["after"]) for c in report.decreased] == [
+        ("2025.MMP0048", 91, 90)
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "2025.MMP0048 survivors 91 -> 90" in warnings[0]
