@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import pandas as pd
 
-    from seawatch.fetchers.iom_mmp import read_mmp
     from seawatch.geo.coastline import land_geometry
     from seawatch.incidents.formats import FORMATS
     from seawatch.incidents.frame import incidents_frame
+    from seawatch.incidents.iom_mmp import read_mmp
     from seawatch.incidents.store import IncidentStore
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

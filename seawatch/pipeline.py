@@ -232,9 +232,9 @@ def archive_maps(
 
 def fetch_incidents_stage(settings: Settings) -> dict[str, Path]:
     """Download the IOM Missing Migrants export and import it into the store (idempotent)."""
-    from seawatch.fetchers.iom_mmp import update_store
+    from seawatch.incidents.imports import fetch_and_import_mmp
 
-    report = update_store(settings)
+    report = fetch_and_import_mmp(settings)
     log.info("incidents: %s", report)
     return {}
 

@@ -391,6 +391,18 @@ def _print_report(report: Any, as_json: bool) -> None:
         _echo_json(report.to_dict())
         return
     click.echo(report.summary())
+    for change in report.decreased:
+        click.echo(
+            f"lower than stored: {change['source_id']} {change['field']} {change['before']} -> "
+            f"{change['after']} (incident {change['id']}; the old value is in its history)",
+            err=True,
+        )
+    for change in report.kept:
+        click.echo(
+            f"blank in the file, stored value kept: {change['source_id']} {change['field']} "
+            f"{change['before']} (incident {change['id']})",
+            err=True,
+        )
     if report.rejected_file:
         click.echo(f"rejected rows and reasons: {report.rejected_file}", err=True)
 

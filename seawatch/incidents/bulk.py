@@ -32,6 +32,7 @@ __all__ = [
     "creation_changes",
     "db_datetime",
     "db_datetimes",
+    "hash_values",
     "insert_rows",
     "prepare_frame",
     "python_columns",
@@ -39,7 +40,7 @@ __all__ = [
     "source_values",
 ]
 
-_META = ("row", "position")
+_META = ("row", "position", "former_source_id")
 _TEXT_FIELDS = (
     "position_text",
     "position_accuracy",
@@ -86,7 +87,9 @@ def prepare_frame(
     Parameters
     ----------
     records
-        Record dicts or a DataFrame with record columns (plus optional ``row``).
+        Record dicts or a DataFrame with record columns, plus optional ``row`` and
+        ``former_source_id`` (an id the source used for the record before; see
+        :meth:`IncidentStore.import_records`).
     source
         Source name; overrides any ``source`` column.
     now
@@ -95,8 +98,8 @@ def prepare_frame(
     Returns
     -------
     frame
-        Accepted rows: ``row`` and every editable field, normalised (times UTC, counts as
-        nullable integers, text stripped or None, flags as sorted lists).
+        Accepted rows: ``row``, every editable field and ``former_source_id``, normalised
+        (times UTC, counts as nullable integers, text stripped or None, flags as sorted lists).
     rejected
         ``{"row", "source_id", "reason"}`` per rejected record, first problem only.
 
@@ -133,6 +136,9 @@ def prepare_frame(
     if "position" in frame.columns:
         alias = pd.Series(_text_column(frame["position"]), index=index, dtype=object)
         out["position_text"] = out["position_text"].where(out["position_text"].notna(), alias)
+    out["former_source_id"] = pd.Series(
+        _text_column(column("former_source_id")), index=index, dtype=object
+    )
     out["source"] = source
     source_id = out["source_id"]
     reject(source_id.isna(), "no source id")
@@ -256,7 +262,7 @@ def prepare_frame(
         for r, s, reason in zip(out["row"][bad], source_id[bad], reasons[bad], strict=True)
     ]
     accepted = out[~bad].reset_index(drop=True)
-    return accepted[["row", *EDITABLE_FIELDS]], rejected
+    return accepted[["row", *EDITABLE_FIELDS, "former_source_id"]], rejected
 
 
 def python_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
@@ -292,6 +298,12 @@ def source_hashes(columns: Mapping[str, list[Any]]) -> list[str]:
         blake2b(repr(values).encode("utf-8"), digest_size=16).hexdigest()
         for values in zip(*_json_lists(columns, SOURCE_FIELDS), strict=True)
     ]
+
+
+def hash_values(values: Mapping[str, Any]) -> str:
+    """:func:`source_hashes` of one row given as :func:`source_values` returns it."""
+    row = tuple(values.get(name) for name in SOURCE_FIELDS)
+    return hashlib.blake2b(repr(row).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def source_values(columns: Mapping[str, list[Any]], i: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from seawatch.fetchers.iom_mmp import ATTRIBUTION, SOURCE, MmpData, parse_mmp
+from seawatch.incidents.iom_mmp import ATTRIBUTION, SOURCE, MmpData, parse_mmp
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -34,7 +34,7 @@ DEMO_USER = "seawatch demo"
 
 
 def demo_mmp() -> MmpData:
-    """The demo file parsed by :func:`~seawatch.fetchers.iom_mmp.parse_mmp`."""
+    """The demo file parsed by :func:`~seawatch.incidents.iom_mmp.parse_mmp`."""
     data = resources.files("seawatch.data").joinpath(DEMO_FILE).read_bytes()
     return parse_mmp(data, name=DEMO_FILE)
 
@@ -47,7 +47,7 @@ def demo_incidents() -> gpd.GeoDataFrame:
     """
     from seawatch.incidents.frame import incidents_frame
 
-    records = demo_mmp().import_frame().drop(columns="row")
+    records = demo_mmp().import_frame().drop(columns=["row", "former_source_id"])
     records["source"] = SOURCE
     records["id"] = [
         hashlib.blake2b(f"{SOURCE}:{sid}".encode(), digest_size=8).hexdigest()

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from seawatch.errors import DataError
+from seawatch.incidents.iom_mmp import SOURCE, MmpData, get_mmp, read_mmp
 from seawatch.storage import atomic_write_text
 
 if TYPE_CHECKING:
     from seawatch.config import Settings
-    from seawatch.fetchers.iom_mmp import MmpData
     from seawatch.incidents.store import ImportReport, IncidentStore
 
 __all__ = ["SOURCES", "fetch_and_import_mmp", "import_file", "import_mmp", "write_rejected"]
@@ -47,7 +47,7 @@ def import_mmp(
     store
         Target store.
     data
-        Output of :func:`~seawatch.fetchers.iom_mmp.read_mmp` or ``get_mmp``.
+        Output of :func:`~seawatch.incidents.iom_mmp.read_mmp` or ``get_mmp``.
     user
         Who runs the import (history rows name them).
     bbox
@@ -55,11 +55,14 @@ def import_mmp(
     origin
         File name or URL recorded with the import run.
     """
-    from seawatch.fetchers.iom_mmp import SOURCE
-
     selected = data.inside(bbox) if bbox is not None else data
+    frame = selected.import_frame()
+    stored_as_parts = _stored_as_parts(store, selected)
     report = store.import_records(
-        selected.import_frame(), source=SOURCE, user=user, origin=origin or _origin(data)
+        frame[~frame["source_id"].isin(stored_as_parts)],
+        source=SOURCE,
+        user=user,
+        origin=origin or _origin(data),
     )
     report.skipped = len(data.records) - len(selected.records)
     report.skipped += len(data.rejected) - len(selected.rejected)
@@ -72,10 +75,39 @@ def import_mmp(
             strict=True,
         )
     ]
+    parser_rejects += [
+        {
+            "row": int(row),
+            "source_id": sid,
+            "reason": (
+                f"split incident already stored as its parts ({', '.join(parts)}, from a "
+                "per-year export); its summed-up row is left out so nothing is counted twice"
+            ),
+        }
+        for row, sid, parts in zip(
+            frame["row"], frame["source_id"], selected.records["part_ids"], strict=True
+        )
+        if sid in stored_as_parts
+    ]
     report.rejected_rows = sorted(
         parser_rejects + report.rejected_rows, key=lambda item: item["row"] or 0
     )
     return report
+
+
+def _stored_as_parts(store: IncidentStore, data: MmpData) -> set[str]:
+    """Ids of summed-up split rows (allData) whose parts, and not the row itself, are stored."""
+    rows = [
+        (sid, parts)
+        for sid, parts in zip(data.records["source_id"], data.records["part_ids"], strict=True)
+        if parts
+    ]
+    if not rows:
+        return set()
+    stored = store.stored_source_ids(
+        SOURCE, [sid for sid, _ in rows] + [p for _, parts in rows for p in parts]
+    )
+    return {sid for sid, parts in rows if sid not in stored and stored.intersection(parts)}
 
 
 def _origin(data: MmpData) -> str | None:
@@ -98,8 +130,6 @@ def import_file(
     """
     if source not in SOURCES:
         raise DataError(f"unknown import source {source!r}; known: {', '.join(SOURCES)}")
-    from seawatch.fetchers.iom_mmp import read_mmp
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path} does not exist or is not a file")
@@ -121,7 +151,6 @@ def fetch_and_import_mmp(
     The raw file is kept under ``<data_dir>/raw/iom_mmp/``; rejected rows go to
     ``<data_dir>/imports/``.
     """
-    from seawatch.fetchers.iom_mmp import get_mmp
     from seawatch.incidents.store import IncidentStore
 
     source = settings.sources.iom_mmp
@@ -137,7 +166,9 @@ def fetch_and_import_mmp(
             store.close()
     if report.rejected_rows:
         report.rejected_file = write_rejected(report, Path(settings.data_dir) / "imports")
-    log.info("IOM Missing Migrants import: %s", report.summary())
+    # Lowered or blanked counts are worth an operator's look in the daemon's log.
+    level = logging.WARNING if report.decreased or report.kept else logging.INFO
+    log.log(level, "IOM Missing Migrants import: %s", report.summary())
     return report
 
 

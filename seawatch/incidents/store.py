@@ -19,7 +19,9 @@ Guarantees
   advisory locks.
 * Imports are idempotent: keyed by ``(source, source_id)``; an unchanged row is recognised by the
   hash of what the source said last time, and only fields the source itself changed are updated,
-  so a coordinator's correction of an imported incident survives later imports.
+  so a coordinator's correction of an imported incident survives later imports. A field the
+  import has no column for is left alone; a known count is never blanked by an import, and a
+  count an import lowers is reported (the old value stays in the history).
 * The schema is created and upgraded with Alembic when the store opens.
 """
 
@@ -52,7 +54,13 @@ from seawatch.incidents.model import (
     import_runs_table,
     incidents_table,
 )
-from seawatch.incidents.validate import clean_changes, clean_new, parse_time, utcnow
+from seawatch.incidents.validate import (
+    COUNT_FIELDS,
+    clean_changes,
+    clean_new,
+    parse_time,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,6 +136,16 @@ class ImportReport:
         ``{"row", "source_id", "reason"}`` for each record not imported.
     skipped
         Rows left out on purpose before the store saw them (outside the area of interest).
+    absent
+        Fields the import had no column for; stored values of these were left alone.
+    decreased
+        ``{"id", "source_id", "field", "before", "after"}`` for each count the import lowered
+        (applied; the history keeps the old value).
+    kept
+        The same for each known count the file left blank: the stored value was kept.
+    rekeyed
+        ``{"id", "before", "after"}`` for each record taken over from the id an older import
+        stored it under (see :meth:`IncidentStore.import_records`).
     """
 
     source: str
@@ -140,6 +158,10 @@ class ImportReport:
     rejected_file: Path | None = None
     new_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    decreased: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    rekeyed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -151,6 +173,7 @@ class ImportReport:
         data = asdict(self)
         data["rejected"] = self.rejected
         data["rejected_file"] = str(self.rejected_file) if self.rejected_file else None
+        data["summary"] = self.summary()
         del data["new_ids"], data["updated_ids"]
         return data
 
@@ -165,7 +188,33 @@ class ImportReport:
         )
         if self.skipped:
             text += f", {self.skipped:,} outside the area of interest"
+        counts = [name for name in _REPORTED_COUNTS if name in self.absent]
+        if counts:
+            text += f"; no {', '.join(counts)} column in the file: stored values kept"
+        if self.decreased:
+            text += (
+                f"; {len(self.decreased):,} count(s) lower than stored: "
+                + ", ".join(_count_change(c) for c in self.decreased[:5])
+                + (", ..." if len(self.decreased) > 5 else "")
+                + " (old values in the history)"
+            )
+        if self.kept:
+            text += (
+                f"; {len(self.kept):,} count(s) blank in the file, stored value kept: "
+                + ", ".join(_count_change(c) for c in self.kept[:5])
+                + (", ..." if len(self.kept) > 5 else "")
+            )
+        if self.rekeyed:
+            text += f"; {len(self.rekeyed):,} record(s) now keyed on their incident id"
         return text
+
+
+_REPORTED_COUNTS = ("dead", "missing", "survivors")
+
+
+def _count_change(change: Mapping[str, Any]) -> str:
+    after = "blank" if change["after"] is None else change["after"]
+    return f"{change['source_id']} {change['field']} {change['before']} -> {after}"
 
 
 _ENGINES: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
@@ -760,7 +809,21 @@ class IncidentStore:
             new / updated / unchanged / rejected counts. New and updated records get a history
             row each; unchanged ones are not touched. Rejected records are reported with the
             reason and are not written; the others are imported.
+
+        Notes
+        -----
+        * A field with no column in ``records`` never changes a stored record.
+        * A known count (persons, dead, missing, survivors) is not blanked by an import: the
+          stored value is kept and listed in ``report.kept``. A count the source lowers is
+          applied, with the old value in the history, and listed in ``report.decreased``.
+        * ``former_source_id``: an id the source used for the same record before (older
+          seawatch versions keyed IOM rows on their Main ID). A stored record under that id is
+          taken over (its ``source_id`` becomes the new one, with a history row) when no record
+          has the new id yet and no row of this import uses the old id; the first row in file
+          order takes it over. So re-importing never duplicates what an older import stored.
         """
+        import pandas as pd
+
         from seawatch.incidents import bulk
 
         user = _user(user)
@@ -769,6 +832,12 @@ class IncidentStore:
             raise DataError("an import needs a source name")
         report = ImportReport(source=source)
         now = utcnow()
+        if not isinstance(records, pd.DataFrame):
+            records = pd.DataFrame.from_records(list(records))
+        given = set(records.columns)
+        if "position" in given:
+            given |= {"lat", "lon", "position_text"}
+        report.absent = [name for name in SOURCE_FIELDS if name not in given]
         frame, report.rejected_rows = bulk.prepare_frame(records, source, now)
         n = len(frame)
         if n == 0:
@@ -789,6 +858,7 @@ class IncidentStore:
                 )
             ).inserted_primary_key[0]
             report.run_id = run_id
+            self._take_over_former_ids(conn, columns, existing, source, user, now, run_id, report)
             new_index: list[int] = []
             changed: dict[str, int] = {}
             for i, sid in enumerate(columns["source_id"]):
@@ -805,7 +875,16 @@ class IncidentStore:
             for start in range(0, len(changed_ids), _ID_CHUNK):
                 chunk = {sid: changed[sid] for sid in changed_ids[start : start + _ID_CHUNK]}
                 self._merge_changed(
-                    conn, chunk, columns, digests, source, user, now, run_id, report, history_rows
+                    conn,
+                    chunk,
+                    columns,
+                    digests,
+                    source,
+                    user,
+                    now,
+                    run_id,
+                    report,
+                    history_rows,
                 )
             self._insert_history(conn, history_rows)
             report.updated = len(report.updated_ids)
@@ -818,6 +897,9 @@ class IncidentStore:
                         "updated": report.updated,
                         "unchanged": report.unchanged,
                         "rejected": report.rejected,
+                        "decreased": len(report.decreased),
+                        "kept": len(report.kept),
+                        "rekeyed": len(report.rekeyed),
                     }
                 )
             )
@@ -877,6 +959,67 @@ class IncidentStore:
         report.new = k
         report.new_ids.extend(ids)
 
+    def stored_source_ids(self, source: str, candidates: Iterable[str]) -> set[str]:
+        """Which of ``candidates`` are the source id of a stored record of ``source``."""
+        wanted = sorted(set(candidates))
+        t = incidents_table
+        found: set[str] = set()
+        with self._transaction(write=False) as conn:
+            for start in range(0, len(wanted), _ID_CHUNK):
+                chunk = wanted[start : start + _ID_CHUNK]
+                found.update(
+                    conn.execute(
+                        sa.select(t.c.source_id).where(
+                            t.c.source == source, t.c.source_id.in_(chunk)
+                        )
+                    ).scalars()
+                )
+        return found
+
+    def _take_over_former_ids(
+        self,
+        conn: sa.Connection,
+        columns: dict[str, list[Any]],
+        existing: dict[str, tuple[str, str | None]],
+        source: str,
+        user: str,
+        now: dt.datetime,
+        run_id: int,
+        report: ImportReport,
+    ) -> None:
+        """Re-key records stored under a row's ``former_source_id`` (see :meth:`import_records`)."""
+        incoming = set(columns["source_id"])
+        taken: dict[str, str] = {}
+        for sid, old in zip(columns["source_id"], columns["former_source_id"], strict=True):
+            if not old or sid in existing or old not in existing or old in incoming:
+                continue
+            if old not in taken:
+                taken[old] = sid
+        t = incidents_table
+        history: list[dict[str, Any]] = []
+        for old, new in taken.items():
+            incident_id = existing[old][0]
+            version = conn.execute(sa.select(t.c.version).where(t.c.id == incident_id)).scalar_one()
+            conn.execute(
+                sa.update(t)
+                .where(t.c.id == incident_id)
+                .values(source_id=new, version=version + 1, updated_by=user, updated_at=now)
+            )
+            history.append(
+                {
+                    "incident_id": incident_id,
+                    "version": version + 1,
+                    "at": now,
+                    "username": user,
+                    "action": "import",
+                    "changes": {"source_id": [old, new]},
+                    "import_run": run_id,
+                }
+            )
+            existing[new] = existing.pop(old)
+            report.rekeyed.append({"id": incident_id, "before": old, "after": new})
+        self._insert_history(conn, history)
+
     def _merge_changed(
         self,
         conn: sa.Connection,
@@ -900,21 +1043,43 @@ class IncidentStore:
             )
         ).all()
         created = self._creation_values(conn, [row[0] for row in rows if not row[-1]])
+        taken_over = {change["id"] for change in report.rekeyed}
         for row in rows:
             current = self._record(row[:-1])
             previous = json.loads(row[-1]) if row[-1] else created.get(current["id"], {})
             i = changed[current["source_id"]]
             record = {name: columns[name][i] for name in EDITABLE_FIELDS}
             incoming = bulk.source_values(columns, i)
+            digest = digests[i]
+            if report.absent:
+                for name in report.absent:  # no column in this import: what it said before
+                    incoming[name] = previous.get(name)
+                digest = bulk.hash_values(incoming)
             diff = {}
             for name in SOURCE_FIELDS:
-                if _same(incoming[name], previous.get(name)):
+                if name in report.absent or _same(incoming[name], previous.get(name)):
                     continue  # the source did not change it: keep any local correction
-                if record[name] != current[name]:
-                    diff[name] = [_jsonable(current[name]), _jsonable(record[name])]
+                if record[name] == current[name]:
+                    continue
+                if name in COUNT_FIELDS and current[name] is not None:
+                    change = {
+                        "id": current["id"],
+                        "source_id": current["source_id"],
+                        "field": name,
+                        "before": current[name],
+                        "after": record[name],
+                    }
+                    # A record just taken over from its Main ID may have held the total of a
+                    # split incident: this part's own blank replaces it (and is reported).
+                    if record[name] is None and current["id"] not in taken_over:
+                        report.kept.append(change)
+                        continue
+                    if record[name] is None or record[name] < current[name]:
+                        report.decreased.append(change)
+                diff[name] = [_jsonable(current[name]), _jsonable(record[name])]
             bookkeeping = {
                 "source_values": json.dumps(incoming, ensure_ascii=False, separators=(",", ":")),
-                "source_hash": digests[i],
+                "source_hash": digest,
             }
             if not diff:
                 conn.execute(sa.update(t).where(t.c.id == current["id"]).values(**bookkeeping))

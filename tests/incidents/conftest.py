@@ -81,6 +81,6 @@ def mmp_csv() -> Path:
 @pytest.fixture(scope="session")
 def mmp_data(mmp_csv: Path):
     """The real 2025-06 allData CSV, parsed once per session."""
-    from seawatch.fetchers.iom_mmp import read_mmp
+    from seawatch.incidents.iom_mmp import read_mmp
 
     return read_mmp(mmp_csv)

@@ -143,15 +143,17 @@ def test_fetch_incidents(run, httpserver: HTTPServer) -> None:
     result = run("fetch", "incidents", "--json", env=env)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["new"] == 3
-    assert list((run.data_dir / "raw" / "iom_mmp").glob("*/provenance.json"))
+    assert list((run.data_dir / "raw" / "iom_mmp").glob("*/*.provenance.json"))
 
 
 def test_fetch_incidents_http_error(run, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/mmp.csv").respond_with_data("busy", status=429)
+    httpserver.expect_request("/mmp.csv").respond_with_data("gone", status=404)
     env = {"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/mmp.csv")}
     result = run("fetch", "incidents", env=env)
     assert result.exit_code != 0
-    assert "too many requests (HTTP 429)" in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"seawatch: error: IOM Missing Migrants: HTTP 404 from {env['SEAWATCH_SOURCES_IOM_MMP_URL']}: gone"
+    ]
 
 
 def test_parse_since() -> None:

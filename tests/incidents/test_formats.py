@@ -12,8 +12,8 @@ import pyogrio
 import pytest
 
 from seawatch.errors import DataError
-from seawatch.fetchers.iom_mmp import read_mmp
 from seawatch.incidents.formats import FORMATS, export, to_csv, to_geojson, to_gpx, to_kml
+from seawatch.incidents.iom_mmp import read_mmp
 from seawatch.incidents.store import IncidentStore
 
 from .conftest import AREA, FIXTURES

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from seawatch.fetchers.iom_mmp import parse_mmp, read_mmp
 from seawatch.incidents.imports import import_file, import_mmp
+from seawatch.incidents.iom_mmp import parse_mmp, read_mmp
 from seawatch.incidents.model import history_table
 from seawatch.incidents.store import IncidentStore
 

@@ -15,7 +15,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from seawatch.errors import DataError, FetchError
-from seawatch.fetchers.iom_mmp import get_mmp, parse_mmp, read_mmp
+from seawatch.http import USER_AGENT, make_session
+from seawatch.incidents.iom_mmp import get_mmp, parse_mmp, read_mmp
 
 ROOT = Path(__file__).resolve().parents[2]
 MMP_DIR = ROOT.parent / "shared" / "data" / "mmp"
@@ -50,8 +51,22 @@ def test_real_csv_no_row_lost_or_duplicated(real, raw: pd.DataFrame) -> None:
     assert len(real.records) + len(real.rejected) == 19_255
     ids = pd.concat([real.records["source_id"], real.rejected["source_id"].dropna()])
     assert ids.is_unique
-    expected = set(raw["Main ID"].str.replace("\ufeff", "", regex=False))
-    assert set(ids) == expected
+    # Keyed on the most specific id: the Incident ID when it names one incident, else (a split
+    # incident summed up on one row, "a,b,c") the Main ID.
+    main = raw["Main ID"].str.replace("\ufeff", "", regex=False).str.strip()
+    part = raw["Incident ID"].str.replace("\ufeff", "", regex=False).str.strip()
+    expected = main.where(part.str.contains(",", regex=False), part)
+    assert set(ids) == set(expected)
+    # the 5 real rows whose key is not their Main ID carry it, for stores keyed on it before
+    moved = real.records[real.records["former_source_id"].notna()]
+    assert sorted(moved["source_id"]) == sorted(expected[expected != main])
+    assert set(moved["former_source_id"]) == {
+        "2020.MMP01370",
+        "2021.MMP0246",
+        "2021.MMP0247",
+        "2022.MMP00057",
+        "2022.MMP00058",
+    }
 
 
 def test_real_csv_rejects_only_rows_without_any_date(real, raw: pd.DataFrame) -> None:
@@ -203,7 +218,7 @@ def test_quirks() -> None:
     reasons = dict(zip(data.rejected["row"], data.rejected["reason"], strict=True))
     assert reasons[6] == "no incident date (date, year and month are empty)"
     assert reasons[8] == "latitude 95.1 is out of range (-90 to 90)"
-    assert reasons[12] == "no IOM id (Main ID / Web ID is empty)"
+    assert reasons[12] == "no IOM id (Main ID, Incident ID and Web ID are empty)"
     assert reasons[13].startswith("unreadable coordinates: cannot read 'somewhere'")
     assert len(records) + len(data.rejected) == data.rows == 12
 
@@ -266,6 +281,11 @@ def test_to_records_are_plain_python() -> None:
 SAMPLE = (FIXTURES / "per_year_2025.csv").read_bytes()
 
 
+def fast_session(timeout: float = 5.0, retries: int = 2):
+    """The production session recipe, waiting milliseconds between attempts."""
+    return make_session(timeout=timeout, retries=retries, backoff=0.01, backoff_max=0.05)
+
+
 def test_get_mmp_keeps_raw_file_and_provenance(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/export.csv").respond_with_data(SAMPLE, content_type="text/csv")
     data = get_mmp(httpserver.url_for("/export.csv"), tmp_path, timeout=5)
@@ -273,21 +293,82 @@ def test_get_mmp_keeps_raw_file_and_provenance(httpserver: HTTPServer, tmp_path:
     runs = list((tmp_path / "raw" / "iom_mmp").iterdir())
     assert len(runs) == 1 and len(runs[0].name) == len("20250101T000000")
     assert (runs[0] / "export.csv").read_bytes() == SAMPLE
-    provenance = json.loads((runs[0] / "provenance.json").read_text())
+    provenance = json.loads((runs[0] / "export.csv.provenance.json").read_text())
     assert provenance["url"] == httpserver.url_for("/export.csv")
     assert provenance["status"] == 200
     assert provenance["headers"]["Content-Type"].startswith("text/csv")
     assert len(provenance["sha256"]) == 64
     assert provenance["fetched_at"].endswith("Z")
+    assert provenance["attribution"].startswith("IOM Missing Migrants Project")
     assert data.provenance == provenance
+    assert httpserver.log[0][0].headers["User-Agent"] == USER_AGENT
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_get_mmp_retries_server_errors(httpserver: HTTPServer, tmp_path: Path, status: int) -> None:
+    """A 5xx answer is retried; the export arrives on the second attempt."""
+    url = httpserver.url_for("/export.csv")
+    httpserver.expect_ordered_request("/export.csv").respond_with_data("busy", status=status)
+    httpserver.expect_ordered_request("/export.csv").respond_with_data(
+        SAMPLE, content_type="text/csv"
+    )
+    data = get_mmp(url, tmp_path, session=fast_session())
+    assert len(data.records) == 4
+    assert len(httpserver.log) == 2
+    httpserver.check_assertions()
+
+
+def test_get_mmp_retries_a_timeout(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """A server that does not answer in time is asked again; the second answer is used."""
+    calls = []
+
+    def first_slow(_request: object) -> Response:
+        calls.append(time.monotonic())
+        if len(calls) == 1:  # longer than the 0.5 s read timeout; the server answers one at a time
+            time.sleep(0.8)
+        return Response(SAMPLE, content_type="text/csv")
+
+    httpserver.expect_request("/export.csv").respond_with_handler(first_slow)
+    data = get_mmp(httpserver.url_for("/export.csv"), tmp_path, session=fast_session(0.5))
+    assert len(data.records) == 4
+    assert len(calls) == 2
+
+
+def test_get_mmp_gives_up_after_retries_with_one_line(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    url = httpserver.url_for("/export.csv")
+    httpserver.expect_request("/export.csv").respond_with_data("down for maintenance", status=503)
+    with pytest.raises(FetchError) as caught:
+        get_mmp(url, tmp_path, session=fast_session(retries=2))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message == (
+        f"IOM Missing Migrants: HTTP 503 from {url} after retries: down for maintenance"
+    )
+    assert len(httpserver.log) == 3  # the first attempt and two retries
+    assert not (tmp_path / "raw").exists()
+
+
+def test_get_mmp_timeout_after_retries_is_one_line(httpserver: HTTPServer, tmp_path: Path) -> None:
+    def slow(_request: object) -> Response:
+        time.sleep(1.0)
+        return Response(SAMPLE)
+
+    httpserver.expect_request("/export.csv").respond_with_handler(slow)
+    with pytest.raises(
+        FetchError,
+        match=r"^IOM Missing Migrants: .* did not answer in time after retries; try later",
+    ) as caught:
+        get_mmp(httpserver.url_for("/export.csv"), tmp_path, session=fast_session(0.3, 1))
+    assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
     ("status", "headers", "message"),
     [
-        (404, {}, "HTTP 404"),
-        (500, {}, "HTTP 500"),
-        (429, {"Retry-After": "120"}, r"too many requests \(HTTP 429\).*wait 120 s"),
+        (404, {}, r"HTTP 404 from \S+: nope$"),
+        (429, {"Retry-After": "120"}, r"rate limit reached .*asks to wait 120 s"),
     ],
 )
 def test_get_mmp_http_errors(
@@ -297,18 +378,8 @@ def test_get_mmp_http_errors(
         "nope", status=status, headers=headers
     )
     with pytest.raises(FetchError, match=message):
-        get_mmp(httpserver.url_for("/export.csv"), tmp_path, timeout=5)
+        get_mmp(httpserver.url_for("/export.csv"), tmp_path, session=fast_session(retries=1))
     assert not (tmp_path / "raw").exists()
-
-
-def test_get_mmp_timeout(httpserver: HTTPServer, tmp_path: Path) -> None:
-    def slow(_request: object) -> Response:
-        time.sleep(1.5)
-        return Response(SAMPLE)
-
-    httpserver.expect_request("/export.csv").respond_with_handler(slow)
-    with pytest.raises(FetchError, match=r"no answer .* within 0\.5 s"):
-        get_mmp(httpserver.url_for("/export.csv"), tmp_path, timeout=0.5)
 
 
 def test_get_mmp_html_page(httpserver: HTTPServer, tmp_path: Path) -> None:
@@ -321,7 +392,7 @@ def test_get_mmp_html_page(httpserver: HTTPServer, tmp_path: Path) -> None:
 
 def test_get_mmp_unreachable(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="cannot reach"):
-        get_mmp("http://127.0.0.1:9/export.csv", tmp_path, timeout=2)
+        get_mmp("http://127.0.0.1:9/export.csv", tmp_path, session=fast_session(2, 1))
 
 
 def test_counts_are_nullable_integers() -> None:
@@ -332,19 +403,19 @@ def test_counts_are_nullable_integers() -> None:
     assert str(records["time"].dtype) == "datetime64[ns, UTC]"
 
 
-def test_update_store(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_fetch_and_import(httpserver: HTTPServer, tmp_path: Path) -> None:
     from seawatch.config import load_settings
-    from seawatch.fetchers.iom_mmp import update_store
+    from seawatch.incidents.imports import fetch_and_import_mmp
 
     httpserver.expect_request("/export.csv").respond_with_data(SAMPLE, content_type="text/csv")
     settings = load_settings(
         data_dir=tmp_path,
         environ={"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/export.csv")},
     )
-    report = update_store(settings)
+    report = fetch_and_import_mmp(settings)
     assert (
         str(report) == "3 new, 0 updated, 0 unchanged, 1 rejected, 1 outside the area of interest"
     )
-    assert update_store(settings).unchanged == 3
+    assert fetch_and_import_mmp(settings).unchanged == 3
     assert (tmp_path / "incidents.sqlite").is_file()
     assert len(list((tmp_path / "imports").glob("*-iom_mmp-*rejected.csv"))) == 2

@@ -28,7 +28,6 @@ the flags ``cumulative`` and ``split`` so totals can leave cumulative rows out.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
@@ -36,16 +35,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import requests
 
 from seawatch.errors import DataError, FetchError, PositionError
-
-if TYPE_CHECKING:
-    from seawatch.config import Settings
-    from seawatch.incidents.store import ImportReport
+from seawatch.http import make_session, request, save_raw
+from seawatch.incidents.checks import far_from_country, on_land
+from seawatch.incidents.model import EDITABLE_FIELDS
 
 __all__ = [
     "ATTRIBUTION",
@@ -54,15 +53,17 @@ __all__ = [
     "get_mmp",
     "parse_mmp",
     "read_mmp",
-    "update_store",
 ]
 
 log = logging.getLogger(__name__)
 
 SOURCE = "iom_mmp"
 ATTRIBUTION = "IOM Missing Migrants Project (CC BY 4.0), https://missingmigrants.iom.int"
+LABEL = "IOM Missing Migrants"
 
-# Canonical column -> header names seen in IOM exports (compared case- and space-insensitively).
+# Canonical column -> header names seen in IOM exports and in files people re-save from them,
+# compared after _header_key: case, spaces, punctuation, "of"/"the" ignored, "No."/"Nr."/"#" read
+# as "number" (so "No. dead", "Number of Dead" and "Number Dead" are one header).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("main id", "web id", "id"),
     "incident_id": ("incident id",),
@@ -71,10 +72,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("incident date", "reported date", "website date", "date"),
     "year": ("incident year", "year", "reported year"),
     "month": ("month", "reported month"),
-    "dead": ("number of dead", "number dead", "dead"),
-    "missing": ("minimum estimated number of missing", "number missing", "missing"),
+    "dead": ("number of dead", "number dead", "dead", "deaths", "number of deaths"),
+    "missing": (
+        "minimum estimated number of missing",
+        "minimum number of missing",
+        "estimated number of missing",
+        "number of missing",
+        "number missing",
+        "missing",
+    ),
     "total": ("total number of dead and missing", "total dead and missing"),
-    "survivors": ("number of survivors", "survivors"),
+    "survivors": ("number of survivors", "number survivors", "survivors"),
     "cause": ("cause of death",),
     "country": ("country of incident",),
     "route": ("migration route", "migrantion route", "route"),
@@ -85,6 +93,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "information_source": ("information source",),
     "url": ("url", "link"),
     "quality": ("source quality",),
+}
+
+# Record fields filled from columns; when none of their columns is in a file, the import leaves
+# the stored value alone instead of blanking it (persons: IOM exports never carry it).
+_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "persons": (),
+    "dead": ("dead",),
+    "missing": ("missing",),
+    "survivors": ("survivors",),
+    "source_quality": ("quality",),
+    "cause": ("cause",),
+    "route": ("route",),
+    "location": ("location",),
+    "url": ("url",),
+    "notes": ("information_source", "country"),
+}
+_ABBREVIATIONS = {
+    "no": "number",
+    "nr": "number",
+    "nb": "number",
+    "num": "number",
+    "min": "minimum",
+    "est": "estimated",
 }
 
 LAYOUTS = {
@@ -130,7 +161,9 @@ class MmpData:
     records
         One row per readable input row. Columns: ``row`` (spreadsheet row number, header = 1),
         the incident record fields (``source_id``, ``time`` as UTC timestamps, ``lat``, ``lon``,
-        ``position_text`` (the raw coordinates), counts as nullable ``Int64``, ``status``
+        ``position_text`` (the raw coordinates), ``former_source_id`` (the Main ID or Web ID
+        when the row is keyed on another id), ``part_ids`` (the parts' ids of a split incident
+        summed up on this row, else None), counts as nullable ``Int64``, ``status``
         ``closed``, ``boat_type`` ``unknown``, ``source_quality``, ``cause``, ``route``,
         ``location``, ``url``, ``notes``, ``flags``) and, for reference, ``region``,
         ``country`` and ``incident_type``.
@@ -143,6 +176,9 @@ class MmpData:
         Data rows in the input.
     path, provenance
         File read, and for downloads the provenance record.
+    absent
+        Record fields none of whose columns is in the file (e.g. ``dead`` for a file without a
+        dead column): an import leaves the stored values of these fields alone.
     """
 
     records: pd.DataFrame
@@ -151,6 +187,7 @@ class MmpData:
     rows: int
     path: Path | None = None
     provenance: dict[str, Any] | None = field(default=None)
+    absent: tuple[str, ...] = ()
 
     def inside(self, bbox: tuple[float, float, float, float]) -> MmpData:
         """Only the rows inside ``(west, south, east, north)`` (degrees, edges included).
@@ -171,21 +208,25 @@ class MmpData:
             self.rows,
             self.path,
             self.provenance,
+            self.absent,
         )
 
-    def import_frame(self) -> pd.DataFrame:
-        """``row`` and the record fields, the input of :meth:`IncidentStore.import_records`."""
-        from seawatch.incidents.model import EDITABLE_FIELDS
+    def _import_columns(self) -> list[str]:
+        fields = [c for c in EDITABLE_FIELDS if c in self.records.columns and c not in self.absent]
+        return ["row", *fields, "former_source_id"]
 
-        columns = ["row", *(c for c in EDITABLE_FIELDS if c in self.records.columns)]
-        return self.records[columns]
+    def import_frame(self) -> pd.DataFrame:
+        """The input of :meth:`IncidentStore.import_records`.
+
+        ``row``, the record fields the file has columns for (see :attr:`absent`) and
+        ``former_source_id``, the id older seawatch versions stored the row under (its Main ID
+        or Web ID), so a store keyed that way is taken over, not duplicated.
+        """
+        return self.records[self._import_columns()]
 
     def to_records(self) -> list[dict[str, Any]]:
-        """Record dicts for :meth:`IncidentStore.import_records` (with ``row``)."""
-        from seawatch.incidents.model import EDITABLE_FIELDS
-
-        columns = ["row", *(c for c in EDITABLE_FIELDS if c in self.records.columns)]
-        frame = self.records[columns].astype(object)
+        """Record dicts for :meth:`IncidentStore.import_records` (see :meth:`import_frame`)."""
+        frame = self.records[self._import_columns()].astype(object)
         frame = frame.where(frame.notna(), None)
         out = frame.to_dict("records")
         for rec in out:
@@ -202,7 +243,7 @@ def get_mmp(
     url: str,
     data_dir: str | Path,
     timeout: float = 120.0,
-    session: Any = None,
+    session: requests.Session | None = None,
 ) -> MmpData:
     """Download the MMP CSV export, keep it with its provenance, and parse it.
 
@@ -212,90 +253,57 @@ def get_mmp(
         Export URL (``[sources.iom_mmp] url``).
     data_dir
         seawatch data directory; the file goes to ``raw/iom_mmp/<YYYYMMDDTHHMMSS>/`` with
-        ``provenance.json`` (url, status, headers, sha256, fetched_at).
+        ``<file>.provenance.json`` (url, status, headers, sha256, fetched_at), as every
+        download does (:func:`seawatch.http.save_raw`).
     timeout
-        Seconds to wait for the server to connect and to send each chunk.
+        Seconds to wait for the server to send each chunk (connecting: at most 10 s).
     session
-        A ``requests.Session`` (default: a new one).
+        HTTP session (default :func:`seawatch.http.make_session`: retries with backoff on 5xx,
+        429, timeouts and connection errors).
 
     Raises
     ------
     FetchError
-        HTTP error, rate limit (429), timeout, connection failure or an empty or HTML answer.
+        One line, once retries are exhausted: HTTP error, rate limit (429), timeout,
+        connection failure, or an empty or HTML answer.
     DataError
         The file is not an MMP export.
     """
-    import requests
-
     from seawatch import __version__
-    from seawatch.storage import DataPaths, atomic_write_bytes, atomic_write_text
 
-    http = session or requests.Session()
+    http = session or make_session(timeout=timeout)
     fetched_at = dt.datetime.now(dt.UTC)
-    try:
-        response = http.get(url, timeout=timeout, headers={"User-Agent": f"seawatch/{__version__}"})
-    except requests.Timeout:
-        raise FetchError(
-            f"IOM Missing Migrants: no answer from {url} within {timeout:g} s"
-        ) from None
-    except requests.RequestException as exc:
-        raise FetchError(f"IOM Missing Migrants: cannot reach {url}: {_first_line(exc)}") from None
-    if response.status_code == 429:
-        wait = response.headers.get("Retry-After")
-        hint = f"; the server asks to wait {wait} s" if wait else "; try again later"
-        raise FetchError(f"IOM Missing Migrants: too many requests (HTTP 429) for {url}{hint}")
-    if response.status_code >= 400:
-        raise FetchError(
-            f"IOM Missing Migrants: HTTP {response.status_code} {response.reason or ''} "
-            f"for {url}".replace("  ", " ")
-        )
+    response = request(http, "GET", url, source=LABEL)
     content = response.content
     if not content.strip():
-        raise FetchError(f"IOM Missing Migrants: {url} returned an empty file")
+        raise FetchError(f"{LABEL}: {url} returned an empty file")
     if content.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
         raise FetchError(
-            f"IOM Missing Migrants: {url} returned a web page, not the CSV export; "
-            "check [sources.iom_mmp] url"
+            f"{LABEL}: {url} returned a web page, not the CSV export; check [sources.iom_mmp] url"
         )
     run = fetched_at.strftime("%Y%m%dT%H%M%S")
-    directory = DataPaths(Path(data_dir)).raw_dir(SOURCE, run)
     name = Path(url.split("?")[0]).name or "mmp.csv"
-    path = atomic_write_bytes(directory / name, content)
-    provenance = {
-        "source": SOURCE,
-        "url": url,
-        "status": response.status_code,
-        "headers": dict(response.headers),
-        "sha256": hashlib.sha256(content).hexdigest(),
-        "bytes": len(content),
-        "fetched_at": fetched_at.isoformat().replace("+00:00", "Z"),
-        "file": name,
-        "attribution": ATTRIBUTION,
-        "seawatch_version": __version__,
-    }
-    atomic_write_text(directory / "provenance.json", json.dumps(provenance, indent=2) + "\n")
+    path = save_raw(
+        Path(data_dir),
+        SOURCE,
+        run,
+        name,
+        content,
+        url=url,
+        status=response.status_code,
+        headers=response.headers,
+        extra={"file": name, "attribution": ATTRIBUTION, "seawatch_version": __version__},
+    )
     data = read_mmp(path)
-    data.provenance = provenance
+    data.provenance = json.loads(
+        path.with_name(path.name + ".provenance.json").read_text(encoding="utf-8")
+    )
     return data
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def update_store(
-    settings: Settings, user: str = "seawatch", keep_all: bool = False
-) -> ImportReport:
-    """Download the export from ``[sources.iom_mmp] url`` and import it into the incident store.
-
-    The scheduler's and ``seawatch fetch incidents``' entry point; see
-    :func:`seawatch.incidents.imports.fetch_and_import_mmp`. Idempotent: unchanged rows are
-    left alone, changed ones are updated with history.
-    """
-    from seawatch.incidents.imports import fetch_and_import_mmp
-
-    return fetch_and_import_mmp(settings, user=user, keep_all=keep_all)
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -423,7 +431,9 @@ def _looks_like_semicolons(text: str) -> bool:
 
 
 def _header_key(name: Any) -> str:
-    return " ".join(str(name).replace("\ufeff", "").split()).casefold()
+    """``"No. of Dead"`` -> ``"number dead"``: the form headers and aliases are compared in."""
+    words = re.sub(r"[\W_]+", " ", str(name).replace("\ufeff", "").casefold()).split()
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w not in ("of", "the"))
 
 
 def _map_columns(columns: Iterable[Any], label: str) -> tuple[dict[str, Any], str]:
@@ -432,7 +442,7 @@ def _map_columns(columns: Iterable[Any], label: str) -> tuple[dict[str, Any], st
         by_key.setdefault(_header_key(column), column)
     mapping: dict[str, Any] = {}
     for canonical, aliases in COLUMNS.items():
-        for alias in aliases:
+        for alias in map(_header_key, aliases):
             if alias in by_key:
                 mapping[canonical] = by_key[alias]
                 break
@@ -500,10 +510,18 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
         else:
             reasons[mask] = reason[mask]
 
-    source_id = col("id")
+    # The most specific id: per-year exports give each part of a split incident its own row,
+    # with the same Main ID and its own Incident ID; allData gives the whole split incident one
+    # row, whose Incident ID lists the parts ("2014.MMP00129133,2014.MMP00129134"), so there
+    # the Main ID names the row.
+    main_id = col("id")
+    source_id = main_id
     if "incident_id" in mapping and mapping["incident_id"] != mapping["id"]:
-        source_id = source_id.where(source_id != "", col("incident_id"))
-    reject(source_id == "", "no IOM id (Main ID / Web ID is empty)")
+        part = col("incident_id")
+        single = (part != "") & ~part.str.contains(",", regex=False)
+        source_id = part.where(single, main_id)
+        source_id = source_id.where(source_id != "", part)
+    reject(source_id == "", "no IOM id (Main ID, Incident ID and Web ID are empty)")
 
     time, month_only, date_reason = _parse_dates(col("date"), col("year"), col("month"))
     reject(time.isna(), date_reason)
@@ -523,12 +541,15 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
     incident_type = col("incident_type")
     kinds = [v.casefold() for v in incident_type]
     flag(np.array(["cumulative" in v for v in kinds], dtype=bool), "cumulative")
-    # Split incidents: said so by the type, or several ids joined in "Incident ID".
-    joined_ids = ["," in v for v in col("incident_id")]
-    flag(np.array(["split" in v for v in kinds], dtype=bool) | np.array(joined_ids), "split")
+    # Split incidents: said so by the type, several ids joined in "Incident ID", or (per-year
+    # exports) one Main ID on rows with different ids.
+    joined_ids = np.array(["," in v for v in col("incident_id")], dtype=bool)
+    ids = pd.DataFrame({"main": main_id, "own": source_id})
+    ids = ids[ids["main"] != ""]
+    parts = ids.groupby("main")["own"].transform("nunique").reindex(index, fill_value=1) > 1
+    flag(np.array(["split" in v for v in kinds], dtype=bool) | joined_ids | parts, "split")
 
     country = col("country")
-    from seawatch.incidents.checks import far_from_country, on_land
 
     ok = lat.notna().to_numpy()
     land = np.zeros(n, dtype=bool)
@@ -566,6 +587,21 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
         {
             "row": rows,
             "source_id": source_id,
+            "part_ids": pd.Series(
+                [
+                    [p.strip(_BLANKS) for p in v.split(",") if p.strip(_BLANKS)]
+                    if "," in v
+                    else None
+                    for v in col("incident_id")
+                ],
+                index=index,
+                dtype=object,
+            ),
+            "former_source_id": pd.Series(
+                [m if m and m != s else None for m, s in zip(main_id, source_id, strict=True)],
+                index=index,
+                dtype=object,
+            ),
             "time": time,
             "lat": lat,
             "lon": lon,
@@ -611,7 +647,10 @@ def _parse_frame(frame: pd.DataFrame, name: str) -> MmpData:
     )
     good = records[~bad].reset_index(drop=True)
     log.debug("%s: %s layout, %d rows, %d rejected", name, layout, n, int(bad.sum()))
-    return MmpData(records=good, rejected=rejected, layout=layout, rows=n)
+    absent = tuple(
+        name for name, keys in _FIELD_COLUMNS.items() if not any(key in mapping for key in keys)
+    )
+    return MmpData(records=good, rejected=rejected, layout=layout, rows=n, absent=absent)
 
 
 def _parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
