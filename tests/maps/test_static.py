@@ -127,7 +127,7 @@ def test_demo_and_stale_banners(long_risk, settings):
 def test_arabic_title_has_real_glyphs_and_is_shaped(long_risk, settings):
     info = forecast_info(long_risk, NOW, 18)
     fig = build_figure(long_risk, None, info, "ar", NOW)
-    title = fig._suptitle.get_text()
+    title = next(t for t in fig.texts if t.get_gid() == "title").get_text().replace("\n", " ")
     assert "أسوأ خطر انقلاب" in title or "أسوأ خطر انقلاب" in display_text(title, "ar")
     # Every character of the title has a glyph in the font (no empty boxes).
     font = TTFont(font_manager.findfont(FONT))
