@@ -39,6 +39,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox
 from PIL import Image
+from shapely.ops import polylabel
 
 from seawatch.config import Settings
 from seawatch.i18n import resolve_lang, translate
@@ -387,15 +388,16 @@ def wrap_to_width(
         return [text]
     lines: list[str] = []
     current = ""
+    tail = separator.rstrip()  # ends a line broken between parts; counted in its width
     for part in text.split(separator):
         candidate = f"{current}{separator}{part}" if current else part
-        if fits(candidate):
+        if fits(candidate + tail):
             current = candidate
             continue
         if current:
-            lines.append(current + separator.rstrip())
+            lines.append(current + tail)
             current = ""
-        if fits(part):
+        if fits(part + tail):
             current = part
             continue
         for word in part.split(" "):
@@ -532,15 +534,23 @@ def _draw_map(
         rasterized=True,
     )
 
-    land = coastline_geometry((west, south, east, north), tolerance_m=300.0 if small else 150.0)
-    for polygon in polygon_parts(land):
-        ax.add_patch(
+    # Simplify to about half a pixel of the drawn map (the whole Mediterranean holds thousands of
+    # islands): never finer than the former fixed 150 m / 300 m.
+    map_px = 550.0 if small else 1100.0
+    metres_per_px = (east - west) * METRES_PER_DEGREE * math.cos(math.radians(south)) / map_px
+    tolerance = max(300.0 if small else 150.0, 0.5 * metres_per_px)
+    land = polygon_parts(coastline_geometry((west, south, east, north), tolerance_m=tolerance))
+    if land:
+        # add_artist, not add_patch: the limits are set below, and fitting them to this path
+        # takes seconds for the whole Mediterranean.
+        ax.add_artist(
             PathPatch(
-                _polygon_path(polygon),
+                _polygons_path(land),
                 facecolor=styles.LAND_COLOUR,
                 edgecolor=styles.COAST_COLOUR,
                 linewidth=0.6,
                 zorder=3,
+                gid="land",
             )
         )
     view = shapely.box(west, south, east, north)
@@ -668,12 +678,10 @@ def _region_label_places(
     part: shapely.Geometry, view: shapely.Polygon
 ) -> list[tuple[float, float]]:
     """Points for a region's name: its pole of inaccessibility, then other points of it by distance."""
-    from seawatch.maps.interactive import label_point
-
     polygons = polygon_parts(part)
     if not polygons:
         return []
-    best = label_point(shapely.MultiPolygon(polygons))
+    best = polylabel(max(polygons, key=lambda p: p.area), tolerance=0.05)
     west, south, east, north = view.bounds
     xs, ys = np.meshgrid(np.linspace(west, east, 9)[1:-1], np.linspace(south, north, 9)[1:-1])
     inside = shapely.contains_xy(shapely.MultiPolygon(polygons), xs, ys)
@@ -735,12 +743,23 @@ def _label_extent(artist: Any, renderer: Any) -> Any:
     return Bbox.union([box, patch.get_window_extent(renderer)])
 
 
-def _polygon_path(polygon: shapely.Polygon) -> MplPath:
+def _polygons_path(polygons: list[shapely.Polygon]) -> MplPath:
+    """One compound path of many polygons (one patch draws far faster than thousands).
+
+    Rings are oriented (exteriors counter-clockwise, holes clockwise) so that the non-zero fill
+    leaves lakes and holes open.
+    """
     vertices, codes = [], []
-    for ring in (polygon.exterior, *polygon.interiors):
-        coords = np.asarray(ring.coords)
-        vertices.append(coords)
-        codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY])
+    for polygon in polygons:
+        polygon = shapely.orient_polygons(polygon)
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.asarray(ring.coords)
+            if len(coords) < 4:
+                continue
+            vertices.append(coords)
+            ring_codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+            ring_codes[0], ring_codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            codes.append(ring_codes)
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 

@@ -19,8 +19,11 @@ from seawatch.maps.static import (
     MAX_PNG_BYTES,
     build_figure,
     display_text,
+    format_degrees,
+    graticule_ticks,
     matplotlib_shapes_arabic,
     render_static,
+    wrap_to_width,
 )
 from seawatch.maps.styles import HAZARD_COLOURS, LAND_COLOUR, hex_to_rgb
 from tests.maps.conftest import NOW
@@ -164,3 +167,44 @@ def test_bad_input_keeps_the_last_good_png(tmp_path, long_risk, settings):
         render_static(long_risk.isel(vessel=0), None, out, settings, now=NOW)
     assert out.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png"]
+
+
+def test_graticule_steps_in_degrees_and_minutes():
+    # The Tripoli coast (1.25° of latitude) at up to 14 lines: every 10 minutes, no repeats.
+    ticks, step = graticule_ticks(32.725, 34.025, 14)
+    labels = [format_degrees(v, "NS") for v in ticks]
+    assert step == 10 and labels[:3] == ["32°50′N", "33°N", "33°10′N"]
+    assert len(set(labels)) == len(labels)
+    # Half a degree at sea: 5 minutes.
+    ticks, step = graticule_ticks(15.0, 15.5, 12)
+    assert step == 5 and format_degrees(ticks[1], "EW") == "15°05′E"
+    # The whole Mediterranean across 1100 px: 5 degrees, west of Greenwich marked W.
+    ticks, step = graticule_ticks(-6.0, 36.5, 12)
+    assert step == 300 and [format_degrees(v, "EW") for v in ticks[:3]] == ["5°W", "0°", "5°E"]
+
+
+def test_wrap_keeps_every_word_and_breaks_between_parts():
+    text = "Model run 2026-11-24 00:00 UTC · a long model name · data 6 h old · made now"
+    lines = wrap_to_width(text, "en", 250, lambda line: 7.0 * len(line))
+    assert len(lines) > 1 and all(7.0 * len(line) <= 250 for line in lines)
+    assert " ".join(lines) == text
+    assert lines[0].endswith("·")
+
+
+LONG_MODEL = (
+    "open_meteo: Open-Meteo Marine (Meteo-France MFWAM waves) and ECMWF IFS 0.25 wind; "
+    "copernicus: Mediterranean Sea Physics Analysis and Forecast (MEDSEA_ANALYSISFORECAST_PHY_006_013)"
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_long_subtitle_wraps_inside_the_figure(long_risk, incidents, lang):
+    from tests.maps.test_areas import assert_text_fits
+
+    merged = long_risk.assign_attrs(source="open_meteo+copernicus", model=LONG_MODEL)
+    fig = build_figure(merged, incidents, forecast_info(merged, NOW, 18), lang, NOW)
+    subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle").get_text()
+    assert subtitle.count("\n") >= 1
+    if lang == "en":
+        assert LONG_MODEL in subtitle.replace("\n", " ")
+    assert_text_fits(fig)
