@@ -498,6 +498,8 @@ class MapLabel:
     artist: Any
     places: list[tuple[Any, ...]]
     rank: int
+    companions: tuple[Any, ...] = ()
+    """Artists shown and hidden with the label (the bars of the scale bar)."""
 
 
 def _draw_map(
@@ -642,7 +644,9 @@ def _draw_map(
     ax.set_aspect(aspect)
     ax.tick_params(labelsize=8 if small else 9)
     ax.grid(color="#5a6b7b", linewidth=0.4, alpha=0.5, linestyle=":")
-    obstacles.append(_scale_bar(ax, west, south, east, north, lang, small))
+    scale_text, bars = _scale_bar(ax, west, south, east, north, lang, small)
+    # Placed first: a map too narrow for the scale bar's label goes without the bar.
+    labels.append(MapLabel(scale_text, [scale_text.get_position()], rank=-1, companions=bars))
     return labels, obstacles
 
 
@@ -695,12 +699,12 @@ def _region_label_places(
 def place_labels(fig: Figure, labels: list[MapLabel], obstacles: list[Any]) -> None:
     """Put each name at its first place that stays inside its map and clear of names and markers.
 
-    Names are placed by rank (SAR regions, then ports in the gazetteer's order); one with no free
-    place is hidden rather than drawn over another or cut by the map's edge. Extents come from
+    Names are placed by rank (the scale bar, SAR regions, then ports in the gazetteer's order);
+    one with no free place is hidden rather than drawn over another or cut by the map's edge. Extents come from
     the renderer, so they are the drawn text's own, padded by :data:`LABEL_PAD_PX`.
     """
     renderer = fig.canvas.get_renderer()
-    # Names keep LABEL_PAD_PX from each other and from the scale bar; 1 px from markers.
+    # Names keep LABEL_PAD_PX from each other and the scale bar, 1 px from port markers.
     taken = [
         _extent(o, renderer).padded(1.0 if isinstance(o, MarkerBox) else LABEL_PAD_PX)
         for o in obstacles
@@ -724,9 +728,11 @@ def place_labels(fig: Figure, labels: list[MapLabel], obstacles: list[Any]) -> N
             )
             if inside and not any(_overlap(box, other) for other in taken):
                 taken.append(box.padded(LABEL_PAD_PX))
+                taken += [c.get_window_extent(renderer).padded(1.0) for c in label.companions]
                 break
         else:
-            artist.set_visible(False)
+            for hidden in (artist, *label.companions):
+                hidden.set_visible(False)
 
 
 def _overlap(a: Bbox, b: Bbox) -> bool:
@@ -772,7 +778,7 @@ def graticule_ticks(low: float, high: float, max_ticks: int) -> tuple[np.ndarray
     for step in GRATICULE_STEPS_MIN:
         first = math.ceil(low * 60 / step - 1e-9)
         last = math.floor(high * 60 / step + 1e-9)
-        if last - first + 1 <= max(max_ticks, 2):
+        if last - first + 1 <= max(max_ticks, 1):
             return np.arange(first, last + 1) * step / 60.0, step
     step = GRATICULE_STEPS_MIN[-1]
     return np.arange(math.ceil(low * 60 / step), math.floor(high * 60 / step) + 1) * step / 60, step
@@ -812,8 +818,8 @@ def _region(region_id: str, field: str, fallback: str, lang: str) -> str:
 
 def _scale_bar(
     ax: Any, west: float, south: float, east: float, north: float, lang: str, small: bool
-) -> Any:
-    """A bar of a round number of nautical miles in the lower left corner; returns its label."""
+) -> tuple[Any, tuple[Any, ...]]:
+    """A bar of a round number of nautical miles in the lower left corner: (label, bars)."""
     y = south + 0.06 * (north - south)
     x0 = west + 0.04 * (east - west)
     nm_per_deg_lon = METRES_PER_DEGREE * math.cos(math.radians(y)) / NM_M
@@ -821,12 +827,12 @@ def _scale_bar(
     choices = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
     nm = max((v for v in choices if v <= target), default=choices[0])
     length = nm / nm_per_deg_lon
-    ax.add_patch(
+    black = ax.add_patch(
         Rectangle(
             (x0, y), length, 0.012 * (north - south), facecolor="black", zorder=10, gid="scalebar"
         )
     )
-    ax.add_patch(
+    white = ax.add_patch(
         Rectangle(
             (x0 + length / 2, y),
             length / 2,
@@ -836,7 +842,7 @@ def _scale_bar(
             zorder=10,
         )
     )
-    return ax.text(
+    text = ax.text(
         x0 + length / 2,
         y + 0.022 * (north - south),
         display_text(translate("map.scale_nm", lang, nm=nm), lang),
@@ -847,6 +853,7 @@ def _scale_bar(
         zorder=10,
         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
     )
+    return text, (black, white)
 
 
 def _legend(fig: Figure, lang: str, incidents: Any | None) -> list[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import matplotlib.pyplot as plt
 import pytest
 import xarray as xr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -39,11 +40,19 @@ AREAS = {
     "inland": (13.0, 13.5, 31.0, 31.5, 0.05),
     # Alboran Sea: coast on both sides and no bundled SAR region
     "alboran_no_sar": (-5.0, -1.0, 35.0, 37.0, 0.1),
+    # a tall, narrow strip from the Libyan desert to the Alps: the map is drawn narrow
+    "narrow_strip": (12.0, 12.5, 30.0, 46.0, 0.1),
     # the whole Mediterranean, coarse
     "whole_med": (-6.0, 36.5, 30.0, 46.0, 0.5),
     # the default area
     "default": (10.0, 20.0, 30.5, 38.0, 0.25),
 }
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 def _settings(area: str, data_dir):
@@ -127,7 +136,7 @@ def test_static_text_never_overlaps_or_leaves_the_figure(built, lang):
     ax = fig.axes[0]
     for axis in (ax.xaxis, ax.yaxis):
         labels = [t.get_text() for t in axis.get_majorticklabels()]
-        assert len(labels) >= 2, (area, labels)
+        assert len(labels) >= (1 if area == "narrow_strip" else 2), (area, labels)
         assert len(set(labels)) == len(labels), (area, labels)
     names = [t for t in ax.texts if (t.get_gid() or "").startswith(("port-", "sar-"))]
     if area == "default":

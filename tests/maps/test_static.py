@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from fontTools.ttLib import TTFont
@@ -27,6 +28,12 @@ from seawatch.maps.static import (
 )
 from seawatch.maps.styles import HAZARD_COLOURS, LAND_COLOUR, hex_to_rgb
 from tests.maps.conftest import NOW
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +130,10 @@ def test_demo_and_stale_banners(long_risk, settings):
     gids = {t.get_gid() for t in fig.texts}
     assert {"banner-demo", "banner-stale"} <= gids
     assert "DEMO - synthetic sea state, not a forecast" in _texts(fig)
+    from tests.maps.test_areas import assert_text_fits
+
+    assert_text_fits(fig)  # the long stale banner wraps inside the figure
+    assert_text_fits(build_figure(demo, None, forecast_info(demo, late, 18), "ar", late))
     fresh = build_figure(long_risk, None, forecast_info(long_risk, NOW, 18), "en", NOW)
     assert not {"banner-demo", "banner-stale"} & {t.get_gid() for t in fresh.texts}
 
