@@ -681,13 +681,14 @@ PORT_LABEL_PLACES: tuple[tuple[float, float, str, str], ...] = (
 def _region_label_places(
     part: shapely.Geometry, view: shapely.Polygon
 ) -> list[tuple[float, float]]:
-    """Points for a region's name: its pole of inaccessibility, then other points of it by distance."""
+    """Points for a region's name: its pole of inaccessibility, then others by distance."""
     polygons = polygon_parts(part)
     if not polygons:
         return []
     best = polylabel(max(polygons, key=lambda p: p.area), tolerance=0.05)
-    west, south, east, north = view.bounds
-    xs, ys = np.meshgrid(np.linspace(west, east, 9)[1:-1], np.linspace(south, north, 9)[1:-1])
+    # Other candidates: a grid over the region's own extent, so a small region has some too.
+    west, south, east, north = shapely.MultiPolygon(polygons).bounds
+    xs, ys = np.meshgrid(np.linspace(west, east, 13)[1:-1], np.linspace(south, north, 13)[1:-1])
     inside = shapely.contains_xy(shapely.MultiPolygon(polygons), xs, ys)
     others = sorted(
         zip(xs[inside].tolist(), ys[inside].tolist(), strict=True),
