@@ -204,7 +204,8 @@ def test_wrap_keeps_every_word_and_breaks_between_parts():
 
 LONG_MODEL = (
     "open_meteo: Open-Meteo Marine (Meteo-France MFWAM waves) and ECMWF IFS 0.25 wind; "
-    "copernicus: Mediterranean Sea Physics Analysis and Forecast (MEDSEA_ANALYSISFORECAST_PHY_006_013)"
+    "copernicus: Mediterranean Sea Physics Analysis and Forecast "
+    "(MEDSEA_ANALYSISFORECAST_PHY_006_013)"
 )
 
 
