@@ -220,3 +220,26 @@ def test_long_subtitle_wraps_inside_the_figure(long_risk, incidents, lang):
     if lang == "en":
         assert LONG_MODEL in subtitle.replace("\n", " ")
     assert_text_fits(fig)
+
+
+def test_png_palette_keeps_the_map_colours_exact(long_risk, incidents):
+    import io
+
+    from seawatch.maps.static import DPI, _exact_colours, _png_bytes
+
+    fig = build_figure(long_risk, incidents, forecast_info(long_risk, NOW, 18), "en", NOW)
+    rgb = io.BytesIO()
+    fig.savefig(rgb, format="png", dpi=DPI)
+    full = np.asarray(Image.open(rgb).convert("RGB")).astype(int)
+    png = _png_bytes(fig)
+    assert len(png) <= MAX_PNG_BYTES // 2  # a palette image, far below the limit
+    palette = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    assert palette.shape == full.shape
+    for colour in _exact_colours():
+        where = (full == colour).all(axis=2)
+        assert (palette[where] == colour).all(), colour
+    # every hazard colour drawn over the sea is among them
+    for colour in HAZARD_COLOURS[1:]:
+        assert (full == hex_to_rgb(colour)).all(axis=2).any(), colour
+    # anti-aliased edges move a little, nothing more
+    assert np.abs(palette - full).max() <= 64
