@@ -595,6 +595,8 @@ def sar_layer(lang: str, bbox: tuple[float, float, float, float]) -> folium.Feat
             tooltip=f"{name} — {rcc}",
         ).add_to(group)
         point = label_point(sea_parts.get(region.id, geometry).intersection(view))
+        if point is None:  # the region reaches the view only over land: outline, no label
+            continue
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
@@ -608,11 +610,14 @@ def sar_layer(lang: str, bbox: tuple[float, float, float, float]) -> folium.Feat
     return group
 
 
-def label_point(geometry: shapely.Geometry) -> shapely.Point:
-    """A point well inside the largest part of ``geometry`` (pole of inaccessibility)."""
-    parts = [g for g in shapely.get_parts(geometry) if g.geom_type == "Polygon"]
+def label_point(geometry: shapely.Geometry) -> shapely.Point | None:
+    """A point well inside the largest part of ``geometry`` (pole of inaccessibility).
+
+    None when ``geometry`` is empty (a clip that kept nothing).
+    """
+    parts = [g for g in shapely.get_parts(geometry) if g.geom_type == "Polygon" and not g.is_empty]
     if not parts:
-        return geometry.representative_point()
+        return None if geometry.is_empty else geometry.representative_point()
     return polylabel(max(parts, key=lambda g: g.area), tolerance=0.05)
 
 

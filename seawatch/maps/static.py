@@ -3,7 +3,13 @@
 matplotlib, no tiles: the bundled GSHHG coastline, SAR regions, ports, the worst capsize hazard
 for overloaded rubber dinghies over the next 24 h (or four daily panels, +0-24 h to +72-96 h),
 incidents of the last 7 days, a title with the model run and data age, a legend in words, a
-scale bar in nautical miles and the data credits. Readable on a phone.
+scale bar in nautical miles and the data credits. Text is 8 to 15 pt at 100 dpi: on a phone
+showing the PNG 390 px wide that is 3.6 to 6.8 px, so it is read zoomed in (9 px at that width
+would need 20 pt).
+
+Any area works: the layout is measured with the renderer (texts wrap to the width, the height
+follows the content), the graticule steps in degrees and minutes to suit the span, and names on
+the map are placed clear of each other and inside the map or left out (:func:`place_labels`).
 
 Arabic: matplotlib's bundled DejaVu Sans has the Arabic letters and their presentation forms;
 matplotlib 3.11 shapes and orders Arabic itself. With an older matplotlib that does not,
@@ -16,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +42,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.transforms import Bbox
 from PIL import Image
+from shapely.ops import polylabel
 
 from seawatch.config import Settings
 from seawatch.i18n import resolve_lang, translate
@@ -145,22 +155,67 @@ def render_static(
 
 
 def _png_bytes(fig: Figure) -> bytes:
-    """PNG of ``fig`` at 1200 px, quantized to a palette so it stays well under 400 KB."""
+    """PNG of ``fig`` at 1200 px as a palette image (256 colours, fewer if still over 400 KB).
+
+    A palette PNG of the default map is about 85 KB against 225 KB in RGB (the morning e-mail
+    carries one per language); the map's own colours (:func:`_exact_colours`) stay exact, only
+    anti-aliased edges move to the nearest palette colour.
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    if out.tell() <= MAX_PNG_BYTES:
-        return out.getvalue()
     for colours in (256, 128, 64):
         out = io.BytesIO()
-        image.quantize(
-            colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-        ).save(out, format="PNG", optimize=True)
+        _palette_image(image, colours).save(out, format="PNG", optimize=True)
         if out.tell() <= MAX_PNG_BYTES:
             break
     return out.getvalue()
+
+
+def _exact_colours() -> list[tuple[int, int, int]]:
+    """Colours that carry meaning on the static map: hazard levels, land, sea, markers, text."""
+    named = (
+        *styles.HAZARD_COLOURS,
+        styles.LAND_COLOUR,
+        styles.SEA_COLOUR,
+        styles.COAST_COLOUR,
+        styles.SAR_COLOUR,
+        *styles.PORT_COLOURS.values(),
+        *styles.STATUS_COLOURS.values(),
+        styles.UNKNOWN_STATUS_COLOUR,
+        "#6a3d9a",  # demo banner
+        "#ffffff",
+        "#000000",
+        "#222222",
+        "#333333",
+    )
+    return list(dict.fromkeys(styles.hex_to_rgb(c) for c in named))
+
+
+def _palette_image(image: Image.Image, colours: int) -> Image.Image:
+    """``image`` reduced to ``colours`` colours: the exact colours, then median-cut ones.
+
+    Each distinct colour goes to its nearest palette entry, computed here: Pillow's own mapping
+    to a given palette looks colours up at reduced precision and can move an exact colour.
+    """
+    exact = _exact_colours()
+    rest = image.quantize(
+        colors=colours - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    ).getpalette()[: 3 * (colours - len(exact))]
+    palette = np.concatenate([np.asarray(exact, dtype=np.int32).ravel(), np.asarray(rest)])
+    palette = palette.reshape(-1, 3).astype(np.int32)
+    pixels = np.asarray(image, dtype=np.int32)
+    keys = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    unique, inverse = np.unique(keys.ravel(), return_inverse=True)
+    rgb = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
+    nearest = np.empty(len(unique), dtype=np.uint8)
+    for start in range(0, len(unique), 8192):  # bounded memory: 8192 x 256 distances at a time
+        chunk = rgb[start : start + 8192]
+        distance = ((chunk[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+        nearest[start : start + 8192] = distance.argmin(axis=1)
+    out = Image.fromarray(nearest[inverse].reshape(keys.shape), mode="P")
+    out.putpalette(palette.astype(np.uint8).ravel().tolist())
+    return out
 
 
 def build_figure(
@@ -171,111 +226,282 @@ def build_figure(
     now: dt.datetime,
     panels: bool = False,
 ) -> Figure:
-    """The static map as a matplotlib Figure (1200 px wide at 100 dpi)."""
-    tr = lambda key, **f: display_text(translate(key, lang, **f), lang)  # noqa: E731
+    """The static map as a matplotlib Figure (1200 px wide at 100 dpi).
+
+    The layout is measured, not guessed: every header and footer text is wrapped to the figure
+    width with the renderer's own text extents, the figure height follows from what it holds, and
+    the names on the map are placed where they neither overlap nor leave the map (see
+    :func:`place_labels`).
+    """
+    tr = lambda key, **f: translate(key, lang, **f)  # noqa: E731
     vessels = vessels_of(risk)
     vessel = "rubber_dinghy" if "rubber_dinghy" in vessels else vessels[0]
     level = _sea_level(risk, vessel)
     times = risk["time"].values
     start_idx = first_index_at_or_after(times, now)
     start = pd.Timestamp(times[start_idx]).tz_localize("UTC").to_pydatetime()
-
-    lat, lon = risk["lat"].values, risk["lon"].values
-    west, east = float(lon[0]), float(lon[-1])
-    south, north = float(lat[0]), float(lat[-1])
+    bounds = map_bounds(risk)
+    west, south, east, north = bounds
     aspect = 1.0 / math.cos(math.radians((south + north) / 2))
     map_ratio = (north - south) * aspect / (east - west)
+
     width_in = WIDTH_PX / DPI
-    height_in = width_in * map_ratio / 2 * 2 + 3.4 if panels else width_in * 0.78 * map_ratio + 3.2
-    fig = plt.figure(figsize=(width_in, height_in), dpi=DPI)
-    fig.patch.set_facecolor("white")
     plt.rcParams["font.family"] = FONT
+    fig = plt.figure(figsize=(width_in, 10.0), dpi=DPI)
+    fig.patch.set_facecolor("white")
+    renderer = fig.canvas.get_renderer()
+    text_px = WIDTH_PX - 2 * MARGIN_IN * DPI
 
     recent = incidents_since(incidents, now, 7) if incidents is not None else None
-    vessel_label = (
-        translate(f"vessel.{vessel}", lang).lower()
-        if lang == "en"
-        else translate(f"vessel.{vessel}", lang)
-    )
-    top = 1.0 - 1.05 / height_in
+    vessel_label = tr(f"vessel.{vessel}").lower() if lang == "en" else tr(f"vessel.{vessel}")
     if panels:
-        fig.suptitle(
-            tr("map.static_panels_title", vessel=vessel_label),
-            x=0.5,
-            y=1 - 0.25 / height_in,
-            fontsize=15,
-            fontweight="bold",
-        )
-        grid = fig.add_gridspec(
-            2, 2, left=0.05, right=0.99, top=top, bottom=2.1 / height_in, wspace=0.08, hspace=0.16
-        )
-        for k, (h0, h1) in enumerate(PANEL_WINDOWS_H):
-            ax = fig.add_subplot(grid[k // 2, k % 2])
-            window_start = start + dt.timedelta(hours=h0)
-            worst, begin, _ = window_max(level, window_start, h1 - h0)
-            _draw_map(ax, risk, worst, recent, lang, aspect, small=True)
-            ax.set_title(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), fontsize=12)
+        title = tr("map.static_panels_title", vessel=vessel_label)
+        title_size = 15.0
     else:
         worst, begin, end = window_max(level, start, 24)
-        fig.suptitle(
-            tr(
-                "map.static_title",
-                vessel=vessel_label,
-                start=format_utc(begin),
-                end=format_utc(end),
-            ),
-            x=0.5,
-            y=1 - 0.25 / height_in,
-            fontsize=13.5,
-            fontweight="bold",
+        title = tr(
+            "map.static_title", vessel=vessel_label, start=format_utc(begin), end=format_utc(end)
         )
-        ax = fig.add_axes((0.06, 2.1 / height_in, 0.92, top - 2.1 / height_in))
-        _draw_map(ax, risk, worst, recent, lang, aspect, small=False)
-
+        title_size = 13.5
     subtitle = tr(
         "map.static_subtitle",
-        run=format_utc(info.reference_time)
-        if info.reference_time
-        else translate("age.unknown", lang),
+        run=format_utc(info.reference_time) if info.reference_time else tr("age.unknown"),
         model=info.model or "?",
         source=info.source or "?",
         age=format_age(info.age_hours, lang),
         made=format_utc(now),
     )
-    fig.text(0.5, 1 - 0.62 / height_in, subtitle, ha="center", va="center", fontsize=11)
-    banner_y = 1 - 0.92 / height_in
+    # (artist, extra height in inches beyond the text's own extent, e.g. a banner's box)
+    header: list[tuple[Any, float]] = []
+    props = {"fontsize": title_size, "fontweight": "bold"}
+    header.append((_fitted_text(fig, renderer, title, lang, text_px, gid="title", **props), 0.0))
+    header.append(
+        (_fitted_text(fig, renderer, subtitle, lang, text_px, fontsize=11, gid="subtitle"), 0.0)
+    )
     for kind, key, colour in (
         ("demo", "banner.demo", "#6a3d9a"),
         ("stale", "banner.stale", "#d73027"),
     ):
         if (kind == "demo" and info.demo) or (kind == "stale" and info.stale):
             text = tr(key, age=format_age(info.age_hours, lang)) if kind == "stale" else tr(key)
-            fig.text(
-                0.5,
-                banner_y,
+            pad_in = 0.3 * 12 / 72  # the box's pad, 0.3 of the font size, on each side
+            banner = _fitted_text(
+                fig,
+                renderer,
                 text,
-                ha="center",
-                va="center",
+                lang,
+                text_px - 2 * pad_in * DPI - 4,
                 fontsize=12,
                 color="white",
                 fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.3", "fc": colour, "ec": colour},
                 gid=f"banner-{kind}",
             )
-            banner_y -= 0.32 / height_in
-    _legend(fig, lang, recent, height_in)
+            header.append((banner, 2 * pad_in + 0.02))
+
+    legends = _legend(fig, lang, recent)
     credits = " · ".join(translate(k, lang) for k in ATTRIBUTION_KEYS)
-    fig.text(
-        0.5,
-        0.18 / height_in,
-        display_text(credits, lang),
-        ha="center",
-        va="center",
-        fontsize=8.5,
-        color="#333333",
-        wrap=True,
-    )
+    credit_text = _fitted_text(fig, renderer, credits, lang, text_px, fontsize=8.5, color="#333333")
+
+    # Heights in inches, measured with the renderer; text extents do not depend on the figure size.
+    header_in = MARGIN_IN
+    header_tops = []
+    for artist, extra in header:
+        header_tops.append(header_in + extra / 2)
+        header_in += _height_in(artist, renderer) + extra + HEADER_GAP_IN
+    rows = _legend_rows(legends, renderer, WIDTH_PX - 2 * MARGIN_IN * DPI)
+    credits_in = _height_in(credit_text, renderer)
+    footer_in = MARGIN_IN + credits_in + FOOTER_GAP_IN
+    row_heights = [max(_extent(lg, renderer).height for lg in row) / DPI for row in rows]
+    footer_in += sum(row_heights) + FOOTER_GAP_IN * len(rows)
+
+    avail_w = width_in - TICK_LEFT_IN - TICK_RIGHT_IN
+    if panels:
+        panel_w = (avail_w - PANEL_WSPACE_IN) / 2
+        panel_h = panel_w * map_ratio
+        if panel_h > MAX_MAP_HEIGHT_IN / 2:
+            panel_h = MAX_MAP_HEIGHT_IN / 2
+            panel_w = panel_h / map_ratio
+        row_in = PANEL_TITLE_IN + panel_h + TICK_BOTTOM_IN
+        height_in = header_in + 2 * row_in + footer_in
+    else:
+        map_w = avail_w
+        map_h = map_w * map_ratio
+        if map_h > MAX_MAP_HEIGHT_IN:
+            map_h = MAX_MAP_HEIGHT_IN
+            map_w = map_h / map_ratio
+        height_in = header_in + map_h + TICK_BOTTOM_IN + footer_in
+    fig.set_size_inches(width_in, height_in)
+
+    for (artist, _), top in zip(header, header_tops, strict=True):
+        artist.set_position((0.5, 1 - top / height_in))
+        artist.set_verticalalignment("top")
+    y_in = MARGIN_IN
+    credit_text.set_position((0.5, y_in / height_in))
+    credit_text.set_verticalalignment("bottom")
+    y_in += credits_in + FOOTER_GAP_IN
+    for row, row_h in zip(reversed(rows), reversed(row_heights), strict=True):
+        _place_legend_row(row, renderer, y_in + row_h, height_in)
+        y_in += row_h + FOOTER_GAP_IN
+
+    labels: list[MapLabel] = []
+    obstacles: list[Any] = []
+    if panels:
+        left0 = TICK_LEFT_IN + (avail_w - (2 * panel_w + PANEL_WSPACE_IN)) / 2
+        for k, (h0, h1) in enumerate(PANEL_WINDOWS_H):
+            row, col = divmod(k, 2)
+            left = left0 + col * (panel_w + PANEL_WSPACE_IN)
+            bottom = footer_in + (1 - row) * row_in + TICK_BOTTOM_IN
+            ax = fig.add_axes(
+                (left / width_in, bottom / height_in, panel_w / width_in, panel_h / height_in)
+            )
+            window_start = start + dt.timedelta(hours=h0)
+            worst, begin, _ = window_max(level, window_start, h1 - h0)
+            drawn = _draw_map(ax, risk, bounds, worst, recent, lang, aspect, small=True)
+            labels += drawn[0]
+            obstacles += drawn[1]
+            ax.set_title(
+                display_text(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
+                fontsize=12,
+            )
+    else:
+        left = TICK_LEFT_IN + (avail_w - map_w) / 2
+        ax = fig.add_axes(
+            (
+                left / width_in,
+                (footer_in + TICK_BOTTOM_IN) / height_in,
+                map_w / width_in,
+                map_h / height_in,
+            )
+        )
+        labels, obstacles = _draw_map(ax, risk, bounds, worst, recent, lang, aspect, small=False)
+    for ax in fig.axes:
+        _graticule(ax, renderer)
+    place_labels(fig, labels, obstacles)
     return fig
+
+
+MARGIN_IN = 0.12
+"""White margin around the figure's content, inches."""
+HEADER_GAP_IN = 0.08
+FOOTER_GAP_IN = 0.1
+TICK_LEFT_IN = 0.75
+"""Room left of a map for latitude labels such as ``35°30′N`` at 9 pt (about 0.55 in)."""
+TICK_RIGHT_IN = 0.35
+"""Room right of a map for half of its last longitude label."""
+TICK_BOTTOM_IN = 0.3
+"""Room below a map for the longitude labels."""
+PANEL_WSPACE_IN = 0.8
+PANEL_TITLE_IN = 0.35
+MAX_MAP_HEIGHT_IN = 11.0
+"""Tallest map drawn (1100 px): a tall, narrow area is drawn narrower instead. Assumption: a
+map taller than about two phone screens is not read as a whole."""
+LABEL_PAD_PX = 3.0
+"""Clear space kept around every name on the map, pixels."""
+GRATICULE_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200)
+"""Graticule spacings in minutes of arc: whole minutes below a degree, round degrees above."""
+
+
+def map_bounds(risk: xr.Dataset) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the grid cells' outer edges, degrees."""
+    lat, lon = risk["lat"].values, risk["lon"].values
+    dlat, dlon = float(lat[1] - lat[0]), float(lon[1] - lon[0])
+    return (
+        float(lon[0] - dlon / 2),
+        float(lat[0] - dlat / 2),
+        float(lon[-1] + dlon / 2),
+        float(lat[-1] + dlat / 2),
+    )
+
+
+def _extent(artist: Any, renderer: Any) -> Any:
+    return artist.get_window_extent(renderer)
+
+
+def _height_in(artist: Any, renderer: Any) -> float:
+    return float(_extent(artist, renderer).height) / DPI
+
+
+def wrap_to_width(
+    text: str, lang: str, max_px: float, measure: Any, separator: str = " · "
+) -> list[str]:
+    """Lines of ``text`` (logical order) each at most ``max_px`` wide as drawn.
+
+    Breaks between the ``separator``-joined parts first (a subtitle's run, model, age), then
+    between words; a single word wider than ``max_px`` keeps a line of its own.
+    ``measure(line)`` gives the drawn width of a line in pixels.
+    """
+
+    def fits(line: str) -> bool:
+        return measure(display_text(line, lang)) <= max_px
+
+    if fits(text):
+        return [text]
+    lines: list[str] = []
+    current = ""
+    tail = separator.rstrip()  # ends a line broken between parts; counted in its width
+    for part in text.split(separator):
+        candidate = f"{current}{separator}{part}" if current else part
+        if fits(candidate + tail):
+            current = candidate
+            continue
+        if current:
+            lines.append(current + tail)
+            current = ""
+        if fits(part + tail):
+            current = part
+            continue
+        for word in part.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if fits(candidate) or not current:
+                current = candidate
+            else:
+                lines.append(current)
+                current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _fitted_text(
+    fig: Figure, renderer: Any, text: str, lang: str, max_px: float, **props: Any
+) -> Any:
+    """A centred figure text wrapped to ``max_px`` (position set later by the layout)."""
+    artist = fig.text(0.5, 0.5, "", ha="center", va="top", **props)
+
+    def measure(line: str) -> float:
+        artist.set_text(line)
+        return float(artist.get_window_extent(renderer).width)
+
+    lines = wrap_to_width(text, lang, max_px, measure)
+    artist.set_text("\n".join(display_text(line, lang) for line in lines))
+    return artist
+
+
+def _legend_rows(legends: list[Any], renderer: Any, max_px: float) -> list[list[Any]]:
+    """The legends packed into rows, in order, each row at most ``max_px`` wide."""
+    rows: list[list[Any]] = []
+    width = 0.0
+    for legend in legends:
+        w = float(_extent(legend, renderer).width)
+        if rows and width + FOOTER_GAP_IN * DPI + w <= max_px:
+            rows[-1].append(legend)
+            width += FOOTER_GAP_IN * DPI + w
+        else:
+            rows.append([legend])
+            width = w
+    return rows
+
+
+def _place_legend_row(row: list[Any], renderer: Any, top_in: float, height_in: float) -> None:
+    """Spread one row of legends across the figure, their tops ``top_in`` above its bottom."""
+    widths = [float(_extent(lg, renderer).width) / DPI for lg in row]
+    free = WIDTH_PX / DPI - 2 * MARGIN_IN - sum(widths)
+    gap = free / (len(row) - 1) if len(row) > 1 else 0.0
+    x_in = MARGIN_IN if len(row) > 1 else MARGIN_IN + free / 2
+    for legend, w in zip(row, widths, strict=True):
+        legend.set_bbox_to_anchor((x_in / (WIDTH_PX / DPI), top_in / height_in))
+        x_in += w + gap
 
 
 def _sea_level(risk: xr.Dataset, vessel: str) -> xr.DataArray:
@@ -287,22 +513,63 @@ def _sea_level(risk: xr.Dataset, vessel: str) -> xr.DataArray:
     return level.transpose("time", "lat", "lon")
 
 
+def polygon_parts(geometry: shapely.Geometry) -> list[shapely.Polygon]:
+    """The non-empty polygons of any geometry (a clip can leave collections, lines, nothing)."""
+    parts = shapely.get_parts(geometry)
+    out: list[shapely.Polygon] = []
+    for part in parts:
+        if part.is_empty:
+            continue
+        if isinstance(part, shapely.Polygon):
+            out.append(part)
+        elif hasattr(part, "geoms"):
+            out += polygon_parts(part)
+    return out
+
+
+def line_parts(geometry: shapely.Geometry) -> list[np.ndarray]:
+    """Coordinates (n, 2) of every non-empty line of any geometry (polygons give their rings)."""
+    lines: list[np.ndarray] = []
+    for part in shapely.get_parts(geometry):
+        if part.is_empty:
+            continue
+        if isinstance(part, shapely.Polygon):
+            lines += [np.asarray(r.coords) for r in (part.exterior, *part.interiors)]
+        elif isinstance(part, shapely.LineString | shapely.LinearRing):
+            lines.append(np.asarray(part.coords))
+        elif hasattr(part, "geoms"):
+            lines += line_parts(part)
+    return lines
+
+
+@dataclass
+class MapLabel:
+    """A name on the map and where it may go, best place first; lower ``rank`` wins a conflict."""
+
+    artist: Any
+    places: list[tuple[Any, ...]]
+    rank: int
+    companions: tuple[Any, ...] = ()
+    """Artists shown and hidden with the label (the bars of the scale bar)."""
+
+
 def _draw_map(
     ax: Any,
     risk: xr.Dataset,
+    bounds: tuple[float, float, float, float],
     worst: xr.DataArray,
     incidents: Any | None,
     lang: str,
     aspect: float,
     small: bool,
-) -> None:
+) -> tuple[list[MapLabel], list[Any]]:
+    """Draw one map; return its names to place and the artists they must not cover."""
     from seawatch.geo.coastline import coastline_geometry
     from seawatch.geo.regions import ports, sar_regions
 
     lat, lon = risk["lat"].values, risk["lon"].values
+    west, south, east, north = bounds
     dlat, dlon = float(lat[1] - lat[0]), float(lon[1] - lon[0])
-    west, east = float(lon[0] - dlon / 2), float(lon[-1] + dlon / 2)
-    south, north = float(lat[0] - dlat / 2), float(lat[-1] + dlat / 2)
     ax.set_facecolor(styles.SEA_COLOUR)
     cmap = ListedColormap(list(styles.HAZARD_COLOURS))
     norm = BoundaryNorm(np.arange(-0.5, len(HAZARD_LEVELS) + 0.5), cmap.N)
@@ -320,43 +587,57 @@ def _draw_map(
         rasterized=True,
     )
 
-    land = coastline_geometry((west, south, east, north), tolerance_m=300.0 if small else 150.0)
-    for polygon in shapely.get_parts(land):
-        ax.add_patch(
+    # Simplify to about half a pixel of the drawn map (the whole Mediterranean holds thousands of
+    # islands): never finer than the former fixed 150 m / 300 m.
+    map_px = 550.0 if small else 1100.0
+    metres_per_px = (east - west) * METRES_PER_DEGREE * math.cos(math.radians(south)) / map_px
+    tolerance = max(300.0 if small else 150.0, 0.5 * metres_per_px)
+    land = polygon_parts(coastline_geometry((west, south, east, north), tolerance_m=tolerance))
+    if land:
+        # add_artist, not add_patch: the limits are set below, and fitting them to this path
+        # takes seconds for the whole Mediterranean.
+        ax.add_artist(
             PathPatch(
-                _polygon_path(polygon),
+                _polygons_path(land),
                 facecolor=styles.LAND_COLOUR,
                 edgecolor=styles.COAST_COLOUR,
                 linewidth=0.6,
                 zorder=3,
+                gid="land",
             )
         )
     view = shapely.box(west, south, east, north)
     for region in sar_regions().itertuples():
-        part = region.geometry.intersection(view)
-        for line in shapely.get_parts(part.boundary if not part.is_empty else part):
-            xs, ys = line.xy
-            ax.plot(xs, ys, color=styles.SAR_COLOUR, linewidth=1.3, linestyle=(0, (6, 4)), zorder=4)
+        for xy in line_parts(region.geometry.intersection(view).boundary):
+            ax.plot(
+                xy[:, 0],
+                xy[:, 1],
+                color=styles.SAR_COLOUR,
+                linewidth=1.3,
+                linestyle=(0, (6, 4)),
+                zorder=4,
+            )
+    labels: list[MapLabel] = []
+    obstacles: list[Any] = []
     if not small:
         sea = dict(zip(*[sar_regions(sea=True)[c] for c in ("id", "geometry")], strict=True))
         for region in sar_regions().itertuples():
-            part = sea.get(region.id, region.geometry).intersection(view.buffer(-0.2))
-            if part.is_empty:
+            part = sea.get(region.id, region.geometry).intersection(view)
+            places = _region_label_places(part, view)
+            if not places:
                 continue
-            from seawatch.maps.interactive import label_point
-
-            point = label_point(part)
             name = _region(region.id, "name", region.name, lang)
             rcc = _region(region.id, "rcc", region.rcc, lang)
-            ax.text(
-                point.x,
-                point.y,
-                display_text(f"{name}\n{rcc}", lang),
+            text = ax.text(
+                *places[0],
+                "\n".join(display_text(t, lang) for t in (name, rcc)),
                 ha="center",
                 va="center",
+                multialignment="center",
                 fontsize=9,
                 color=styles.SAR_COLOUR,
                 zorder=6,
+                gid=f"sar-{region.id}",
                 bbox={
                     "boxstyle": "round,pad=0.2",
                     "fc": "white",
@@ -364,32 +645,39 @@ def _draw_map(
                     "alpha": 0.8,
                 },
             )
-    for port in ports().itertuples():
+            labels.append(MapLabel(text, [(x, y) for x, y in places], rank=0))
+    for rank, port in enumerate(ports().itertuples(), start=1):
         x, y = port.geometry.x, port.geometry.y
         if not (west <= x <= east and south <= y <= north):
             continue
+        size = 30 if not small else 16
         ax.scatter(
             [x],
             [y],
             marker="s",
-            s=30 if not small else 16,
+            s=size,
             c=styles.PORT_COLOURS.get(port.kind, "#444"),
             edgecolors="#222222",
             linewidths=0.8,
             zorder=7,
         )
+        obstacles.append(MarkerBox(ax, x, y, math.sqrt(size) + 1.6))
         if not small:
             name = port.name_ar if lang == "ar" and port.name_ar else port.name
-            ax.annotate(
+            text = ax.annotate(
                 display_text(name, lang),
                 (x, y),
-                xytext=(4, 3),
+                xytext=PORT_LABEL_PLACES[0][:2],
                 textcoords="offset points",
+                ha=PORT_LABEL_PLACES[0][2],
+                va=PORT_LABEL_PLACES[0][3],
                 fontsize=8,
                 zorder=8,
                 color="#222222",
+                gid=f"port-{port.id}",
                 path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
             )
+            labels.append(MapLabel(text, list(PORT_LABEL_PLACES), rank=rank))
     if incidents is not None and len(incidents):
         colours = [styles.status_colour(s) for s in incidents["status"]]
         ax.scatter(
@@ -405,25 +693,173 @@ def _draw_map(
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_aspect(aspect)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: _deg(v, "EW")))
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: _deg(v, "NS")))
     ax.tick_params(labelsize=8 if small else 9)
     ax.grid(color="#5a6b7b", linewidth=0.4, alpha=0.5, linestyle=":")
-    _scale_bar(ax, west, south, east, north, lang, small)
+    scale_text, bars = _scale_bar(ax, west, south, east, north, lang, small)
+    # Placed first: a map too narrow for the scale bar's label goes without the bar.
+    labels.append(MapLabel(scale_text, [scale_text.get_position()], rank=-1, companions=bars))
+    return labels, obstacles
 
 
-def _polygon_path(polygon: shapely.Polygon) -> MplPath:
+@dataclass(frozen=True)
+class MarkerBox:
+    """The square a marker of ``size_pt`` points (edge included) covers at a data point."""
+
+    ax: Any
+    x: float
+    y: float
+    size_pt: float
+
+    def get_window_extent(self, renderer: Any = None) -> Bbox:
+        cx, cy = self.ax.transData.transform((self.x, self.y))
+        half = self.size_pt * DPI / 72 / 2
+        return Bbox.from_extents(cx - half, cy - half, cx + half, cy + half)
+
+
+PORT_LABEL_PLACES: tuple[tuple[float, float, str, str], ...] = (
+    (6, 1, "left", "bottom"),
+    (6, -1, "left", "top"),
+    (-6, 1, "right", "bottom"),
+    (-6, -1, "right", "top"),
+    (0, 6, "center", "bottom"),
+    (0, -6, "center", "top"),
+    (6, 0, "left", "center"),
+    (-6, 0, "right", "center"),
+)
+"""Where a port's name may go: offset from the marker (points) and alignment, best first."""
+
+
+def _region_label_places(
+    part: shapely.Geometry, view: shapely.Polygon
+) -> list[tuple[float, float]]:
+    """Points for a region's name: its pole of inaccessibility, then others by distance."""
+    polygons = polygon_parts(part)
+    if not polygons:
+        return []
+    best = polylabel(max(polygons, key=lambda p: p.area), tolerance=0.05)
+    # Other candidates: a grid over the region's own extent, so a small region has some too.
+    west, south, east, north = shapely.MultiPolygon(polygons).bounds
+    xs, ys = np.meshgrid(np.linspace(west, east, 13)[1:-1], np.linspace(south, north, 13)[1:-1])
+    inside = shapely.contains_xy(shapely.MultiPolygon(polygons), xs, ys)
+    others = sorted(
+        zip(xs[inside].tolist(), ys[inside].tolist(), strict=True),
+        key=lambda p: math.hypot(p[0] - best.x, p[1] - best.y),
+    )
+    return [(best.x, best.y), *others]
+
+
+def place_labels(fig: Figure, labels: list[MapLabel], obstacles: list[Any]) -> None:
+    """Put each name at its first place that stays inside its map and clear of names and markers.
+
+    Names are placed by rank (the scale bar, SAR regions, then ports in the gazetteer's order);
+    one with no free place is hidden rather than drawn over another or cut by the map's edge.
+    Extents come from the renderer, so they are the drawn text's own, padded by
+    :data:`LABEL_PAD_PX`.
+    """
+    renderer = fig.canvas.get_renderer()
+    # Names keep LABEL_PAD_PX from each other and the scale bar, 1 px from port markers.
+    taken = [
+        _extent(o, renderer).padded(1.0 if isinstance(o, MarkerBox) else LABEL_PAD_PX)
+        for o in obstacles
+    ]
+    for label in sorted(labels, key=lambda lb: lb.rank):
+        artist = label.artist
+        frame = artist.axes.get_window_extent(renderer)
+        for place in label.places:
+            if len(place) == 4:
+                artist.set_position(place[:2])
+                artist.set_horizontalalignment(place[2])
+                artist.set_verticalalignment(place[3])
+            else:
+                artist.set_position(place)
+            box = _label_extent(artist, renderer)
+            inside = (
+                box.x0 >= frame.x0 + LABEL_PAD_PX
+                and box.y0 >= frame.y0 + LABEL_PAD_PX
+                and box.x1 <= frame.x1 - LABEL_PAD_PX
+                and box.y1 <= frame.y1 - LABEL_PAD_PX
+            )
+            if inside and not any(_overlap(box, other) for other in taken):
+                taken.append(box.padded(LABEL_PAD_PX))
+                taken += [c.get_window_extent(renderer).padded(1.0) for c in label.companions]
+                break
+        else:
+            for hidden in (artist, *label.companions):
+                hidden.set_visible(False)
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def _label_extent(artist: Any, renderer: Any) -> Any:
+    """Window extent of a text including its box, if it has one."""
+    box = artist.get_window_extent(renderer)
+    patch = artist.get_bbox_patch()
+    if patch is None:
+        return box
+    artist.update_bbox_position_size(renderer)
+    return Bbox.union([box, patch.get_window_extent(renderer)])
+
+
+def _polygons_path(polygons: list[shapely.Polygon]) -> MplPath:
+    """One compound path of many polygons (one patch draws far faster than thousands).
+
+    Rings are oriented (exteriors counter-clockwise, holes clockwise) so that the non-zero fill
+    leaves lakes and holes open.
+    """
     vertices, codes = [], []
-    for ring in (polygon.exterior, *polygon.interiors):
-        coords = np.asarray(ring.coords)
-        vertices.append(coords)
-        codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY])
+    for polygon in polygons:
+        polygon = shapely.orient_polygons(polygon)
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.asarray(ring.coords)
+            if len(coords) < 4:
+                continue
+            vertices.append(coords)
+            ring_codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+            ring_codes[0], ring_codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            codes.append(ring_codes)
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
-def _deg(value: float, hemispheres: str) -> str:
+def graticule_ticks(low: float, high: float, max_ticks: int) -> tuple[np.ndarray, int]:
+    """Graticule positions (degrees) between ``low`` and ``high`` and their spacing in minutes.
+
+    The spacing is the finest of :data:`GRATICULE_STEPS_MIN` that gives at most ``max_ticks``
+    lines, so every label differs from its neighbours once written in degrees and minutes.
+    """
+    for step in GRATICULE_STEPS_MIN:
+        first = math.ceil(low * 60 / step - 1e-9)
+        last = math.floor(high * 60 / step + 1e-9)
+        if last - first + 1 <= max(max_ticks, 1):
+            return np.arange(first, last + 1) * step / 60.0, step
+    step = GRATICULE_STEPS_MIN[-1]
+    return np.arange(math.ceil(low * 60 / step), math.floor(high * 60 / step) + 1) * step / 60, step
+
+
+def format_degrees(value: float, hemispheres: str) -> str:
+    """``35°N``, ``12°30′E``: whole minutes of arc, shown only when not zero."""
+    minutes = round(abs(value) * 60)
     hemi = hemispheres[0] if value >= 0 else hemispheres[1]
-    return f"{abs(value):.0f}°{hemi}"
+    if minutes == 0:
+        return "0°"
+    degrees, rest = divmod(minutes, 60)
+    return f"{degrees}°{rest:02d}′{hemi}" if rest else f"{degrees}°{hemi}"
+
+
+def _graticule(ax: Any, renderer: Any) -> None:
+    """Graticule lines and labels spaced for this map's size (run after the layout is final)."""
+    frame = ax.get_window_extent(renderer)
+    west, east = ax.get_xlim()
+    south, north = ax.get_ylim()
+    # Room per label: ~9 characters of 9 pt across, about four text lines up (assumption, checked by
+    # the overlap test).
+    xticks, _ = graticule_ticks(west, east, int(frame.width // 85))
+    yticks, _ = graticule_ticks(south, north, int(frame.height // 55))
+    ax.xaxis.set_major_locator(FixedLocator(xticks))
+    ax.yaxis.set_major_locator(FixedLocator(yticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_degrees(v, "EW")))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_degrees(v, "NS")))
 
 
 def _region(region_id: str, field: str, fallback: str, lang: str) -> str:
@@ -435,20 +871,21 @@ def _region(region_id: str, field: str, fallback: str, lang: str) -> str:
 
 def _scale_bar(
     ax: Any, west: float, south: float, east: float, north: float, lang: str, small: bool
-) -> None:
-    """A bar of a round number of nautical miles in the lower left corner."""
+) -> tuple[Any, tuple[Any, ...]]:
+    """A bar of a round number of nautical miles in the lower left corner: (label, bars)."""
     y = south + 0.06 * (north - south)
     x0 = west + 0.04 * (east - west)
     nm_per_deg_lon = METRES_PER_DEGREE * math.cos(math.radians(y)) / NM_M
     target = 0.2 * (east - west) * nm_per_deg_lon
-    nm = max(v for v in (10, 20, 25, 50, 100, 200, 500) if v <= max(target, 10))
+    choices = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
+    nm = max((v for v in choices if v <= target), default=choices[0])
     length = nm / nm_per_deg_lon
-    ax.add_patch(
+    black = ax.add_patch(
         Rectangle(
             (x0, y), length, 0.012 * (north - south), facecolor="black", zorder=10, gid="scalebar"
         )
     )
-    ax.add_patch(
+    white = ax.add_patch(
         Rectangle(
             (x0 + length / 2, y),
             length / 2,
@@ -458,7 +895,7 @@ def _scale_bar(
             zorder=10,
         )
     )
-    ax.text(
+    text = ax.text(
         x0 + length / 2,
         y + 0.022 * (north - south),
         display_text(translate("map.scale_nm", lang, nm=nm), lang),
@@ -469,9 +906,11 @@ def _scale_bar(
         zorder=10,
         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
     )
+    return text, (black, white)
 
 
-def _legend(fig: Figure, lang: str, incidents: Any | None, height_in: float) -> None:
+def _legend(fig: Figure, lang: str, incidents: Any | None) -> list[Any]:
+    """The three legends (hazard, places, incidents), unplaced: the layout puts them in rows."""
     tr = lambda key, **f: display_text(translate(key, lang, **f), lang)  # noqa: E731
     hazard = [
         Patch(
@@ -514,28 +953,27 @@ def _legend(fig: Figure, lang: str, incidents: Any | None, height_in: float) -> 
             for s, c in styles.STATUS_COLOURS.items()
             if s in present
         ]
-    y = 1.2 / height_in
-    fig.legend(
-        handles=hazard,
-        loc="center left",
-        bbox_to_anchor=(0.02, y),
-        fontsize=10,
-        frameon=False,
-        title=tr("legend.hazard_for") + " " + tr("vessel.rubber_dinghy"),
-        title_fontsize=10,
-        ncols=2,
-    )
-    fig.legend(
-        handles=other, loc="center", bbox_to_anchor=(0.62, y), fontsize=9.5, frameon=False, ncols=1
-    )
+    common = {"loc": "upper left", "bbox_to_anchor": (0.0, 1.0), "frameon": False}
+    legends = [
+        fig.legend(
+            handles=hazard,
+            fontsize=10,
+            title=tr("legend.hazard_for") + " " + tr("vessel.rubber_dinghy"),
+            title_fontsize=10,
+            ncols=2,
+            **common,
+        ),
+        fig.legend(handles=other, fontsize=9.5, ncols=1, **common),
+    ]
     title = tr("map.incidents_7d") if statuses else tr("map.no_incidents")
-    fig.legend(
-        handles=statuses or [Line2D([], [], linestyle="")],
-        loc="center right",
-        bbox_to_anchor=(0.99, y),
-        fontsize=9.5,
-        frameon=False,
-        title=title,
-        title_fontsize=10,
-        ncols=2,
+    legends.append(
+        fig.legend(
+            handles=statuses or [Line2D([], [], linestyle="")],
+            fontsize=9.5,
+            title=title,
+            title_fontsize=10,
+            ncols=2,
+            **common,
+        )
     )
+    return legends

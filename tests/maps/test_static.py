@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from fontTools.ttLib import TTFont
@@ -19,11 +20,20 @@ from seawatch.maps.static import (
     MAX_PNG_BYTES,
     build_figure,
     display_text,
+    format_degrees,
+    graticule_ticks,
     matplotlib_shapes_arabic,
     render_static,
+    wrap_to_width,
 )
 from seawatch.maps.styles import HAZARD_COLOURS, LAND_COLOUR, hex_to_rgb
 from tests.maps.conftest import NOW
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +130,10 @@ def test_demo_and_stale_banners(long_risk, settings):
     gids = {t.get_gid() for t in fig.texts}
     assert {"banner-demo", "banner-stale"} <= gids
     assert "DEMO - synthetic sea state, not a forecast" in _texts(fig)
+    from tests.maps.test_areas import assert_text_fits
+
+    assert_text_fits(fig)  # the long stale banner wraps inside the figure
+    assert_text_fits(build_figure(demo, None, forecast_info(demo, late, 18), "ar", late))
     fresh = build_figure(long_risk, None, forecast_info(long_risk, NOW, 18), "en", NOW)
     assert not {"banner-demo", "banner-stale"} & {t.get_gid() for t in fresh.texts}
 
@@ -127,7 +141,7 @@ def test_demo_and_stale_banners(long_risk, settings):
 def test_arabic_title_has_real_glyphs_and_is_shaped(long_risk, settings):
     info = forecast_info(long_risk, NOW, 18)
     fig = build_figure(long_risk, None, info, "ar", NOW)
-    title = fig._suptitle.get_text()
+    title = next(t for t in fig.texts if t.get_gid() == "title").get_text().replace("\n", " ")
     assert "أسوأ خطر انقلاب" in title or "أسوأ خطر انقلاب" in display_text(title, "ar")
     # Every character of the title has a glyph in the font (no empty boxes).
     font = TTFont(font_manager.findfont(FONT))
@@ -164,3 +178,68 @@ def test_bad_input_keeps_the_last_good_png(tmp_path, long_risk, settings):
         render_static(long_risk.isel(vessel=0), None, out, settings, now=NOW)
     assert out.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png"]
+
+
+def test_graticule_steps_in_degrees_and_minutes():
+    # The Tripoli coast (1.25° of latitude) at up to 14 lines: every 10 minutes, no repeats.
+    ticks, step = graticule_ticks(32.725, 34.025, 14)
+    labels = [format_degrees(v, "NS") for v in ticks]
+    assert step == 10 and labels[:3] == ["32°50′N", "33°N", "33°10′N"]
+    assert len(set(labels)) == len(labels)
+    # Half a degree at sea: 5 minutes.
+    ticks, step = graticule_ticks(15.0, 15.5, 12)
+    assert step == 5 and format_degrees(ticks[1], "EW") == "15°05′E"
+    # The whole Mediterranean across 1100 px: 5 degrees, west of Greenwich marked W.
+    ticks, step = graticule_ticks(-6.0, 36.5, 12)
+    assert step == 300 and [format_degrees(v, "EW") for v in ticks[:3]] == ["5°W", "0°", "5°E"]
+
+
+def test_wrap_keeps_every_word_and_breaks_between_parts():
+    text = "Model run 2026-11-24 00:00 UTC · a long model name · data 6 h old · made now"
+    lines = wrap_to_width(text, "en", 250, lambda line: 7.0 * len(line))
+    assert len(lines) > 1 and all(7.0 * len(line) <= 250 for line in lines)
+    assert " ".join(lines) == text
+    assert lines[0].endswith("·")
+
+
+LONG_MODEL = (
+    "open_meteo: Open-Meteo Marine (Meteo-France MFWAM waves) and ECMWF IFS 0.25 wind; "
+    "copernicus: Mediterranean Sea Physics Analysis and Forecast "
+    "(MEDSEA_ANALYSISFORECAST_PHY_006_013)"
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_long_subtitle_wraps_inside_the_figure(long_risk, incidents, lang):
+    from tests.maps.test_areas import assert_text_fits
+
+    merged = long_risk.assign_attrs(source="open_meteo+copernicus", model=LONG_MODEL)
+    fig = build_figure(merged, incidents, forecast_info(merged, NOW, 18), lang, NOW)
+    subtitle = next(t for t in fig.texts if t.get_gid() == "subtitle").get_text()
+    assert subtitle.count("\n") >= 1
+    if lang == "en":
+        assert LONG_MODEL in subtitle.replace("\n", " ")
+    assert_text_fits(fig)
+
+
+def test_png_palette_keeps_the_map_colours_exact(long_risk, incidents):
+    import io
+
+    from seawatch.maps.static import DPI, _exact_colours, _png_bytes
+
+    fig = build_figure(long_risk, incidents, forecast_info(long_risk, NOW, 18), "en", NOW)
+    rgb = io.BytesIO()
+    fig.savefig(rgb, format="png", dpi=DPI)
+    full = np.asarray(Image.open(rgb).convert("RGB")).astype(int)
+    png = _png_bytes(fig)
+    assert len(png) <= MAX_PNG_BYTES // 2  # a palette image, far below the limit
+    palette = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    assert palette.shape == full.shape
+    for colour in _exact_colours():
+        where = (full == colour).all(axis=2)
+        assert (palette[where] == colour).all(), colour
+    # every hazard colour drawn over the sea is among them
+    for colour in HAZARD_COLOURS[1:]:
+        assert (full == hex_to_rgb(colour)).all(axis=2).any(), colour
+    # anti-aliased edges move a little, nothing more
+    assert np.abs(palette - full).max() <= 64
