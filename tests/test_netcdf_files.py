@@ -153,3 +153,21 @@ def test_subset_of_a_read_risk_file_is_written_like_the_original(demo, tmp_path)
             part[name].set_auto_maskandscale(False)
             full[name].set_auto_maskandscale(False)
             np.testing.assert_array_equal(part[name][:], full[name][:3], name)
+
+
+def test_gdal_unpacks_like_xarray(demo):
+    """QGIS opens risk.nc through GDAL: it must see the scale, offset and nodata."""
+    import rasterio  # the geotiff extra, in the test extra
+
+    _, _, risk_nc = demo
+    with rasterio.open(f"netcdf:{risk_nc}:hazard_score") as src:
+        assert src.dtypes[0] == "int16" and src.nodata == PACKED_FILL
+        assert src.scales[0] == pytest.approx(RISK_PACKING["hazard_score"].scale_factor)
+        band = src.read(1, masked=True)
+        via_gdal = band.astype(np.float64) * src.scales[0] + src.offsets[0]
+    with xr.open_dataset(risk_nc) as back:
+        via_xarray = back["hazard_score"].isel(time=0, vessel=0).values
+        ascending = bool(back["lat"].values[0] < back["lat"].values[-1])
+    north_up = via_xarray[::-1] if ascending else via_xarray
+    np.testing.assert_array_equal(band.mask, np.isnan(north_up))
+    np.testing.assert_allclose(via_gdal.filled(np.nan), north_up, atol=1e-6)
