@@ -94,10 +94,13 @@ def _resolve(store: Any, incident_id: str) -> str:
 
 
 @main.command("position")
-@click.argument("text")
+@click.argument("words", nargs=-1, required=True, metavar="POSITION")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: lat, lon, ddm, dms, decimal.")
-def position(text: str, as_json: bool) -> None:
+def position(words: tuple[str, ...], as_json: bool) -> None:
     """Read a position the way it was given and show it in every form.
+
+    Quotes are optional: `seawatch position -5.3, 35.9` reads the same as
+    `seawatch position "-5.3, 35.9"` (southern and western positions may start with a minus).
 
     \b
     Accepted: 33.2083, 12.755 | 33.2083N 12.755E | 33°12.5'N 012°45.3'E | 33 12.5N 12 45.3E
@@ -107,7 +110,7 @@ def position(text: str, as_json: bool) -> None:
     """
     from seawatch.geo.positions import parse_position
 
-    parsed = parse_position(text)
+    parsed = parse_position(" ".join(words))
     if as_json:
         _echo_json(parsed.to_dict())
         return

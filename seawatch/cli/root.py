@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
@@ -24,8 +25,65 @@ from seawatch.errors import SeawatchError
 log = logging.getLogger("seawatch")
 
 
+# A minus followed by a digit (or by '.' and a digit): a number, never a seawatch option.
+_SIGNED_NUMBER = re.compile(r"-\.?\d")
+
+
+class SeawatchCommand(click.Command):
+    """A command whose arguments may start with a minus sign, as southern and western positions do.
+
+    click takes every word starting with '-' for an option, so ``seawatch position "-5.3, 35.9"``
+    was a usage error. No seawatch option starts with a digit, so a word that starts with a minus
+    and a digit, and is not the value of an option, is passed on as an argument. Option values
+    (``--position "-5.3, 35.9"``, ``--dead -1``) are read by click as before.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, signed_numbers_as_arguments(self.get_params(ctx), args))
+
+
+def signed_numbers_as_arguments(
+    params: Iterable[click.Parameter], args: Sequence[str]
+) -> list[str]:
+    """``args`` with options first, then ``--`` and the arguments, when an argument starts with '-'.
+
+    The order of the arguments among themselves and of the options among themselves is kept;
+    ``args`` come back unchanged when no argument is a signed number.
+    """
+    values: dict[str, int] = {}  # option name -> number of values it takes
+    for param in params:
+        if isinstance(param, click.Option):
+            for name in (*param.opts, *param.secondary_opts):
+                values[name] = 0 if param.is_flag or param.count else param.nargs
+    options: list[str] = []
+    arguments: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            arguments.extend(tokens)
+            break
+        if _SIGNED_NUMBER.match(token) and token not in values:
+            arguments.append(token)
+        elif token.startswith("-") and len(token) > 1:
+            options.append(token)  # "--out=F" carries its value; unknown options stay for click
+            for _ in range(values.get(token, 0)):
+                value = next(tokens, None)
+                if value is not None:
+                    options.append(value)
+        else:
+            arguments.append(token)
+    if not any(_SIGNED_NUMBER.match(a) for a in arguments):
+        return list(args)
+    return [*options, "--", *arguments]
+
+
 class SeawatchGroup(click.Group):
-    """A click group that turns errors into one line on stderr."""
+    """A click group that turns errors into one line on stderr.
+
+    Its commands are :class:`SeawatchCommand`: arguments may be negative numbers.
+    """
+
+    command_class = SeawatchCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

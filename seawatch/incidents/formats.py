@@ -7,8 +7,10 @@
   ``X_POSSIBLE_NAMES=lon Y_POSSIBLE_NAMES=lat``.
 * KML 2.2: one Placemark per incident with a TimeStamp, an HTML-free description and the fields
   as ExtendedData (Google Earth, QGIS).
-* GPX 1.1: one waypoint per incident (OpenCPN and other chart plotters), name ``YYYY-MM-DD
-  HHMMZ <status>``, time, description with the position in degrees and minutes and the counts.
+* GPX 1.1: one waypoint per incident (OpenCPN and other chart plotters), a short name unique in
+  the file (``YYYY-MM-DD <id prefix>``; the prefix also works with ``seawatch incidents show``), a
+  symbol OpenCPN draws for the status, time, description with the position in degrees and
+  minutes and the counts.
 """
 
 from __future__ import annotations
@@ -271,9 +273,56 @@ def to_kml(records: Iterable[Record], name: str = "seawatch incidents") -> str:
     return "\n".join(out)
 
 
+# Waypoint symbols by status, among the icon names OpenCPN ships: the "legacy" keys its
+# WayPointmanGui::ProcessDefaultIcons registers (gui/src/waypointman_gui.cpp: triangle, circle,
+# square, mob, wreck1, wreck2, xmblue, ...) and the SVG names in its data/svg/markicons
+# (Symbol-Exclamation-Red.svg), which it registers under the file name. An unknown <sym> is drawn
+# as a plain default mark.
+GPX_SYMBOLS = {
+    "distress": "Symbol-Exclamation-Red",
+    "capsized": "wreck1",
+    "sunk": "wreck2",
+    "missing": "mob",
+    "intercepted": "triangle",
+    "rescued": "circle",
+    "closed": "square",
+    "retracted": "xmblue",
+}
+GPX_DEFAULT_SYMBOL = "circle"
+_MIN_ID_CHARS = 6  # 16**6 ids: a prefix this long rarely needs more to be unique
+
+
+def _short_ids(records: list[Record]) -> list[str]:
+    """For each record the shortest prefix of its id (at least 6 characters) no other has."""
+    ids = [str(r.get("id") or f"row{i}") for i, r in enumerate(records)]
+    width = _MIN_ID_CHARS
+    while width < max((len(i) for i in ids), default=0):
+        prefixes = [i[:width] for i in ids]
+        if len(set(prefixes)) == len(set(ids)):
+            break
+        width += 1
+    return [i[:width] for i in ids]
+
+
+def _gpx_names(records: list[Record]) -> list[str]:
+    """Short waypoint names, unique in the file: ``YYYY-MM-DD <id prefix>``."""
+    names = []
+    for rec, short in zip(records, _short_ids(records), strict=True):
+        time = rec.get("time")
+        day = time.astimezone(dt.UTC).strftime("%Y-%m-%d") if time else "undated"
+        names.append(f"{day} {short}")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):  # the same id twice in one export: still unique names
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            names[i] = f"{name} #{seen[name]}"
+    return names
+
+
 def to_gpx(records: Iterable[Record], name: str = "seawatch incidents") -> str:
     """GPX 1.1 waypoints (chart plotters: OpenCPN, handheld GPS)."""
     records = list(records)
+    names = _gpx_names(records)
     lat, lon, lat_ddm, lon_ddm = _positions(records)
     plain = _Plain()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -290,13 +339,14 @@ def to_gpx(records: Iterable[Record], name: str = "seawatch incidents") -> str:
         time = plain(rec.get("time"))
         notes = rec.get("notes")
         out.append(
-            f'<wpt lat="{lat[i]:.7f}" lon="{lon[i]:.7f}">'
+            # GPX longitudes are -180 <= lon < 180
+            f'<wpt lat="{lat[i]:.7f}" lon="{-180.0 if lon[i] >= 180.0 else lon[i]:.7f}">'
             + (f"<time>{time}</time>" if time else "")
-            + f"<name>{_xml(_title(rec))}</name>"
+            + f"<name>{_xml(names[i])}</name>"
             + (f"<cmt>{_xml(notes)}</cmt>" if notes else "")
             + f"<desc>{_xml(_summary(rec, f'{lat_ddm[i]} {lon_ddm[i]}'))}</desc>"
             f"<src>{_xml(rec.get('source'))}</src>"
-            "<sym>Danger Area</sym>"
+            f"<sym>{GPX_SYMBOLS.get(str(rec.get('status')), GPX_DEFAULT_SYMBOL)}</sym>"
             f"<type>{_xml(rec.get('status'))}</type>"
             "</wpt>"
         )

@@ -291,6 +291,7 @@ def build_risk(
         out[name] = da
     out["land"] = grid["land"]
     out["vessel"].attrs = _vessel_attrs()
+    out["time"].attrs = dict(TIME_ATTRS)  # assigning the layers above dropped them
     # CF coordinate variables must be numeric: the vessel names are written as a character
     # label variable (CF 6.1), which xarray reads back as strings.
     out["vessel"].encoding = {"dtype": "S1"}

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 import pytest
+from lxml import etree
 
 from seawatch.errors import DataError
 from seawatch.incidents.formats import FORMATS, export, to_csv, to_geojson, to_gpx, to_kml
@@ -17,6 +18,69 @@ from seawatch.incidents.iom_mmp import read_mmp
 from seawatch.incidents.store import IncidentStore
 
 from .conftest import AREA, FIXTURES
+
+# The GPX 1.1 schema as TopoGrafix publishes it (tests/data/SOURCES.md).
+GPX_XSD = Path(__file__).resolve().parents[1] / "data" / "gpx" / "gpx.xsd"
+# The icon names OpenCPN registers: the keys of WayPointmanGui::ProcessDefaultIcons
+# (gui/src/waypointman_gui.cpp) and, among the SVGs of data/svg/markicons registered under their
+# file names, the ones seawatch uses.
+OPENCPN_ICONS = {
+    *[
+        "empty",
+        "triangle",
+        "activepoint",
+        "boarding",
+        "airplane",
+        "anchorage",
+        "anchor",
+        "boundary",
+        "buoy1",
+        "buoy2",
+    ],
+    *[
+        "campfire",
+        "camping",
+        "coral",
+        "fishhaven",
+        "fishing",
+        "fish",
+        "float",
+        "food",
+        "fuel",
+        "greenlite",
+        "kelp",
+        "light",
+    ],
+    *[
+        "light1",
+        "litevessel",
+        "mob",
+        "mooring",
+        "oilbuoy",
+        "platform",
+        "redgreenlite",
+        "redlite",
+        "rock1",
+        "rock2",
+        "sand",
+    ],
+    *[
+        "scuba",
+        "shoal",
+        "snag",
+        "square",
+        "diamond",
+        "circle",
+        "wreck1",
+        "wreck2",
+        "xmblue",
+        "xmgreen",
+        "xmred",
+    ],
+    "Symbol-Exclamation-Red",
+    "Hazard-Warning",
+    "Hazard-Danger",
+}
 
 UTC = dt.UTC
 READ_OPTIONS = {
@@ -114,11 +178,13 @@ def test_kml_and_gpx_are_valid_xml_with_escaped_text(records: list[dict]) -> Non
     ns = {"g": "http://www.topografix.com/GPX/1/1"}
     waypoints = gpx.findall("g:wpt", ns)
     assert len(waypoints) == 9
+    amina_id = next(r["id"] for r in records if r["created_by"] == "amina")
     amina = next(
         w for w in waypoints if w.findtext("g:time", namespaces=ns) == "2025-04-05T06:30:00Z"
     )
     assert amina.get("lat") == "-5.3000000" and amina.get("lon") == "-35.9000000"
-    assert amina.findtext("g:name", namespaces=ns) == "2025-04-05 0630Z distress"
+    assert amina.findtext("g:name", namespaces=ns) == f"2025-04-05 {amina_id[:6]}"
+    assert amina.findtext("g:sym", namespaces=ns) == "Symbol-Exclamation-Red"
     assert "05°18.000'S 035°54.000'W" in amina.findtext("g:desc", namespaces=ns)
 
 
@@ -159,3 +225,59 @@ def test_empty_exports_are_valid() -> None:
     ET.fromstring(to_kml([]).encode())
     ET.fromstring(to_gpx([]).encode())
     assert to_csv([]).count("\n") == 1
+
+
+def _gpx_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(GPX_XSD)))
+
+
+def _waypoints(text: str) -> list[etree._Element]:
+    return etree.fromstring(text.encode()).findall("{http://www.topografix.com/GPX/1/1}wpt")
+
+
+def _texts(waypoints: list[etree._Element], tag: str) -> list[str]:
+    return [w.findtext(f"{{http://www.topografix.com/GPX/1/1}}{tag}") for w in waypoints]
+
+
+def test_gpx_is_valid_gpx_1_1(records: list[dict]) -> None:
+    schema = _gpx_schema()
+    for text in (to_gpx(records), to_gpx([])):
+        doc = etree.fromstring(text.encode())
+        assert schema.validate(doc), schema.error_log
+    broken = etree.fromstring(to_gpx(records).encode())
+    broken[1].set("lat", "95")  # the schema is really applied
+    assert not schema.validate(broken)
+
+
+def test_gpx_names_unique_and_short_symbols_opencpn_knows(records: list[dict]) -> None:
+    # ids sharing their first 8 characters with an exported one
+    same_day = [dict(records[0], id=f"{records[0]['id'][:8]}{i}{'0' * 7}") for i in range(3)]
+    waypoints = _waypoints(to_gpx(records + same_day))
+    names = _texts(waypoints, "name")
+    assert len(set(names)) == len(names) == len(records) + 3
+    assert max(len(n) for n in names) <= 24  # readable next to the mark on a chart plotter
+    # such ids get longer prefixes, each still the start of the incident's id
+    for name, rec in zip(names, records + same_day, strict=True):
+        assert rec["id"].startswith(name.split()[1])
+    assert set(_texts(waypoints, "sym")) <= OPENCPN_ICONS
+    assert len(set(_texts(waypoints, "sym"))) > 1  # by status
+
+
+def test_gpx_same_id_twice_still_unique_names(records: list[dict]) -> None:
+    names = _texts(_waypoints(to_gpx([records[0], records[0]])), "name")
+    assert len(set(names)) == 2
+
+
+@pytest.mark.slow
+def test_real_iom_area_gpx_unique_names_valid_gpx(mmp_data, tmp_path: Path) -> None:
+    inside = mmp_data.inside(AREA)
+    with IncidentStore(f"sqlite:///{tmp_path / 'x.sqlite'}") as store:
+        store.import_records(inside.import_frame(), source="iom_mmp", user="u")
+        records = store.list()
+    text = to_gpx(records)
+    assert _gpx_schema().validate(etree.fromstring(text.encode()))
+    waypoints = _waypoints(text)
+    names = _texts(waypoints, "name")
+    assert len(waypoints) == len(records) >= 1_527
+    assert len(set(names)) == len(names)  # was 1,124 names for 1,527 waypoints
+    assert set(_texts(waypoints, "sym")) <= OPENCPN_ICONS

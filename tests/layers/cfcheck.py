@@ -1,16 +1,24 @@
-"""Run the CF checker (cfchecker) offline, against a local excerpt of the CF tables.
+"""Run the CF checkers offline: cfchecker (CF <= 1.8) and the IOOS compliance-checker (CF-1.10).
 
 cfchecks downloads the standard-name, area-type and region tables by default; tests must not use
 the network, so :func:`cf_check` writes an excerpt of the standard-name table with the names the
 risk dataset uses and their canonical units (CF Standard Name Table, cfconventions.org), and empty
 area-type and region tables (the risk dataset uses neither).
+
+The IOOS compliance-checker (:func:`cf_compliance`) has a CF-1.10 suite and a bundled copy of the
+standard-name table; it downloads another table only when a file's ``standard_name_vocabulary``
+names another version, which seawatch files do not set. The check runs with sockets refused so
+a download would fail the test rather than pass quietly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 # standard_name -> canonical units, from the CF Standard Name Table.
@@ -89,3 +97,52 @@ def cf_check(path: Path, workdir: Path) -> tuple[dict[str, int], str]:
             checker.f.close()
     totals = checker.get_total_counts()
     return totals, report.getvalue()
+
+
+CF_SUITE = "cf:1.10"
+
+
+@contextlib.contextmanager
+def _no_network() -> Iterator[None]:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network use in an offline CF check")
+
+    saved = socket.socket.connect, socket.getaddrinfo
+    socket.socket.connect, socket.getaddrinfo = refuse, refuse  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.getaddrinfo = saved  # type: ignore[method-assign]
+
+
+def cf_compliance(path: Path, workdir: Path) -> tuple[list[str], list[str]]:
+    """IOOS compliance-checker's CF-1.10 suite on ``path``: (errors, warnings), one line each.
+
+    Errors are the failed high-priority checks ("Errors" in the checker's report), warnings the
+    failed medium-priority ones.
+    """
+    from compliance_checker.runner import CheckSuite, ComplianceChecker
+
+    CheckSuite.load_all_available_checkers()
+    report = workdir / f"{path.stem}-cf.json"
+    with _no_network(), contextlib.redirect_stdout(io.StringIO()):
+        ComplianceChecker.run_checker(
+            str(path),
+            [CF_SUITE],
+            0,
+            "normal",
+            output_filename=str(report),
+            output_format="json_new",
+        )
+    result = json.loads(report.read_text())[str(path)][CF_SUITE]
+    assert result["scored_points"] > 0, result  # the suite ran
+
+    def failed(priority: str) -> list[str]:
+        return [
+            f"{item['name']}: {msg}"
+            for item in result[priority]
+            if item["value"][0] < item["value"][1]
+            for msg in item["msgs"] or ["(no message)"]
+        ]
+
+    return failed("high_priorities"), failed("medium_priorities")
