@@ -11,7 +11,7 @@ import pytest
 
 from seawatch.errors import DataError
 from seawatch.maps.context import forecast_info
-from seawatch.maps.interactive import build_html, map_data, render_interactive
+from seawatch.maps.interactive import build_html, map_data, render_interactive, unpack_incidents
 from seawatch.maps.offline import external_references
 from tests.maps.conftest import NOW
 
@@ -19,7 +19,8 @@ from tests.maps.conftest import NOW
 def _data(html: str) -> dict:
     match = re.search(r"var \w+_data = (\{.*?\});\n", html, re.S)
     assert match, "map data not found"
-    return json.loads(match.group(1).replace("<\\/", "</"))
+    data = json.loads(match.group(1).replace("<\\/", "</"))
+    return {**data, "incidents": unpack_incidents(data["incidents"])}
 
 
 def test_writes_one_offline_file(tmp_path, risk, incidents, settings):
