@@ -118,12 +118,17 @@ def pack_incidents(payload: dict[str, Any] | None) -> dict[str, Any] | None:
     Row objects repeat every field name for each of thousands of incidents and most values
     (status, colour, route, source) are shared; columns cut the incidents' share of the page
     to less than half. ``seawatchUnpackIncidents`` in the page (and :func:`unpack_incidents`)
-    rebuild exactly the rows of :func:`incidents_payload`.
+    rebuild exactly the rows of :func:`incidents_payload`. The UTC time text is left out and
+    rebuilt from the epoch seconds when it is exactly that for every row.
     """
     if payload is None:
         return None
     rows = payload["rows"]
     names = list(dict.fromkeys(name for row in rows for name in row))
+    derived = []
+    if all(row.get("time") == _epoch_utc_text(row.get("epoch")) for row in rows):
+        names = [n for n in names if n != "time"]
+        derived.append("time")
     columns: dict[str, Any] = {}
     for name in names:
         values = [row.get(name) for row in rows]
@@ -137,7 +142,15 @@ def pack_incidents(payload: dict[str, Any] | None) -> dict[str, Any] | None:
             }
         else:
             columns[name] = values
-    return {**{k: v for k, v in payload.items() if k != "rows"}, "n": len(rows), "columns": columns}
+    rest = {k: v for k, v in payload.items() if k != "rows"}
+    return {**rest, "n": len(rows), "columns": columns, "derived": derived}
+
+
+def _epoch_utc_text(epoch: Any) -> str | None:
+    """``format_utc`` of epoch seconds, as the page's script rebuilds it (ISO text, minutes)."""
+    if not isinstance(epoch, int):
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def unpack_incidents(packed: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -151,7 +164,10 @@ def unpack_incidents(packed: dict[str, Any] | None) -> dict[str, Any] | None:
         for row, value in zip(rows, column, strict=True):
             if value is not None:
                 row[name] = value
-    rest = {k: v for k, v in packed.items() if k not in ("n", "columns")}
+    if "time" in packed.get("derived", ()):
+        for row in rows:
+            row["time"] = _epoch_utc_text(row["epoch"])
+    rest = {k: v for k, v in packed.items() if k not in ("n", "columns", "derived")}
     return {**rest, "rows": rows}
 
 
@@ -167,8 +183,14 @@ function seawatchUnpackIncidents(I) {
       if (v !== null && v !== undefined) rows[i][names[j]] = v;
     }
   }
+  if ((I.derived || []).indexOf("time") >= 0) {
+    rows.forEach(function (r) {
+      r.time = new Date(r.epoch * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    });
+  }
   I.rows = rows;
   delete I.columns;
+  delete I.derived;
   return I;
 }
 """
