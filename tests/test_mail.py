@@ -699,3 +699,17 @@ def test_old_forecast_is_stale_in_the_report(tmp_path):
     unknown = make_risk()
     del unknown.attrs["reference_time"]
     assert gather_report(settings, unknown, NOW).stale
+
+
+def test_arabic_body_parts_take_the_shorter_encoding():
+    """The Arabic HTML part is mostly ASCII markup: quoted-printable, although its first lines
+    (Python's own sample) are Arabic; the Arabic plain text is shorter in base64."""
+    msg = compose(make_report(), "ar", _parts(), "s@example.org", "lcg@example.ly")
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    html, plain = parsed.get_body(("html",)), parsed.get_body(("plain",))
+    assert html["Content-Transfer-Encoding"] == "quoted-printable"
+    assert plain["Content-Transfer-Encoding"] == "base64"
+    assert len(html.get_payload()) < 4 / 3 * len(html.get_content().encode("utf-8"))
+    assert "زوارة" in plain.get_content() and "زوارة" in html.get_content()
+    english = compose(make_report(), "en", _parts(), "s@example.org", "o@example.org")
+    assert english.get_body(("plain",))["Content-Transfer-Encoding"] in ("7bit", "quoted-printable")

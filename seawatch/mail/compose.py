@@ -125,10 +125,11 @@ def compose(
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Seawatch-Version"] = __version__
     view = build_view(report, lang, parts)
-    msg.set_content(render_text(view), subtype="plain", charset="utf-8")
+    text = render_text(view)
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=shorter_cte(text))
     cid = make_msgid("map", domain=domain) if parts.map_png else None
     html = render_html(view, cid[1:-1] if cid else None)
-    msg.add_alternative(html, subtype="html", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte=shorter_cte(html))
     if parts.map_png and cid:
         html_part = msg.get_payload()[1]
         html_part.add_related(
@@ -159,16 +160,26 @@ def _attach(msg: EmailMessage, att: Attachment) -> None:
             text = att.data.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-        if text is not None and _qp_length(text) < _base64_length(att.data):
+        cte = shorter_cte(text) if text is not None else "base64"
+        if text is not None and cte != "base64":
             msg.add_attachment(
-                text,
-                subtype=att.subtype,
-                charset="utf-8",
-                cte="quoted-printable",
-                filename=att.filename,
+                text, subtype=att.subtype, charset="utf-8", cte=cte, filename=att.filename
             )
             return
     msg.add_attachment(att.data, att.maintype, att.subtype, filename=att.filename)
+
+
+def shorter_cte(text: str) -> str | None:
+    """``"quoted-printable"`` or ``"base64"``, whichever carries ``text`` (UTF-8) in fewer bytes;
+    ``None`` (7bit, unencoded) for ASCII text in lines short enough for mail.
+
+    Python's own choice looks at the first ten lines only, which for the Arabic message hold
+    the Arabic title: it picked base64 for a part that is nine tenths ASCII markup.
+    """
+    if text.isascii() and all(len(line) <= 78 for line in text.splitlines()):
+        return None
+    data = text.encode("utf-8")
+    return "quoted-printable" if _qp_length(text) < _base64_length(data) else "base64"
 
 
 def _qp_length(text: str) -> int:
