@@ -713,3 +713,24 @@ def test_arabic_body_parts_take_the_shorter_encoding():
     assert "زوارة" in plain.get_content() and "زوارة" in html.get_content()
     english = compose(make_report(), "en", _parts(), "s@example.org", "o@example.org")
     assert english.get_body(("plain",))["Content-Transfer-Encoding"] in ("7bit", "quoted-printable")
+
+
+def test_map_that_fails_is_not_called_too_large(data_dir, smtp_server):
+    from seawatch.mail.texts import t
+
+    handler, port = smtp_server
+    settings = settings_for(data_dir, port)
+    renderers = fake_renderers()
+
+    def broken(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+        raise ValueError("no frames")
+
+    renderers.interactive = broken
+    assert send_daily(settings, now=NOW, renderers=renderers).ok
+    for address, lang in (("ops@example.org", "en"), ("lcg@example.ly", "ar")):
+        msg = handler.received(address)[0]
+        assert list(msg.iter_attachments()) == []
+        plain = msg.get_body(("plain",)).get_content()
+        reason = t("mail.reason.failed", lang)
+        assert t("mail.attached.map_missing", lang, reason=reason) in plain
+        assert t("mail.reason.too_large", lang) not in plain
