@@ -634,9 +634,37 @@ def test_dry_run_writes_an_eml(data_dir):
 
 
 def test_message_size_counts_base64():
-    small = compose(make_report(), "en", _parts(10), "s@example.org", "o@example.org")
-    big = compose(make_report(), "en", _parts(300_000), "s@example.org", "o@example.org")
+    def with_netcdf(size: int) -> MailParts:
+        data = np.random.default_rng(0).integers(0, 256, size, dtype=np.uint8).tobytes()
+        return MailParts(PNG, None, 72, "", [Attachment("r.nc", data, "application", "x-netcdf")])
+
+    small = compose(make_report(), "en", with_netcdf(10), "s@example.org", "o@example.org")
+    big = compose(make_report(), "en", with_netcdf(300_000), "s@example.org", "o@example.org")
     assert message_size(big) - message_size(small) > 300_000 * 4 / 3 * 0.98
+
+
+def test_text_attachment_travels_in_the_shorter_encoding():
+    """The map page (mostly ASCII) goes quoted-printable, a third smaller than base64, intact;
+    text that is mostly Arabic stays base64, which is shorter for it."""
+    page = '<html><body><script>var d = {"a": "x = 1; y = 2"};</script>' + "xyz " * 50_000
+    page += "<p>طرابلس</p></body></html>\n"
+    arabic = "<p>" + "مخاطر حالة البحر " * 5_000 + "</p>\n"
+    parts = MailParts(
+        PNG,
+        Attachment("map.html", page.encode(), "text", "html"),
+        72,
+        "",
+        [Attachment("notes.html", arabic.encode(), "text", "html")],
+    )
+    msg = compose(make_report(), "ar", parts, "s@example.org", "o@example.org")
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    got = {a.get_filename(): a for a in parsed.iter_attachments()}
+    assert got["map.html"]["Content-Transfer-Encoding"] == "quoted-printable"
+    assert got["notes.html"]["Content-Transfer-Encoding"] == "base64"
+    # Same text; line ends arrive as CRLF, which browsers read the same way.
+    assert got["map.html"].get_content().replace("\r\n", "\n") == page
+    assert got["notes.html"].get_payload(decode=True) == arabic.encode()
+    assert len(got["map.html"].get_payload()) < len(page.encode()) * 1.1  # base64: x 1.35
 
 
 def test_report_from_the_real_summary():
@@ -672,3 +700,38 @@ def test_old_forecast_is_stale_in_the_report(tmp_path):
     unknown = make_risk()
     del unknown.attrs["reference_time"]
     assert gather_report(settings, unknown, NOW).stale
+
+
+def test_arabic_body_parts_take_the_shorter_encoding():
+    """The Arabic HTML part is mostly ASCII markup: quoted-printable, although its first lines
+    (Python's own sample) are Arabic; the Arabic plain text is shorter in base64."""
+    msg = compose(make_report(), "ar", _parts(), "s@example.org", "lcg@example.ly")
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    html, plain = parsed.get_body(("html",)), parsed.get_body(("plain",))
+    assert html["Content-Transfer-Encoding"] == "quoted-printable"
+    assert plain["Content-Transfer-Encoding"] == "base64"
+    assert len(html.get_payload()) < 4 / 3 * len(html.get_content().encode("utf-8"))
+    assert "زوارة" in plain.get_content() and "زوارة" in html.get_content()
+    english = compose(make_report(), "en", _parts(), "s@example.org", "o@example.org")
+    assert english.get_body(("plain",))["Content-Transfer-Encoding"] in ("7bit", "quoted-printable")
+
+
+def test_map_that_fails_is_not_called_too_large(data_dir, smtp_server):
+    from seawatch.mail.texts import t
+
+    handler, port = smtp_server
+    settings = settings_for(data_dir, port)
+    renderers = fake_renderers()
+
+    def broken(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+        raise ValueError("no frames")
+
+    renderers.interactive = broken
+    assert send_daily(settings, now=NOW, renderers=renderers).ok
+    for address, lang in (("ops@example.org", "en"), ("lcg@example.ly", "ar")):
+        msg = handler.received(address)[0]
+        assert list(msg.iter_attachments()) == []
+        plain = msg.get_body(("plain",)).get_content()
+        reason = t("mail.reason.failed", lang)
+        assert t("mail.attached.map_missing", lang, reason=reason) in plain
+        assert t("mail.reason.too_large", lang) not in plain

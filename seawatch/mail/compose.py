@@ -21,6 +21,7 @@ import email.policy
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.quoprimime import body_encode
 from email.utils import format_datetime, make_msgid
 from functools import cache
 from typing import Any
@@ -29,11 +30,13 @@ import jinja2
 
 from seawatch import __version__
 from seawatch.geo.positions import format_lat_ddm, format_lon_ddm
-from seawatch.mail.report import RegionWorst, Report
+from seawatch.mail.report import Problem, RegionWorst, Report
 from seawatch.mail.texts import direction, t
 from seawatch.maps.styles import HAZARD_COLOURS, HAZARD_TEXT_COLOURS, status_colour
 
 NO_DATA_COLOURS = ("#eeeeee", "#666666")
+MISSING_MAP_REASONS = ("too_large", "no_forecast", "failed")
+"""Why the interactive map can be missing; each has a ``mail.reason.<reason>`` message."""
 BANNER_COLOURS = {"demo": ("#5e3c99", "#ffffff"), "stale": ("#b35806", "#ffffff")}
 
 
@@ -60,7 +63,8 @@ class MailParts:
     interactive_hours
         How many hours ahead the attached interactive map covers.
     interactive_note
-        Why the interactive map is missing (shown in the message), if it is.
+        Why the interactive map is missing, if it is: one of :data:`MISSING_MAP_REASONS`,
+        said in the reader's language from the catalogue (``mail.reason.<note>``).
     extra
         Further attachments (the risk NetCDF).
     """
@@ -121,10 +125,11 @@ def compose(
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Seawatch-Version"] = __version__
     view = build_view(report, lang, parts)
-    msg.set_content(render_text(view), subtype="plain", charset="utf-8")
+    text = render_text(view)
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=shorter_cte(text))
     cid = make_msgid("map", domain=domain) if parts.map_png else None
     html = render_html(view, cid[1:-1] if cid else None)
-    msg.add_alternative(html, subtype="html", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte=shorter_cte(html))
     if parts.map_png and cid:
         html_part = msg.get_payload()[1]
         html_part.add_related(
@@ -136,10 +141,55 @@ def compose(
             disposition="inline",
         )
     for att in ([parts.interactive] if parts.interactive else []) + parts.extra:
-        msg.add_attachment(att.data, att.maintype, att.subtype, filename=att.filename)
+        _attach(msg, att)
     # After the body: set_content() drops every Content-* header of the message.
     msg["Content-Language"] = lang
     return msg
+
+
+def _attach(msg: EmailMessage, att: Attachment) -> None:
+    """Attach ``att`` in the shorter transfer encoding.
+
+    base64 makes every file a third larger. The interactive map is UTF-8 text that is mostly
+    ASCII (scripts, base64 frames), which quoted-printable carries with a few per cent more;
+    text that is mostly non-ASCII (or not UTF-8) stays base64. Line ends of a text attachment
+    arrive as CRLF, which HTML and JavaScript read the same way.
+    """
+    if att.maintype == "text":
+        try:
+            text = att.data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        cte = shorter_cte(text) if text is not None else "base64"
+        if text is not None and cte != "base64":
+            msg.add_attachment(
+                text, subtype=att.subtype, charset="utf-8", cte=cte, filename=att.filename
+            )
+            return
+    msg.add_attachment(att.data, att.maintype, att.subtype, filename=att.filename)
+
+
+def shorter_cte(text: str) -> str | None:
+    """``"quoted-printable"`` or ``"base64"``, whichever carries ``text`` (UTF-8) in fewer bytes;
+    ``None`` (7bit, unencoded) for ASCII text in lines short enough for mail.
+
+    Python's own choice looks at the first ten lines only, which for the Arabic message hold
+    the Arabic title: it picked base64 for a part that is nine tenths ASCII markup.
+    """
+    if text.isascii() and all(len(line) <= 78 for line in text.splitlines()):
+        return None
+    data = text.encode("utf-8")
+    return "quoted-printable" if _qp_length(text) < _base64_length(data) else "base64"
+
+
+def _qp_length(text: str) -> int:
+    encoded = body_encode(text.encode("utf-8").decode("latin-1"))
+    return len(encoded) + encoded.count("\n")  # each line end is CRLF on the wire
+
+
+def _base64_length(data: bytes) -> int:
+    chars = 4 * ((len(data) + 2) // 3)
+    return chars + 2 * ((chars + 75) // 76)
 
 
 def message_size(msg: EmailMessage) -> int:
@@ -209,7 +259,7 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
         )
         for job in report.failing_jobs
     ]
-    view["problems"] = [tr("mail.problem", what=p) for p in report.problems]
+    view["problems"] = [_problem(p, lang) for p in report.problems]
     view.update(_table_view(report, lang))
     view["calm"] = [
         tr(
@@ -241,11 +291,26 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
             "mail.attached.map", name=parts.interactive.filename, hours=parts.interactive_hours
         )
     else:
-        view["attached_map"] = tr("mail.attached.map_missing", reason=parts.interactive_note or "?")
+        view["attached_map"] = tr("mail.attached.map_missing", reason=_reason(parts, lang))
     view["attached_other"] = [
         tr("mail.attached.netcdf", name=a.filename) for a in parts.extra if a.subtype == "x-netcdf"
     ]
     return view
+
+
+def _reason(parts: MailParts, lang: str) -> str:
+    note = parts.interactive_note if parts.interactive_note in MISSING_MAP_REASONS else "unknown"
+    return t(f"mail.reason.{note}", lang)
+
+
+def _problem(problem: Problem, lang: str) -> str:
+    try:
+        what = t(f"mail.part.{problem.part}", lang)
+    except KeyError:
+        what = t("mail.part.other", lang)
+    if problem.detail:
+        what = t("mail.part.detail", lang, part=what, detail=problem.detail)
+    return t("mail.problem", lang, what=what)
 
 
 def _banner(kind: str, text: str) -> dict[str, str]:

@@ -129,8 +129,11 @@ def _interactive_candidates(
     now: dt.datetime,
     renderers: Renderers,
     workdir: Path,
-) -> Iterator[tuple[Attachment, int]]:
-    """Interactive maps for the e-mail, from the most detailed to the lightest."""
+) -> Iterator[tuple[Attachment | None, int]]:
+    """Interactive maps for the e-mail, from the most detailed to the lightest.
+
+    A map that cannot be made ends the sequence with ``(None, 0)``.
+    """
     window = email_window(risk, now)
     hours = (
         int((window["time"].values[-1] - window["time"].values[0]) / np.timedelta64(1, "h"))
@@ -146,7 +149,8 @@ def _interactive_candidates(
             log.error(
                 "mail: interactive map (%d h steps) failed: %s: %s", step, type(exc).__name__, exc
             )
-            break
+            yield None, 0
+            return
         yield Attachment(name, out.read_bytes(), "text", "html"), hours
 
 
@@ -235,7 +239,7 @@ def _fit(
     limit: int,
 ) -> MailParts:
     now = report.created
-    parts = MailParts(interactive_note="no forecast")
+    parts = MailParts(interactive_note="no_forecast")
     if risk is None:
         return parts
     parts.map_png = _static_png(settings, risk, incidents, lang, now, renderers, workdir)
@@ -244,10 +248,13 @@ def _fit(
             parts.extra = [_netcdf(risk, now, workdir)]
         except Exception as exc:
             log.error("mail: risk NetCDF not attached: %s: %s", type(exc).__name__, exc)
-    parts.interactive_note = "too large for e-mail"
     for attachment, hours in _interactive_candidates(
         settings, risk, incidents, lang, now, renderers, workdir
     ):
+        if attachment is None:
+            parts.interactive_note = "failed"
+            break
+        parts.interactive_note = "too_large"
         trial = MailParts(parts.map_png, attachment, hours, "", list(parts.extra))
         size = message_size(make(trial))
         if size > limit and trial.extra:

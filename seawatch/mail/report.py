@@ -91,6 +91,19 @@ class SourceLine:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A part of the message that could not be made.
+
+    ``part`` names it by its catalogue key ``mail.part.<part>`` (``summary``, ``incidents``,
+    ``sources``, ``jobs``, ``run_time``), so the message says it in the reader's language;
+    ``detail`` is the technical cause (exception text, raw value) shown as is.
+    """
+
+    part: str
+    detail: str = ""
+
+
 @dataclass
 class Report:
     """Everything the e-mail shows; times are aware UTC."""
@@ -112,7 +125,7 @@ class Report:
     incidents: list[IncidentLine] = field(default_factory=list)
     sources: list[SourceLine] = field(default_factory=list)
     failing_jobs: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def local_created(self) -> dt.datetime:
@@ -190,13 +203,13 @@ def gather_report(
             try:
                 report.reference_time = as_utc(attrs["reference_time"])
             except ValueError:
-                report.problems.append(f"unreadable model run time {attrs['reference_time']!r}")
+                report.problems.append(Problem("run_time", repr(attrs["reference_time"])))
         if "vessel" in risk.coords:
             report.vessels = tuple(str(v) for v in risk["vessel"].values)
-        _part(report, "risk summary", lambda: _fill_summary(report, risk, settings))
+        _part(report, "summary", lambda: _fill_summary(report, risk, settings))
     _part(report, "incidents", lambda: _fill_incidents(report, settings))
-    _part(report, "data sources", lambda: _fill_sources(report, settings))
-    _part(report, "scheduler health", lambda: _fill_jobs(report, settings))
+    _part(report, "sources", lambda: _fill_sources(report, settings))
+    _part(report, "jobs", lambda: _fill_jobs(report, settings))
     return report
 
 
@@ -205,7 +218,7 @@ def _part(report: Report, what: str, fill: Any) -> None:
         fill()
     except Exception as exc:  # one broken part must not stop the morning message
         log.error("e-mail: %s unavailable: %s: %s", what, type(exc).__name__, exc, exc_info=True)
-        report.problems.append(f"{what} ({type(exc).__name__}: {exc})")
+        report.problems.append(Problem(what, f"{type(exc).__name__}: {exc}"))
 
 
 def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:

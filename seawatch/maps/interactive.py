@@ -107,6 +107,95 @@ class SeawatchLeafletMap(folium.Map):
     default_css: ClassVar = [("leaflet_css", LEAFLET_CSS)]
 
 
+# A column whose values repeat this much (distinct values per row) is stored as a list of the
+# distinct values and one small index per row: statuses, routes, causes, sources and flags.
+DICTIONARY_SHARE = 0.5
+
+
+def pack_incidents(payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Incident rows as columns for the page: each field once, repeated values once.
+
+    Row objects repeat every field name for each of thousands of incidents and most values
+    (status, colour, route, source) are shared; columns cut the incidents' share of the page
+    to less than half. ``seawatchUnpackIncidents`` in the page (and :func:`unpack_incidents`)
+    rebuild exactly the rows of :func:`incidents_payload`. The UTC time text is left out and
+    rebuilt from the epoch seconds when it is exactly that for every row.
+    """
+    if payload is None:
+        return None
+    rows = payload["rows"]
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    derived = []
+    if all(row.get("time") == _epoch_utc_text(row.get("epoch")) for row in rows):
+        names = [n for n in names if n != "time"]
+        derived.append("time")
+    columns: dict[str, Any] = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        keys = [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
+        distinct = list(dict.fromkeys(keys))
+        if len(distinct) <= DICTIONARY_SHARE * len(values):
+            position = {k: i for i, k in enumerate(distinct)}
+            columns[name] = {
+                "dict": [json.loads(k) for k in distinct],
+                "index": [position[k] for k in keys],
+            }
+        else:
+            columns[name] = values
+    rest = {k: v for k, v in payload.items() if k != "rows"}
+    return {**rest, "n": len(rows), "columns": columns, "derived": derived}
+
+
+def _epoch_utc_text(epoch: Any) -> str | None:
+    """``format_utc`` of epoch seconds, as the page's script rebuilds it (ISO text, minutes)."""
+    if not isinstance(epoch, int):
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def unpack_incidents(packed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The rows of :func:`pack_incidents` output (what the page's script does, in Python)."""
+    if packed is None or "rows" in packed:
+        return packed
+    rows: list[dict[str, Any]] = [{} for _ in range(packed["n"])]
+    for name, column in packed["columns"].items():
+        if isinstance(column, dict):
+            column = [column["dict"][i] for i in column["index"]]
+        for row, value in zip(rows, column, strict=True):
+            if value is not None:
+                row[name] = value
+    if "time" in packed.get("derived", ()):
+        for row in rows:
+            row["time"] = _epoch_utc_text(row["epoch"])
+    rest = {k: v for k, v in packed.items() if k not in ("n", "columns", "derived")}
+    return {**rest, "rows": rows}
+
+
+UNPACK_INCIDENTS_JS = """
+function seawatchUnpackIncidents(I) {
+  if (!I || I.rows) return I;
+  var rows = [], names = Object.keys(I.columns), i, j;
+  for (i = 0; i < I.n; i++) rows.push({});
+  for (j = 0; j < names.length; j++) {
+    var c = I.columns[names[j]], values = Array.isArray(c) ? c : null;
+    for (i = 0; i < I.n; i++) {
+      var v = values ? values[i] : c.dict[c.index[i]];
+      if (v !== null && v !== undefined) rows[i][names[j]] = v;
+    }
+  }
+  if ((I.derived || []).indexOf("time") >= 0) {
+    rows.forEach(function (r) {
+      r.time = new Date(r.epoch * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    });
+  }
+  I.rows = rows;
+  delete I.columns;
+  delete I.derived;
+  return I;
+}
+"""
+
+
 class SeawatchLayers(JSCSSMixin, folium.MacroElement):
     """Hands the map data and folium-made layers to ``assets/seawatch-map.js``."""
 
@@ -122,7 +211,9 @@ class SeawatchLayers(JSCSSMixin, folium.MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this.unpack_js }}
         var {{ this.get_name() }}_data = {{ this.data_json }};
+        seawatchUnpackIncidents({{ this.get_name() }}_data.incidents);
         {%- if this.osm %}
         {{ this.get_name() }}_data.osm = {{ this.osm.get_name() }};
         {%- endif %}
@@ -140,9 +231,11 @@ class SeawatchLayers(JSCSSMixin, folium.MacroElement):
     def __init__(self, data: dict[str, Any], osm: folium.TileLayer | None, extra: dict):
         super().__init__()
         self._name = "SeawatchLayers"
-        self.data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace(
+        packed = {**data, "incidents": pack_incidents(data.get("incidents"))}
+        self.data_json = json.dumps(packed, ensure_ascii=False, separators=(",", ":")).replace(
             "</", "<\\/"
         )
+        self.unpack_js = UNPACK_INCIDENTS_JS
         self.osm = osm
         self.extra = extra
 

@@ -11,7 +11,13 @@ import pytest
 
 from seawatch.errors import DataError
 from seawatch.maps.context import forecast_info
-from seawatch.maps.interactive import build_html, map_data, render_interactive
+from seawatch.maps.interactive import (
+    build_html,
+    map_data,
+    pack_incidents,
+    render_interactive,
+    unpack_incidents,
+)
 from seawatch.maps.offline import external_references
 from tests.maps.conftest import NOW
 
@@ -19,7 +25,8 @@ from tests.maps.conftest import NOW
 def _data(html: str) -> dict:
     match = re.search(r"var \w+_data = (\{.*?\});\n", html, re.S)
     assert match, "map data not found"
-    return json.loads(match.group(1).replace("<\\/", "</"))
+    data = json.loads(match.group(1).replace("<\\/", "</"))
+    return {**data, "incidents": unpack_incidents(data["incidents"])}
 
 
 def test_writes_one_offline_file(tmp_path, risk, incidents, settings):
@@ -74,6 +81,22 @@ def test_incidents_have_every_field_and_skip_rows_without_position(risk, inciden
     assert "persons" not in first  # NA is left out, not shown as "nan"
     assert any(r["status_label"] == "reported" for r in rows)  # unknown status kept as given
     assert rows[1]["notes"] == 'boat "Sara" <engine failure>'  # escaped by the popup, not here
+
+
+def test_incidents_travel_as_columns_and_come_back_the_same(risk, incidents, settings):
+    info = forecast_info(risk, NOW, settings.schedule.stale_after_hours)
+    payload = map_data(risk, incidents, settings, "en", NOW, info)["incidents"]
+    packed = pack_incidents(payload)
+    assert "rows" not in packed and packed["n"] == len(payload["rows"])
+    assert packed["derived"] == ["time"] and "time" not in packed["columns"]
+    assert isinstance(packed["columns"]["status"], dict)  # few statuses: stored once each
+    assert unpack_incidents(packed) == payload
+    size = len(json.dumps(packed, ensure_ascii=False))
+    assert size < 0.75 * len(json.dumps(payload, ensure_ascii=False))
+    # a time text that is not the epoch's travels as it is
+    odd = {**payload, "rows": [{**payload["rows"][0], "time": "about noon"}, *payload["rows"][1:]]}
+    assert pack_incidents(odd)["derived"] == []
+    assert unpack_incidents(pack_incidents(odd)) == odd
 
 
 def test_text_cannot_break_out_of_the_script(risk, incidents, settings):
