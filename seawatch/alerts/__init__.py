@@ -53,6 +53,7 @@ def issue_alerts(
     from seawatch.alerts.lifecycle import reconcile
     from seawatch.alerts.messages import Context
     from seawatch.alerts.store import AlertStore
+    from seawatch.errors import DataError
     from seawatch.geo import regions
     from seawatch.layers.params import LayerParams
     from seawatch.layers.summary import summarize
@@ -61,13 +62,19 @@ def issue_alerts(
     now = (now or utc_now()).astimezone(dt.UTC).replace(microsecond=0)
     path = Path(risk_path) if risk_path else paths.risk
     risk = open_risk(path, now)
+    if not risk.sizes.get("time"):
+        # A stale file must not read as "hazard gone": that would all-clear every alert.
+        raise DataError(
+            f"risk file {path} has no forecast hours from {now:%Y-%m-%d %H:%M} UTC on; "
+            "no alerts issued (run `seawatch build` on a current forecast)"
+        )
     params = LayerParams.from_settings(settings).summary
     areas = {
         "departure": regions.departure_areas(params.radius_nm),
         "sar": regions.sar_regions(sea=True),
     }
     summary = summarize(risk, params, departure_areas=areas["departure"], sar_regions=areas["sar"])
-    hazards = find_hazards(risk, summary, areas, now) if risk.sizes.get("time") else []
+    hazards = find_hazards(risk, summary, areas, now)
     demo = is_demo(risk.attrs) or "synthetic" in str(risk.attrs.get("model", "")).lower()
     ctx = Context(
         now, str(risk.attrs.get("reference_time", "")) or "unknown", web_base(settings), demo

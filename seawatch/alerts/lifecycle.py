@@ -56,6 +56,20 @@ def _signature(hazard: Hazard) -> str:
     return f"{hazard.level}|{cap_time(hazard.onset)}|{cap_time(hazard.expires)}"
 
 
+def _changed(record: dict[str, Any], hazard: Hazard, now: dt.datetime) -> bool:
+    """Whether ``hazard`` differs from the alert in force: level, end, or a future onset.
+
+    An onset already past on both sides is not a change: the hazard simply continues (onset is
+    written as the send time then, which moves with every run).
+    """
+    if record["level"] != hazard.level or record["expires"] != hazard.expires.isoformat():
+        return True
+    old_onset = dt.datetime.fromisoformat(record["onset"])
+    if old_onset <= now and hazard.onset <= now:
+        return False
+    return old_onset != hazard.onset
+
+
 def _identifier(config: AlertSettings, sent: dt.datetime, key: str, suffix: str = "") -> str:
     stamp = sent.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{config.identifier_prefix}.{stamp}.{key}{suffix}"
@@ -155,7 +169,7 @@ def reconcile(
             key = hazard.key
             seen.add(key)
             current = open_now.get(key)
-            if current is not None and current["signature"] == _signature(hazard):
+            if current is not None and not _changed(current, hazard, ctx.sent):
                 continue
             refs = chain(records, key, ctx.sent) if current is not None else []
             msg_type = "Update" if refs else "Alert"

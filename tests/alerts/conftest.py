@@ -19,22 +19,25 @@ DEMO_START = dt.datetime(2026, 12, 7, 0, 0, tzinfo=dt.UTC)
 DEMO_NOW = DEMO_START + dt.timedelta(hours=3)
 
 
-def capped(risk: xr.Dataset, top: int) -> xr.Dataset:
+def capped(risk: xr.Dataset, top: int, vessel: str | None = None) -> xr.Dataset:
     """``risk`` with the hazard level capped at ``top`` over the sea (a weaker storm)."""
     out = risk.copy(deep=True)
     level = out["hazard_level"].values
     sea = level >= 0
+    if vessel is not None:
+        sea &= (out["vessel"].values == vessel)[None, :, None, None]
     level[sea] = np.minimum(level[sea], top)
     return out
 
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Three consecutive risk files: a gale, the same gale weaker (High at most), then calm."""
+    """Three consecutive risk files: a gale; the gale at High at most for rubber dinghies (the
+    other boat types unchanged); then Moderate at most everywhere."""
     root = tmp_path_factory.mktemp("builds")
     first = make_risk(hours=48, start=START)
     paths = []
-    for n, ds in enumerate((first, capped(first, 2), capped(first, 1)), start=1):
+    for n, ds in enumerate((first, capped(first, 2, "rubber_dinghy"), capped(first, 1)), start=1):
         paths.append(write_dataset(ds, root / f"risk{n}.nc"))
     return paths
 
