@@ -52,10 +52,6 @@ class Issued:
         return dict(self.__dict__)
 
 
-def _signature(hazard: Hazard) -> str:
-    return f"{hazard.level}|{cap_time(hazard.onset)}|{cap_time(hazard.expires)}"
-
-
 def _changed(record: dict[str, Any], hazard: Hazard, now: dt.datetime) -> bool:
     """Whether ``hazard`` differs from the alert in force: level, end, or a future onset.
 
@@ -73,6 +69,16 @@ def _changed(record: dict[str, Any], hazard: Hazard, now: dt.datetime) -> bool:
 def _identifier(config: AlertSettings, sent: dt.datetime, key: str, suffix: str = "") -> str:
     stamp = sent.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{config.identifier_prefix}.{stamp}.{key}{suffix}"
+
+
+def _unique(identifier: str, records: list[dict[str, Any]]) -> str:
+    """``identifier``, or with ``-2``, ``-3`` ... when a run in the same second used it."""
+    taken = {r["identifier"] for r in records}
+    candidate, n = identifier, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{identifier}-{n}"
+    return candidate
 
 
 def _message(
@@ -150,7 +156,6 @@ def _hazard_base(hazard: Hazard, ctx: Context) -> dict[str, Any]:
         "area_name_ar": hazard.area_name_ar,
         "vessel": hazard.vessel,
         "level": hazard.level,
-        "signature": _signature(hazard),
         "polygons": [[list(p) for p in ring] for ring in hazard.polygons],
         "run": ctx.run,
     }
@@ -173,7 +178,8 @@ def reconcile(
                 continue
             refs = chain(records, key, ctx.sent) if current is not None else []
             msg_type = "Update" if refs else "Alert"
-            message = _message(config, ctx, _identifier(config, ctx.sent, key), msg_type, refs)
+            identifier = _unique(_identifier(config, ctx.sent, key), records)
+            message = _message(config, ctx, identifier, msg_type, refs)
             message.infos = hazard_infos(hazard, ctx)
             record = _record(
                 message, key, message.infos[0].response_type, _hazard_base(hazard, ctx)
@@ -185,11 +191,10 @@ def reconcile(
             if key in seen:
                 continue
             refs = chain(records, key, ctx.sent)
-            message = _message(
-                config, ctx, _identifier(config, ctx.sent, key, ".allclear"), "Update", refs
-            )
+            identifier = _unique(_identifier(config, ctx.sent, key, ".allclear"), records)
+            message = _message(config, ctx, identifier, "Update", refs)
             message.infos = closing_infos(current, ctx, "allclear", levels.HORIZON_HOURS)
-            base = {**current, "level": 0, "signature": "allclear", "run": ctx.run}
+            base = {**current, "level": 0, "run": ctx.run}
             done = _publish(store, records, message, _record(message, key, "AllClear", base))
             if done:
                 issued.append(done)
@@ -210,14 +215,13 @@ def cancel(store: AlertStore, config: AlertSettings, ctx: Context, identifier: s
             raise DataError(
                 f"alert {identifier} is no longer in force (expired, all-clear or withdrawn)"
             )
-        message = _message(
-            config, ctx, _identifier(config, ctx.sent, target["key"], ".cancel"), "Cancel", refs
-        )
+        identifier_ = _unique(_identifier(config, ctx.sent, target["key"], ".cancel"), records)
+        message = _message(config, ctx, identifier_, "Cancel", refs)
         message.note = (message.note + " " if message.note else "") + (
             f"Withdraws {identifier}, issued in error."
         )
         message.infos = closing_infos(target, ctx, "cancel", levels.HORIZON_HOURS)
-        base = {**target, "signature": "cancel", "run": ctx.run}
+        base = {**target, "run": ctx.run}
         done = _publish(store, records, message, _record(message, target["key"], "Cancel", base))
     if done is None:
         raise DataError(f"the Cancel of {identifier} failed validation; see the log")

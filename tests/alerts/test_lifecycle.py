@@ -139,3 +139,13 @@ def test_a_message_that_fails_validation_is_not_published(builds, tmp_path, capl
     assert issued == []
     assert "not published" in caplog.text and "headline longer than 160" in caplog.text
     assert list((tmp_path / "cap").glob("seawatch.*.xml")) == []
+
+
+def test_two_runs_in_the_same_second_never_overwrite_a_message(builds, settings):
+    paths = DataPaths(settings.data_dir)
+    first = issue_alerts(settings, paths, risk_path=builds[0], now=NOW)
+    before = {i.identifier: Path(i.path).read_bytes() for i in first}
+    second = issue_alerts(settings, paths, risk_path=builds[1], now=NOW)
+    assert second and all(i.identifier.endswith("-2") for i in second)
+    for identifier, xml in before.items():
+        assert (settings.data_dir / "cap" / f"{identifier}.xml").read_bytes() == xml
