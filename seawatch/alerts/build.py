@@ -9,7 +9,7 @@ For each departure area and SAR region and each vessel class whose worst level i
 windows of the next :data:`~seawatch.alerts.levels.HORIZON_HOURS` is High or worse:
 
 * onset: start of the first such window (or ``now`` if it already began), expires: end of the
-  last one;
+  last one (windows that start within the horizon count);
 * the polygon: the grid cells at High or worse during those windows, inside the area,
   merged (shapely), holes dropped, simplified to at most 100 vertices;
 * the drivers (``drivers`` bits) and the shortest survival time in the water in those cells
@@ -123,7 +123,8 @@ def find_hazards(risk: Any, summary: Any, areas: dict[str, Any], now: dt.datetim
                 continue
             level = int(hot["worst_level"].max())
             onset = max(pd.Timestamp(hot["window_start"].min()), now_naive.floor("h"))
-            expires = min(pd.Timestamp(hot["window_end"].max()), horizon.ceil("h"))
+            # The end of a 6 h window: stable between runs of the same forecast cycle.
+            expires = pd.Timestamp(hot["window_end"].max())
             worst_start = pd.Timestamp(hot.loc[hot["worst_level"] == level, "window_start"].min())
             cells = risk.sel(vessel=vessel, time=slice(onset, expires - pd.Timedelta(seconds=1)))
             hazard = Hazard(
