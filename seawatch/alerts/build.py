@@ -131,7 +131,7 @@ def find_hazards(risk: Any, summary: Any, areas: dict[str, Any], now: dt.datetim
                 kind=kind,
                 area_id=str(area_id),
                 area_name=str(group["area_name"].iloc[0]),
-                area_name_ar=str(names_ar.get(str(area_id)) or group["area_name"].iloc[0]),
+                area_name_ar=str(names_ar.get(str(area_id)) or _arabic_sar(str(area_id))),
                 vessel=str(vessel),
                 level=level,
                 onset=_aware(onset),
@@ -143,6 +143,15 @@ def find_hazards(risk: Any, summary: Any, areas: dict[str, Any], now: dt.datetim
             if hazard.polygons:
                 hazards.append(hazard)
     return hazards
+
+
+def _arabic_sar(area_id: str) -> str:
+    from seawatch.i18n import translate
+
+    try:
+        return translate(f"sar.{area_id}.name", "ar")
+    except KeyError:
+        return area_id
 
 
 def _fill_from_grid(hazard: Hazard, cells: Any, mask: np.ndarray, area: Any) -> None:

@@ -42,6 +42,7 @@ def _common(kind: str, area_id: str, name: str, name_ar: str, vessel: str, lang:
         "area": area,
         "where": translate(f"alerts.where.{kind}", lang, area=area),
         "vessel": translate(f"mail.vessel.{vessel}", lang),
+        "vessels": translate(f"alerts.vessel.{vessel}", lang),
         "vessel_long": translate(f"alerts.vessel_long.{vessel}", lang),
     }
 
@@ -80,7 +81,7 @@ def hazard_infos(hazard: Hazard, ctx: Context) -> list[Info]:
                     lang,
                     level=level,
                     n=hazard.level + 1,
-                    vessel=words["vessel"],
+                    vessel=words["vessels"],
                     where=words["where"],
                     onset=_when(hazard.onset),
                 ),
@@ -154,7 +155,7 @@ def closing_infos(record: dict, ctx: Context, kind: str, hours: int) -> list[Inf
                 onset=ctx.sent,
                 expires=expires,
                 headline=translate(
-                    f"alerts.{kind}.headline", lang, vessel=words["vessel"], where=words["where"]
+                    f"alerts.{kind}.headline", lang, vessel=words["vessels"], where=words["where"]
                 ),
                 description=translate(
                     f"alerts.{kind}.description",

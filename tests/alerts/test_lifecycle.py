@@ -66,6 +66,8 @@ def test_three_builds_new_changed_gone(builds, settings):
         assert clear.findtext("c:msgType", namespaces=NS) == "Update"
         assert {r.text for r in clear.iterfind(".//c:responseType", NS)} == {"AllClear"}
         assert {s.text for s in clear.iterfind(".//c:severity", NS)} == {"Minor"}
+        headlines = [h.text for h in clear.iterfind(".//c:headline", NS)]
+        assert headlines[0].startswith("زوال الإنذار") and headlines[1].startswith("All clear")
         refs = clear.findtext("c:references", namespaces=NS).split()
         key = _key(item.identifier)
         chain = [_triple(a) for i, a in _history(first, second, key)]
@@ -149,3 +151,15 @@ def test_two_runs_in_the_same_second_never_overwrite_a_message(builds, settings)
     assert second and all(i.identifier.endswith("-2") for i in second)
     for identifier, xml in before.items():
         assert (settings.data_dir / "cap" / f"{identifier}.xml").read_bytes() == xml
+
+
+def test_alerts_in_force_names_areas_in_both_languages(builds, settings):
+    paths = DataPaths(settings.data_dir)
+    issue_alerts(settings, paths, risk_path=builds[0], now=NOW)
+    current = alerts_in_force(paths, now=NOW)
+    assert current and [a["level"] for a in current] == sorted(
+        (a["level"] for a in current), reverse=True
+    )
+    libya = next(a for a in current if a["area_id"] == "libya")
+    assert libya["area_name_ar"] == "منطقة البحث والإنقاذ الليبية"
+    assert libya["headline_ar"] and libya["headline_en"].endswith("UTC")
