@@ -69,12 +69,12 @@ def issue_alerts(
             "no alerts issued (run `seawatch build` on a current forecast)"
         )
     params = LayerParams.from_settings(settings).summary
-    areas = {
-        "departure": regions.departure_areas(params.radius_nm),
-        "sar": regions.sar_regions(sea=True),
-    }
+    # The same areas as the summaries of the maps and the e-mail, so the levels agree; SAR
+    # polygons are clipped to the sea-only regions.
+    areas = {"departure": regions.departure_areas(params.radius_nm), "sar": regions.sar_regions()}
     summary = summarize(risk, params, departure_areas=areas["departure"], sar_regions=areas["sar"])
-    hazards = find_hazards(risk, summary, areas, now)
+    clip = {"departure": areas["departure"], "sar": regions.sar_regions(sea=True)}
+    hazards = find_hazards(risk, summary, areas, now, clip=clip)
     demo = is_demo(risk.attrs) or "synthetic" in str(risk.attrs.get("model", "")).lower()
     ctx = Context(
         now, str(risk.attrs.get("reference_time", "")) or "unknown", web_base(settings), demo

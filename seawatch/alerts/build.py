@@ -95,8 +95,18 @@ def _aware(value: Any) -> dt.datetime:
     return pd.Timestamp(value).to_pydatetime().replace(tzinfo=dt.UTC)
 
 
-def find_hazards(risk: Any, summary: Any, areas: dict[str, Any], now: dt.datetime) -> list[Hazard]:
-    """Hazards at High or worse from a risk dataset and its summary (see module doc)."""
+def find_hazards(
+    risk: Any,
+    summary: Any,
+    areas: dict[str, Any],
+    now: dt.datetime,
+    clip: dict[str, Any] | None = None,
+) -> list[Hazard]:
+    """Hazards at High or worse from a risk dataset and its summary (see module doc).
+
+    ``areas`` are the frames the summary was made with (``departure``, ``sar``); polygons are
+    clipped to the geometries of ``clip`` (same ids; default ``areas``).
+    """
     import pandas as pd
 
     from seawatch.layers.summary import area_masks
@@ -114,7 +124,8 @@ def find_hazards(risk: Any, summary: Any, areas: dict[str, Any], now: dt.datetim
             if "name_ar" in frame_areas
             else {}
         )
-        geometries = dict(zip(areas[kind]["id"].astype(str), areas[kind].geometry, strict=True))
+        shapes = (clip or areas)[kind]
+        geometries = dict(zip(shapes["id"].astype(str), shapes.geometry, strict=True))
         windows = frame[(frame["window_end"] > now_naive) & (frame["window_start"] < horizon)]
         windows = windows.dropna(subset=["worst_level"])
         for (area_id, vessel), group in windows.groupby(["area_id", "vessel"], sort=True):
@@ -139,7 +150,7 @@ def find_hazards(risk: Any, summary: Any, areas: dict[str, Any], now: dt.datetim
                 worst_time=_aware(max(worst_start, onset)),
             )
             mask = masks[str(area_id)]
-            _fill_from_grid(hazard, cells, mask, geometries[str(area_id)])
+            _fill_from_grid(hazard, cells, mask, geometries.get(str(area_id)))
             if hazard.polygons:
                 hazards.append(hazard)
     return hazards

@@ -120,3 +120,31 @@ def test_arabic_survives_a_round_trip(builds, settings):
     assert again.find("c:info[c:language='ar']/c:description", NS).text == ar.findtext(
         "c:description", namespaces=NS
     )
+
+
+def test_alert_levels_agree_with_the_summaries_of_maps_and_mail(builds, settings):
+    """The level an alert states is the worst level the shared summary gives that area."""
+    import pandas as pd
+
+    from seawatch.alerts import alerts_in_force
+    from seawatch.layers.params import LayerParams
+    from seawatch.layers.summary import summarize
+    from seawatch.schema import open_dataset
+
+    paths = DataPaths(settings.data_dir)
+    issue_alerts(settings, paths, risk_path=builds[0], now=NOW)
+    summary = summarize(
+        open_dataset(builds[0], "risk"), LayerParams.from_settings(settings).summary
+    )
+    now = pd.Timestamp(NOW.replace(tzinfo=None))
+    current = alerts_in_force(paths, now=NOW)
+    assert current
+    for alert in current:
+        frame = summary.sar_regions if alert["kind"] == "sar" else summary.departures
+        rows = frame[
+            (frame["area_id"] == alert["area_id"])
+            & (frame["vessel"] == alert["vessel"])
+            & (frame["window_end"] > now)
+            & (frame["window_start"] < now + pd.Timedelta(hours=72))
+        ]
+        assert int(rows["worst_level"].max()) == alert["level"], alert["identifier"]
