@@ -76,13 +76,19 @@ def issue_alerts(
     clip = {"departure": areas["departure"], "sar": regions.sar_regions(sea=True)}
     hazards = find_hazards(risk, summary, areas, now, clip=clip)
     demo = is_demo(risk.attrs) or "synthetic" in str(risk.attrs.get("model", "")).lower()
-    ctx = Context(
-        now, str(risk.attrs.get("reference_time", "")) or "unknown", web_base(settings), demo
-    )
+    ctx = Context(now, _run_label(risk.attrs.get("reference_time")), web_base(settings), demo)
     store = AlertStore(Path(out_dir) / "cap") if out_dir else AlertStore.of(paths.root)
     issued = reconcile(store, settings.alerts, ctx, hazards)
     write_feed(store, ctx.web, now)
     return issued
+
+
+def _run_label(reference_time: Any) -> str:
+    """The model run as people read it (``2026-12-07 00:00``), or ``unknown``."""
+    try:
+        return dt.datetime.fromisoformat(str(reference_time)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(reference_time or "unknown")
 
 
 def cancel_alert(
