@@ -234,6 +234,38 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """CAP 1.2 alerts (docs/alerts.md). ``sender`` must be globally unique (e.g. an address
+    at the operator's domain); a WMO OID only if an alerting authority configures its own.
+    ``web`` is the public base URL of ``seawatch serve`` (links in messages and the feed);
+    empty means ``http://[web] host:port``. The web routes are public when ``scope`` is
+    ``Public`` and need a signed-in user when it is ``Restricted``."""
+
+    sender: str = "cap@seawatch.invalid"
+    identifier_prefix: str = "seawatch"
+    scope: str = "Public"
+    restriction: str = ""
+    web: str = ""
+
+    def check(self, prefix: str) -> None:
+        for name in ("sender", "identifier_prefix"):
+            value = getattr(self, name)
+            if not value or re.search(r"[\s,<&]", value) or not value.isascii():
+                raise ConfigError(
+                    f"{prefix}.{name} = {value!r} must be non-empty ASCII without spaces, "
+                    "commas, < or & (CAP 1.2 section 3.2.1)"
+                )
+        if self.scope not in ("Public", "Restricted"):
+            raise ConfigError(f"{prefix}.scope = {self.scope!r} must be Public or Restricted")
+        if self.scope == "Restricted" and not self.restriction.strip():
+            raise ConfigError(f"{prefix}.restriction must say who may read Restricted alerts")
+        if self.scope == "Public" and self.restriction:
+            raise ConfigError(f"{prefix}.restriction is only for scope = \"Restricted\"")
+        if self.web and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", self.web):
+            raise ConfigError(f"{prefix}.web = {self.web!r} must be an http(s):// URL")
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     """Daemon timetable. Times are HH:MM; ``weather_times`` in UTC, ``email_time`` in ``timezone``."""
 
@@ -343,6 +375,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     config_file: Path | None = None
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from seawatch import __version__
 from seawatch.config import Settings
 from seawatch.errors import ConflictError, DataError, NotFoundError, PositionError
-from seawatch.web import api, pages
+from seawatch.web import api, cap, pages
 from seawatch.web.accounts import AccountStore
 from seawatch.web.auth import LoginLimiter
 from seawatch.web.cache import QueryCache
@@ -123,6 +123,7 @@ def create_app(
     _add_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(cap.router)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     return app
 
