@@ -12,7 +12,9 @@ Where
     sea where its wave height is ever known; a wind-only hindcast has no land mask and every
     cell counts) within ``tolerance_deg`` (default 0.5 degrees, the ERA5 wave grid spacing;
     validation.md section 2 row 5 proposes 0.25-0.5 degrees; assumption, to calibrate).
-    Other datasets are read at their cell nearest to that sea cell.
+    Other datasets are read at their cell nearest to that sea cell; files on different time
+    steps are judged on the union of their steps, each interpolated linearly in time. A
+    variable in several files is taken from the first file given.
 
 When
     The index is computed at every time step of the hindcast at those cells by
@@ -274,7 +276,11 @@ def conditions(
     cy, cx = np.divmod(cells, nx)
     plat, plon = ref["lat"].values[cy], ref["lon"].values[cx]
     start, end = hindcast.period()
-    times = pd.DatetimeIndex(ref["time"].values)
+    # the union of every file's steps: wind every 6 h and waves daily are judged every 6 h,
+    # each variable interpolated linearly in time to steps it lacks (as build_risk does)
+    times = pd.DatetimeIndex(
+        np.unique(np.concatenate([ds["time"].values for ds in hindcast.datasets]))
+    )
     times = times[(times >= start) & (times <= end)]
     if times.size < 2:
         raise DataError(f"the hindcast files share fewer than two time steps ({start} to {end})")
@@ -312,7 +318,9 @@ def conditions(
             if part.sizes["time"] != chunk_times.size or not np.array_equal(
                 part["time"].values, chunk_times.values
             ):
-                part = ds.isel(lat=lat_i, lon=lon_i).interp(time=chunk_times.values)
+                margin = pd.Timedelta(days=2)
+                near = ds.sel(time=slice(chunk_times[0] - margin, chunk_times[-1] + margin))
+                part = near.isel(lat=lat_i, lon=lon_i).interp(time=chunk_times.values)
             for name in part.data_vars:
                 if name not in arrays:
                     arrays[name] = part[name].transpose("time", "point").values.astype(np.float32)

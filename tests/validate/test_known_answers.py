@@ -133,3 +133,42 @@ def test_within_exposed_fatal_boats_on_high_index_days(iid):
     assert report["design"] == "within-exposed"
     assert report["predictors"]["index"]["auc_ci"][0] > 0.5
     assert set(rows["case"]) == {0, 1}
+
+
+def test_era5_wind_netcdf_and_waves_on_other_grids_and_steps(tmp_path, iid):
+    """Waves daily on 0.5 deg (canonical) and wind 6-hourly on 0.25 deg as an ERA5 NetCDF
+    (CDS names and units, read by `seawatch ingest`'s reader): judged on the 6-hourly steps,
+    so a one-step wind burst between two wave days is seen."""
+    import xarray as xr
+
+    from seawatch.schema import open_forecast
+
+    canonical, days, _ = iid
+    waves = tmp_path / "waves.nc"
+    open_forecast(canonical).drop_vars(["u10", "v10"]).to_netcdf(waves)
+    steps = pd.date_range(days[0], days[-1] + pd.Timedelta(hours=18), freq="6h")
+    lat = np.arange(35.0, 32.49, -0.25)  # ERA5 latitudes run north to south
+    lon = np.arange(12.0, 15.01, 0.25)
+    speed = np.full((steps.size, lat.size, lon.size), 4.0, np.float32)
+    burst = steps.get_loc(pd.Timestamp("2020-06-10T06:00"))
+    speed[burst] = 20.0
+    era5 = xr.Dataset(
+        {
+            "u10": (("valid_time", "latitude", "longitude"), -speed, {"units": "m s**-1"}),
+            "v10": (("valid_time", "latitude", "longitude"), 0 * speed, {"units": "m s**-1"}),
+        },
+        coords={"valid_time": steps.values, "latitude": lat, "longitude": lon},
+    )
+    wind_file = tmp_path / "era5_wind.nc"
+    era5.to_netcdf(wind_file)
+    hindcast = read_hindcast([waves, wind_file])
+    assert sorted(f["kind"] for f in hindcast.files) == ["canonical", "wind"]
+    from seawatch.validate.conditions import conditions, locate
+
+    where = locate(hindcast, np.array([33.5]), np.array([13.5]))
+    cond = conditions(hindcast, where.cell)
+    assert cond.step_hours == 6
+    day = cond.days.get_loc(pd.Timestamp("2020-06-10"))
+    assert cond.wind[day, 0] == pytest.approx(20.0)
+    assert cond.wind[day - 1, 0] == pytest.approx(4.0)
+    assert cond.index[day, 0, 0] >= 4.0  # force 8 for a dinghy: extreme
