@@ -109,3 +109,25 @@ def test_help_does_not_import_heavy_libraries():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_without_incidents_file_the_store_is_used(files):
+    tmp, hindcast, incidents = files
+    data_dir = str(tmp / "store")
+    runner = CliRunner()
+    imported = runner.invoke(main, ["incidents", "import", str(incidents), "--data-dir", data_dir])
+    assert imported.exit_code == 0, imported.output
+    from_file = runner.invoke(
+        main,
+        ["validate", "--hindcast", str(hindcast), "--incidents", str(incidents), "--json",
+         "--bootstrap", "100", "--out", str(tmp / "a"), "--data-dir", data_dir],
+    )  # fmt: skip
+    from_store = runner.invoke(
+        main,
+        ["validate", "--hindcast", str(hindcast), "--json", "--bootstrap", "100",
+         "--out", str(tmp / "b"), "--data-dir", data_dir],
+    )  # fmt: skip
+    assert from_store.exit_code == 0, from_store.output
+    a, b = json.loads(from_file.stdout), json.loads(from_store.stdout)
+    assert b["covered"] == a["covered"] > 50
+    assert b["predictors"]["index"]["auc"] == a["predictors"]["index"]["auc"]
