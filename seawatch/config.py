@@ -97,6 +97,23 @@ class OpenMeteoSettings:
 
 
 @dataclass(frozen=True)
+class OpenMeteoHindcastSettings:
+    """Open-Meteo Historical Weather (ERA5 wind, gusts) and Marine (``era5_ocean`` waves) APIs
+    for ``seawatch fetch hindcast`` (no credentials)."""
+
+    archive_url: str = "https://archive-api.open-meteo.com/v1/archive"
+    marine_url: str = "https://marine-api.open-meteo.com/v1/marine"
+    wind_model: str = "era5"
+    wave_model: str = "era5_ocean"
+    spacing: float = 0.5
+    timeout: float = 120.0
+
+    def check(self, prefix: str) -> None:
+        if self.spacing <= 0:
+            raise ConfigError(f"{prefix}.spacing = {self.spacing} must be > 0 degrees")
+
+
+@dataclass(frozen=True)
 class EcmwfSettings:
     """ECMWF open data (no credentials; needs the ``grib`` extra)."""
 
@@ -137,6 +154,9 @@ class SourcesSettings:
     """Per-source settings: ``[sources.<name>]``."""
 
     open_meteo: OpenMeteoSettings = field(default_factory=OpenMeteoSettings)
+    open_meteo_hindcast: OpenMeteoHindcastSettings = field(
+        default_factory=OpenMeteoHindcastSettings
+    )
     ecmwf: EcmwfSettings = field(default_factory=EcmwfSettings)
     copernicus: CopernicusSettings = field(default_factory=CopernicusSettings)
     iom_mmp: IomMmpSettings = field(default_factory=IomMmpSettings)

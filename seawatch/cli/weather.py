@@ -1,9 +1,11 @@
-"""Weather commands: ``seawatch fetch weather``, ``seawatch ingest``, ``seawatch status``."""
+"""Weather commands: ``seawatch fetch weather``, ``seawatch fetch hindcast``, ``seawatch ingest``,
+``seawatch status``."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,6 +57,32 @@ def fetch_weather_command(
     click.echo(str(result.path))
     if out is not None:
         click.echo(str(out))
+
+
+@fetch.command("hindcast")
+@click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day.")
+@click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+@click.option("--json", "as_json", is_flag=True, help="Print the months written as JSON.")
+@pass_settings
+def fetch_hindcast_command(settings: Settings, start: Any, end: Any, as_json: bool) -> None:
+    """Fetch ERA5 wind and waves from Open-Meteo for `seawatch validate`, a month per file.
+
+    Whole calendar months into DATA/hindcast/open_meteo_YYYY-MM.nc; months already there are
+    kept, so an interrupted fetch resumes. URLs: [sources.open_meteo_hindcast].
+    """
+    from seawatch.fetchers.hindcast import fetch_hindcast
+
+    result = fetch_hindcast(settings, start.date(), end.date())
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    for path in result.cached + result.written:
+        click.echo(str(path))
+    click.echo(
+        f"{len(result.written)} months fetched ({result.requests} requests, call weight "
+        f"{result.weight:.0f}), {len(result.cached)} already there",
+        err=True,
+    )
 
 
 @main.command("ingest")
