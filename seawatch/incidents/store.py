@@ -59,8 +59,8 @@ from seawatch.incidents.validate import (
     clean_changes,
     clean_new,
     parse_time,
-    utcnow,
 )
+from seawatch.timeutil import as_utc, isoformat_utc, now_utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,14 +89,6 @@ _TIME_POSITIONS = [RECORD_FIELDS.index(name) for name in ("time", "created_at", 
 _FLAGS_POSITION = RECORD_FIELDS.index("flags")
 
 
-def _utc(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite: naive UTC text as SQLAlchemy writes it
-        return dt.datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 class _RowReader:
     """Turns result rows into record dicts; repeated time and flag values are converted once."""
 
@@ -111,7 +103,8 @@ class _RowReader:
             raw = values[i]
             converted = times.get(raw)
             if converted is None:
-                converted = times[raw] = _utc(raw)
+                # SQLite gives naive UTC text as SQLAlchemy wrote it
+                converted = times[raw] = None if raw is None else as_utc(raw)
             values[i] = converted
         flags = values[_FLAGS_POSITION]
         if isinstance(flags, str):
@@ -243,9 +236,7 @@ def _new_id() -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value
+    return isoformat_utc(value) if isinstance(value, dt.datetime) else value
 
 
 def _changes_for_new(record: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -607,7 +598,7 @@ class IncidentStore:
             Invalid fields (nothing is written).
         """
         user = _user(user)
-        now = utcnow()
+        now = now_utc()
         record = clean_new(fields, now=now)
         _on_land_flags(record)
         incident_id = _new_id()
@@ -731,7 +722,7 @@ class IncidentStore:
         user = _user(user)
         if isinstance(version, bool) or not isinstance(version, int):
             raise DataError(f"version must be a whole number, got {version!r}")
-        now = utcnow()
+        now = now_utc()
         t = incidents_table
         with self._transaction(write=True) as conn:
             current = self._get(conn, incident_id)
@@ -831,7 +822,7 @@ class IncidentStore:
         if not source:
             raise DataError("an import needs a source name")
         report = ImportReport(source=source)
-        now = utcnow()
+        now = now_utc()
         if not isinstance(records, pd.DataFrame):
             records = pd.DataFrame.from_records(list(records))
         given = set(records.columns)

@@ -8,7 +8,6 @@ person can act on in ``detail`` (and per field in ``errors``); nothing is writte
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 from typing import Annotated, Any
 
@@ -21,8 +20,8 @@ from seawatch.geo.positions import parse_position
 from seawatch.incidents.model import STATUSES
 from seawatch.incidents.store import IncidentStore
 from seawatch.incidents.validate import parse_since
-from seawatch.schema import isoformat_utc
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 from seawatch.web.auth import Principal, require_coordinator, require_user, require_viewer
 from seawatch.web.models import (
     IncidentCreate,
@@ -329,7 +328,7 @@ def get_status(request: Request, who: Viewer) -> Response:
     paths = DataPaths(settings.data_dir)
     return json_response(
         {
-            "now": isoformat_utc(dt.datetime.now(dt.UTC)),
+            "now": isoformat_utc(now_utc()),
             "sources": read_status(settings),
             "risk_built_at": file_time(paths.risk),
             "map": request.app.state.map_cache.state(),

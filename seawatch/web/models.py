@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from seawatch.geo.positions import format_ddm
+from seawatch.timeutil import as_utc, isoformat_utc
 
 BoatType = Literal["rubber", "wooden", "fibreglass", "iron", "other", "unknown"]
 EditableStatus = Literal[
@@ -79,10 +80,8 @@ class IncidentFields(BaseModel):
     def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
         try:
-            return value.astimezone(dt.UTC)
+            return as_utc(value)
         except OverflowError:
             raise ValueError("is too far from today to be an incident time") from None
 
@@ -133,11 +132,7 @@ class IncidentPatch(IncidentFields):
 
 
 def _iso(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value
+    return isoformat_utc(value) if isinstance(value, dt.datetime) else value
 
 
 def record_json(record: Mapping[str, Any]) -> dict[str, Any]:
