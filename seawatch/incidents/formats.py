@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -29,6 +28,7 @@ from seawatch import __version__
 from seawatch.errors import DataError
 from seawatch.geo.positions import format_lat_ddm_array, format_lon_ddm_array
 from seawatch.incidents.model import RECORD_FIELDS
+from seawatch.jsonutil import dumps
 from seawatch.storage import atomic_write_text
 from seawatch.timeutil import isoformat_utc, now_utc
 
@@ -107,19 +107,6 @@ def _positions(records: list[Record]) -> tuple[list[float], list[float], list[st
     return lat, lon, format_lat_ddm_array(lat), format_lon_ddm_array(lon)
 
 
-def _json_default(value: Any) -> Any:
-    """Values the JSON encoder does not know: numpy scalars, pandas NA/NaT, timestamps."""
-    if isinstance(value, dt.datetime):
-        return isoformat_utc(value)
-    if hasattr(value, "item"):
-        return value.item()
-    if value.__class__.__name__ in ("NAType", "NaTType"):
-        return None
-    if isinstance(value, tuple | set):
-        return list(value)
-    raise TypeError(f"cannot write {type(value).__name__} to GeoJSON")
-
-
 def to_geojson(records: Iterable[Record]) -> str:
     """RFC 7946 FeatureCollection (UTF-8 text)."""
     records = list(records)
@@ -144,17 +131,11 @@ def to_geojson(records: Iterable[Record]) -> str:
         )
     collection = {"type": "FeatureCollection", "features": features}
     try:
-        text = json.dumps(
-            collection,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            allow_nan=False,
-            default=_json_default,
-        )
+        text = dumps(collection)
     except ValueError:  # NaN from a DataFrame: clean every value (slower, rare)
         for feature in features:
             feature["properties"] = {k: plain(v) for k, v in feature["properties"].items()}
-        text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+        text = dumps(collection)
     return text + "\n"
 
 

@@ -60,6 +60,7 @@ from seawatch.incidents.validate import (
     clean_new,
     parse_time,
 )
+from seawatch.jsonutil import dumps
 from seawatch.timeutil import as_utc, isoformat_utc, now_utc
 
 if TYPE_CHECKING:
@@ -918,7 +919,7 @@ class IncidentStore:
         stored = dict(subset)
         flag_text: dict[tuple[str, ...], str] = {}
         stored["flags"] = [
-            flag_text.get(tuple(f)) or flag_text.setdefault(tuple(f), json.dumps(f))
+            flag_text.get(tuple(f)) or flag_text.setdefault(tuple(f), dumps(f))
             for f in subset["flags"]
         ]
         stored["time"] = bulk.db_datetimes(conn, subset)
@@ -1069,7 +1070,7 @@ class IncidentStore:
                         report.decreased.append(change)
                 diff[name] = [_jsonable(current[name]), _jsonable(record[name])]
             bookkeeping = {
-                "source_values": json.dumps(incoming, ensure_ascii=False, separators=(",", ":")),
+                "source_values": dumps(incoming),
                 "source_hash": digest,
             }
             if not diff:

@@ -8,7 +8,6 @@ person can act on in ``detail`` (and per field in ``errors``); nothing is writte
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -20,6 +19,7 @@ from seawatch.geo.positions import parse_position
 from seawatch.incidents.model import STATUSES
 from seawatch.incidents.store import IncidentStore
 from seawatch.incidents.validate import parse_since
+from seawatch.jsonutil import dumps
 from seawatch.storage import DataPaths
 from seawatch.timeutil import isoformat_utc, now_utc
 from seawatch.web.auth import Principal, require_coordinator, require_user, require_viewer
@@ -63,7 +63,7 @@ def risk_of(request: Request) -> RiskData:
 
 
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return dumps(data).encode()
 
 
 def json_response(data: Any, status_code: int = 200, **kwargs: Any) -> Response:
