@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from seawatch import __version__
 from seawatch.errors import DataError
 from seawatch.geo.positions import parse_position
+from seawatch.incidents.formats import to_geojson
 from seawatch.incidents.model import STATUSES
 from seawatch.incidents.store import IncidentStore
 from seawatch.incidents.validate import parse_since
@@ -26,7 +27,6 @@ from seawatch.web.auth import Principal, require_coordinator, require_user, requ
 from seawatch.web.models import (
     IncidentCreate,
     IncidentPatch,
-    feature_collection,
     history_json,
     record_json,
 )
@@ -186,7 +186,8 @@ def get_incidents(
     query = incident_query(since, until, bbox, status, include_retracted, limit)
 
     def build() -> bytes:
-        return _dumps(feature_collection(store_of(request).list(**query)))
+        # the same writer as `seawatch incidents export --format geojson`
+        return to_geojson(store_of(request).list(**query)).encode()
 
     body = request.app.state.query_cache.get(tuple(query.items()), build)
     return Response(body, media_type="application/geo+json")

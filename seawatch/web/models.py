@@ -147,22 +147,6 @@ def history_json(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{key: _iso(value) for key, value in row.items()} for row in rows]
 
 
-def feature_collection(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Records as a GeoJSON FeatureCollection (RFC 7946: ``[lon, lat]``, WGS84)."""
-    features = []
-    for record in records:
-        properties = record_json(record)
-        features.append(
-            {
-                "type": "Feature",
-                "id": record["id"],
-                "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
-                "properties": properties,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
 # -------------------------------------------------------------------------------- 422 messages
 
 _FIELD_NAMES = {"lat": "latitude", "lon": "longitude", "note": "note", "notes": "note"}
