@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.pool import StaticPool
 
+from seawatch.db import is_memory, make_engine, normalize_url
 from seawatch.errors import ConflictError, DataError, NotFoundError, SeawatchError
 from seawatch.incidents.model import (
     EDITABLE_FIELDS,
@@ -73,7 +72,6 @@ __all__ = ["ImportReport", "IncidentStore", "normalize_url"]
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_S = 60.0
 _IMPORT_LOCK = 0x5EA_1_0001  # PostgreSQL advisory lock keys
 _MIGRATE_LOCK = 0x5EA_1_0002
 _ID_CHUNK = 500
@@ -224,14 +222,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
-def normalize_url(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs (SQLAlchemy would look for psycopg2)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 def _new_id() -> str:
     return secrets.token_hex(8)
 
@@ -290,10 +280,9 @@ class IncidentStore:
             raise DataError(f"incident store URL {url!r} is not a database URL") from None
         self.dialect = parsed.get_backend_name()
         self._lock: threading.RLock | None = None
-        if self.dialect == "sqlite":
-            self.engine = self._sqlite_engine(parsed)
-        else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
+        self.engine = make_engine(self.url)
+        if is_memory(parsed):  # one shared connection: the lock serialises operations on it
+            self._lock = threading.RLock()
         _ENGINES.add(self.engine)
         try:
             self._migrate(run=migrate)
@@ -329,37 +318,6 @@ class IncidentStore:
         self.close()
 
     # ------------------------------------------------------------------ connections
-
-    def _sqlite_engine(self, parsed: sa.engine.URL) -> sa.Engine:
-        database = parsed.database or ""
-        memory = database in ("", ":memory:") or "mode=memory" in self.url
-        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
-        if memory:
-            # One shared connection; the lock serialises operations on it.
-            engine = sa.create_engine(self.url, connect_args=connect_args, poolclass=StaticPool)
-            self._lock = threading.RLock()
-        else:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(self.url, connect_args=connect_args, pool_size=8)
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Let the begin event below issue BEGIN itself (pysqlite would defer it).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if not memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection: sa.Connection) -> None:
-            write = connection.get_execution_options().get("seawatch_write", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-        return engine
 
     @contextlib.contextmanager
     def _transaction(self, write: bool, lock_key: int | None = None) -> Iterator[sa.Connection]:

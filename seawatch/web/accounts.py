@@ -26,6 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from seawatch.config import Settings
+from seawatch.db import make_engine
 from seawatch.errors import ConflictError, DataError, NotFoundError
 from seawatch.timeutil import as_utc, now_utc
 
@@ -114,29 +115,6 @@ class Session:
 def secret_hash(secret: str) -> str:
     """SHA-256 (hex) of a random token or session id, as stored."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
-    from seawatch.incidents.store import normalize_url
-
-    url = normalize_url(url)
-    if url.startswith("sqlite"):
-        path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
 
 
 def migrate(engine: sa.Engine) -> None:
