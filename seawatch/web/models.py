@@ -77,7 +77,7 @@ class IncidentFields(BaseModel):
 
     @field_validator("time")
     @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+    def _time_in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is None:
             return None
         try:
@@ -131,20 +131,21 @@ class IncidentPatch(IncidentFields):
 # -------------------------------------------------------------------------------- output
 
 
-def _iso(value: Any) -> Any:
-    return isoformat_utc(value) if isinstance(value, dt.datetime) else value
+def _plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Times as text by the seawatch.timeutil rule (the 409 answer goes out through FastAPI)."""
+    return {k: isoformat_utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
 
 
 def record_json(record: Mapping[str, Any]) -> dict[str, Any]:
     """A store record as JSON values, with the position in degrees and decimal minutes added."""
-    out = {key: _iso(value) for key, value in record.items()}
+    out = _plain_row(record)
     out["position_ddm"] = format_ddm(record["lat"], record["lon"])
     return out
 
 
 def history_json(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """History rows as JSON values."""
-    return [{key: _iso(value) for key, value in row.items()} for row in rows]
+    return [_plain_row(row) for row in rows]
 
 
 # -------------------------------------------------------------------------------- 422 messages
