@@ -24,6 +24,10 @@ import xarray as xr
 from seawatch import __version__
 from seawatch.errors import DataError
 from seawatch.storage import atomic_path
+from seawatch.timeutil import isoformat_utc, now_utc
+
+# Kept importable from here while callers (fetchers, http, pipeline) move to seawatch.timeutil.
+utc_now = now_utc
 
 CONVENTIONS = "CF-1.10"
 
@@ -121,22 +125,6 @@ def is_demo(attrs: Mapping[str, Any]) -> bool:
     return bool(value)
 
 
-def utc_now() -> dt.datetime:
-    """Current time, UTC, aware."""
-    return dt.datetime.now(dt.UTC)
-
-
-def isoformat_utc(value: dt.datetime | np.datetime64 | str) -> str:
-    """ISO 8601 with a ``Z``; naive datetimes are taken as UTC."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, np.datetime64):
-        value = value.astype("datetime64[s]").astype(dt.datetime)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def make_canonical(
     ds: xr.Dataset,
     *,
@@ -213,7 +201,7 @@ def make_canonical(
         "source": source,
         "model": model,
         "reference_time": isoformat_utc(reference_time),
-        "fetched_at": isoformat_utc(fetched_at or utc_now()),
+        "fetched_at": isoformat_utc(fetched_at or now_utc()),
         "provenance": prov,
         "seawatch_version": __version__,
     }
@@ -403,7 +391,7 @@ def netcdf_encoding(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict[str, Any
     if not out.attrs.get("history"):
         # CF 2.6.2: what made the file and when
         made = (
-            out.attrs.get("created_at") or out.attrs.get("fetched_at") or isoformat_utc(utc_now())
+            out.attrs.get("created_at") or out.attrs.get("fetched_at") or isoformat_utc(now_utc())
         )
         out.attrs["history"] = f"{made} written by seawatch {__version__}"
     enc: dict[str, dict[str, Any]] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from seawatch.incidents.model import (
     UTCDateTime,
 )
 from seawatch.incidents.validate import COUNT_FIELDS, FUTURE_TOLERANCE, TEXT_LIMITS, clean_flags
+from seawatch.jsonutil import dumps
 
 __all__ = [
     "creation_changes",
@@ -314,10 +314,9 @@ def source_values(columns: Mapping[str, list[Any]], i: int) -> dict[str, Any]:
 
 def creation_changes(columns: Mapping[str, list[Any]]) -> list[str]:
     """History ``changes`` JSON of newly created records: ``{field: [null, value]}``."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     empty = (None, "")
     return [
-        encode(
+        dumps(
             {
                 name: [None, value]
                 for name, value in zip(EDITABLE_FIELDS, values, strict=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -29,7 +28,9 @@ from seawatch import __version__
 from seawatch.errors import DataError
 from seawatch.geo.positions import format_lat_ddm_array, format_lon_ddm_array
 from seawatch.incidents.model import RECORD_FIELDS
+from seawatch.jsonutil import dumps
 from seawatch.storage import atomic_write_text
+from seawatch.timeutil import isoformat_utc, now_utc
 
 __all__ = ["FORMATS", "export", "to_csv", "to_geojson", "to_gpx", "to_kml"]
 
@@ -43,14 +44,6 @@ CSV_COLUMNS = (
     "lon_ddm",
     *(f for f in RECORD_FIELDS if f not in ("id", "time", "lat", "lon")),
 )
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="seconds") + "Z"
-    return value
 
 
 _NATIVE = (str, int, list, bool, type(None))
@@ -71,7 +64,7 @@ class _Plain:
         if isinstance(value, dt.datetime):
             text = self._times.get(value)
             if text is None:
-                text = self._times[value] = _iso(value)
+                text = self._times[value] = isoformat_utc(value)
             return text
         if hasattr(value, "item") and not isinstance(value, tuple):  # numpy scalars
             return value.item()
@@ -114,19 +107,6 @@ def _positions(records: list[Record]) -> tuple[list[float], list[float], list[st
     return lat, lon, format_lat_ddm_array(lat), format_lon_ddm_array(lon)
 
 
-def _json_default(value: Any) -> Any:
-    """Values the JSON encoder does not know: numpy scalars, pandas NA/NaT, timestamps."""
-    if isinstance(value, dt.datetime):
-        return _iso(value)
-    if hasattr(value, "item"):
-        return value.item()
-    if value.__class__.__name__ in ("NAType", "NaTType"):
-        return None
-    if isinstance(value, tuple | set):
-        return list(value)
-    raise TypeError(f"cannot write {type(value).__name__} to GeoJSON")
-
-
 def to_geojson(records: Iterable[Record]) -> str:
     """RFC 7946 FeatureCollection (UTF-8 text)."""
     records = list(records)
@@ -151,17 +131,11 @@ def to_geojson(records: Iterable[Record]) -> str:
         )
     collection = {"type": "FeatureCollection", "features": features}
     try:
-        text = json.dumps(
-            collection,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            allow_nan=False,
-            default=_json_default,
-        )
+        text = dumps(collection)
     except ValueError:  # NaN from a DataFrame: clean every value (slower, rare)
         for feature in features:
             feature["properties"] = {k: plain(v) for k, v in feature["properties"].items()}
-        text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+        text = dumps(collection)
     return text + "\n"
 
 
@@ -325,7 +299,7 @@ def to_gpx(records: Iterable[Record], name: str = "seawatch incidents") -> str:
     names = _gpx_names(records)
     lat, lon, lat_ddm, lon_ddm = _positions(records)
     plain = _Plain()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = isoformat_utc(now_utc())
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<gpx version="1.1" creator="seawatch {_xml(__version__)}" '

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from seawatch.incidents.model import RECORD_FIELDS
+from seawatch.timeutil import as_utc
 
 if TYPE_CHECKING:
     from seawatch.incidents.store import IncidentStore
@@ -28,13 +29,6 @@ FRAME_COLUMNS = (*RECORD_FIELDS, "geometry")
 _TIME_COLUMNS = ("time", "created_at", "updated_at")
 _INT_COLUMNS = ("persons", "dead", "missing", "survivors", "source_quality")
 _FLOAT_COLUMNS = ("lat", "lon")
-
-
-def _utc(value: dt.datetime | str | None) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _typed(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -106,9 +100,9 @@ def incidents_frame(
     typed = _typed(frame)
     keep = np.ones(len(typed), dtype=bool)
     if since is not None:
-        keep &= (typed["time"] >= _utc(since)).to_numpy()
+        keep &= (typed["time"] >= as_utc(since)).to_numpy()
     if until is not None:
-        keep &= (typed["time"] < _utc(until)).to_numpy()
+        keep &= (typed["time"] < as_utc(until)).to_numpy()
     if min_quality is not None:
         keep &= (typed["source_quality"] >= int(min_quality)).fillna(False).to_numpy(dtype=bool)
     if wanted is not None:

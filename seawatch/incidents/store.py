@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.pool import StaticPool
 
+from seawatch.db import is_memory, make_engine, normalize_url
 from seawatch.errors import ConflictError, DataError, NotFoundError, SeawatchError
 from seawatch.incidents.model import (
     EDITABLE_FIELDS,
@@ -59,8 +58,9 @@ from seawatch.incidents.validate import (
     clean_changes,
     clean_new,
     parse_time,
-    utcnow,
 )
+from seawatch.jsonutil import dumps
+from seawatch.timeutil import as_utc, isoformat_utc, now_utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +72,6 @@ __all__ = ["ImportReport", "IncidentStore", "normalize_url"]
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_S = 60.0
 _IMPORT_LOCK = 0x5EA_1_0001  # PostgreSQL advisory lock keys
 _MIGRATE_LOCK = 0x5EA_1_0002
 _ID_CHUNK = 500
@@ -89,14 +88,6 @@ _TIME_POSITIONS = [RECORD_FIELDS.index(name) for name in ("time", "created_at", 
 _FLAGS_POSITION = RECORD_FIELDS.index("flags")
 
 
-def _utc(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite: naive UTC text as SQLAlchemy writes it
-        return dt.datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 class _RowReader:
     """Turns result rows into record dicts; repeated time and flag values are converted once."""
 
@@ -111,7 +102,8 @@ class _RowReader:
             raw = values[i]
             converted = times.get(raw)
             if converted is None:
-                converted = times[raw] = _utc(raw)
+                # SQLite gives naive UTC text as SQLAlchemy wrote it
+                converted = times[raw] = None if raw is None else as_utc(raw)
             values[i] = converted
         flags = values[_FLAGS_POSITION]
         if isinstance(flags, str):
@@ -230,22 +222,12 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
-def normalize_url(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs (SQLAlchemy would look for psycopg2)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 def _new_id() -> str:
     return secrets.token_hex(8)
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value
+    return isoformat_utc(value) if isinstance(value, dt.datetime) else value
 
 
 def _changes_for_new(record: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -298,10 +280,9 @@ class IncidentStore:
             raise DataError(f"incident store URL {url!r} is not a database URL") from None
         self.dialect = parsed.get_backend_name()
         self._lock: threading.RLock | None = None
-        if self.dialect == "sqlite":
-            self.engine = self._sqlite_engine(parsed)
-        else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
+        self.engine = make_engine(self.url)
+        if is_memory(parsed):  # one shared connection: the lock serialises operations on it
+            self._lock = threading.RLock()
         _ENGINES.add(self.engine)
         try:
             self._migrate(run=migrate)
@@ -337,37 +318,6 @@ class IncidentStore:
         self.close()
 
     # ------------------------------------------------------------------ connections
-
-    def _sqlite_engine(self, parsed: sa.engine.URL) -> sa.Engine:
-        database = parsed.database or ""
-        memory = database in ("", ":memory:") or "mode=memory" in self.url
-        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
-        if memory:
-            # One shared connection; the lock serialises operations on it.
-            engine = sa.create_engine(self.url, connect_args=connect_args, poolclass=StaticPool)
-            self._lock = threading.RLock()
-        else:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(self.url, connect_args=connect_args, pool_size=8)
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Let the begin event below issue BEGIN itself (pysqlite would defer it).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if not memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection: sa.Connection) -> None:
-            write = connection.get_execution_options().get("seawatch_write", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-        return engine
 
     @contextlib.contextmanager
     def _transaction(self, write: bool, lock_key: int | None = None) -> Iterator[sa.Connection]:
@@ -607,7 +557,7 @@ class IncidentStore:
             Invalid fields (nothing is written).
         """
         user = _user(user)
-        now = utcnow()
+        now = now_utc()
         record = clean_new(fields, now=now)
         _on_land_flags(record)
         incident_id = _new_id()
@@ -731,7 +681,7 @@ class IncidentStore:
         user = _user(user)
         if isinstance(version, bool) or not isinstance(version, int):
             raise DataError(f"version must be a whole number, got {version!r}")
-        now = utcnow()
+        now = now_utc()
         t = incidents_table
         with self._transaction(write=True) as conn:
             current = self._get(conn, incident_id)
@@ -831,7 +781,7 @@ class IncidentStore:
         if not source:
             raise DataError("an import needs a source name")
         report = ImportReport(source=source)
-        now = utcnow()
+        now = now_utc()
         if not isinstance(records, pd.DataFrame):
             records = pd.DataFrame.from_records(list(records))
         given = set(records.columns)
@@ -927,7 +877,7 @@ class IncidentStore:
         stored = dict(subset)
         flag_text: dict[tuple[str, ...], str] = {}
         stored["flags"] = [
-            flag_text.get(tuple(f)) or flag_text.setdefault(tuple(f), json.dumps(f))
+            flag_text.get(tuple(f)) or flag_text.setdefault(tuple(f), dumps(f))
             for f in subset["flags"]
         ]
         stored["time"] = bulk.db_datetimes(conn, subset)
@@ -1078,7 +1028,7 @@ class IncidentStore:
                         report.decreased.append(change)
                 diff[name] = [_jsonable(current[name]), _jsonable(record[name])]
             bookkeeping = {
-                "source_values": json.dumps(incoming, ensure_ascii=False, separators=(",", ":")),
+                "source_values": dumps(incoming),
                 "source_hash": digest,
             }
             if not diff:

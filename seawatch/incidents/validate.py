@@ -17,8 +17,9 @@ from typing import Any, overload
 from seawatch.errors import DataError, PositionError
 from seawatch.geo.positions import parse_position
 from seawatch.incidents.model import BOAT_TYPES, EDITABLE_FIELDS, STATUSES
+from seawatch.timeutil import now_utc
 
-__all__ = ["clean_changes", "clean_new", "parse_since", "parse_time", "utcnow"]
+__all__ = ["clean_changes", "clean_new", "parse_since", "parse_time"]
 
 COUNT_FIELDS = ("persons", "dead", "missing", "survivors")
 TEXT_LIMITS = {
@@ -34,11 +35,6 @@ TEXT_LIMITS = {
 }
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 _POSITION_ALIASES = ("position",)
-
-
-def utcnow() -> dt.datetime:
-    """Now, timezone-aware UTC, to the microsecond."""
-    return dt.datetime.now(dt.UTC)
 
 
 def _is_missing(value: Any) -> bool:
@@ -84,7 +80,7 @@ def parse_time(value: Any, name: str = "time", now: dt.datetime | None = None) -
     result = result.replace(tzinfo=dt.UTC) if result.tzinfo is None else result.astimezone(dt.UTC)
     if result.year < 1900:
         raise DataError(f"{name} {result:%Y-%m-%d} is before 1900")
-    now = now or utcnow()
+    now = now or now_utc()
     if result > now + FUTURE_TOLERANCE:
         raise DataError(f"{name} {result:%Y-%m-%d %H:%M}Z is in the future")
     return result
@@ -229,7 +225,7 @@ def clean_new(fields: Mapping[str, Any], now: dt.datetime | None = None) -> dict
     DataError, PositionError
         The first problem found, in one line.
     """
-    now = now or utcnow()
+    now = now or now_utc()
     _check_keys(fields)
     has_text, text = _position_text(fields)
     record: dict[str, Any] = {
@@ -272,7 +268,7 @@ def clean_changes(
     A new ``position_text`` without ``lat``/``lon`` is parsed; new ``lat``/``lon`` without text
     clear the old text (it no longer describes the position).
     """
-    now = now or utcnow()
+    now = now or now_utc()
     _check_keys(changes)
     record = {name: current.get(name) for name in EDITABLE_FIELDS}
     for name, value in changes.items():
@@ -321,7 +317,7 @@ def parse_since(
     """
     if text is None:
         return None
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or now_utc()
     match = _PERIOD.match(text)
     try:
         if match:

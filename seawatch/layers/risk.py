@@ -58,6 +58,7 @@ from seawatch.schema import (
     isoformat_utc,
     utc_now,
 )
+from seawatch.timeutil import naive_utc64
 
 DEMO_SOURCE = "demo-scenario"
 _USED = (
@@ -234,7 +235,7 @@ def build_risk(
 
     reference = forecast.attrs.get("reference_time")
     times = sea["time"].values
-    ref_time = _naive_utc(reference) if reference else times[0]
+    ref_time = naive_utc64(reference) if reference else times[0]
     exp = exposure_layer(incidents, grid, params.exposure, ref_time, times[-1], table)
     floor = float(table["exposure_floor"].value)  # type: ignore[arg-type]
     weight = (floor + (1.0 - floor) * exp).astype(np.float32)
@@ -346,13 +347,6 @@ def _context_attrs(name: str, period_note: str) -> dict[str, Any]:
         "long_name": "effective wave steepness Hs/L0 of the sea used for the steepness rule "
         "(with the opposing-current factor, capped at 1/7)",
     }
-
-
-def _naive_utc(value: Any) -> np.datetime64:
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return np.datetime64(stamp.to_datetime64(), "ns")
 
 
 def _global_attrs(

@@ -17,6 +17,9 @@ import xarray as xr
 from seawatch.errors import DataError
 from seawatch.i18n import translate
 from seawatch.schema import HAZARD_LEVELS, VESSELS, is_demo
+from seawatch.timeutil import as_utc
+from seawatch.timeutil import format_utc as format_utc  # re-exported for the map modules
+from seawatch.timeutil import now_utc as now_utc  # re-exported for the map modules
 
 LOCAL_TZ = ZoneInfo("Africa/Tripoli")
 
@@ -57,18 +60,6 @@ class ForecastInfo:
     age_hours: float
     stale: bool
     demo: bool
-
-
-def as_utc(value: dt.datetime | np.datetime64 | pd.Timestamp | str) -> dt.datetime:
-    """Any time value → aware UTC datetime; naive values are taken as UTC."""
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
-
-
-def now_utc(now: dt.datetime | None = None) -> dt.datetime:
-    """``now`` as aware UTC, defaulting to the clock."""
-    return as_utc(now) if now is not None else dt.datetime.now(dt.UTC)
 
 
 def check_risk(risk: xr.Dataset) -> None:
@@ -182,11 +173,6 @@ def vessels_of(risk: xr.Dataset) -> list[str]:
     """Vessel classes present, in the order of :data:`seawatch.schema.VESSELS` first."""
     present = [str(v) for v in risk["vessel"].values]
     return [v for v in VESSELS if v in present] + [v for v in present if v not in VESSELS]
-
-
-def format_utc(value: dt.datetime) -> str:
-    """``2026-11-24 06:00 UTC``."""
-    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def format_local(value: dt.datetime, lang: str) -> str:

@@ -57,14 +57,13 @@ from seawatch.maps.context import (
     first_index_at_or_after,
     forecast_info,
     format_age,
-    format_utc,
     incidents_since,
-    now_utc,
     vessels_of,
     window_max,
 )
 from seawatch.schema import HAZARD_LEVELS
 from seawatch.storage import atomic_path, atomic_write_bytes
+from seawatch.timeutil import format_utc, now_utc
 
 WIDTH_PX = 1200
 DPI = 100

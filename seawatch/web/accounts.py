@@ -26,7 +26,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from seawatch.config import Settings
+from seawatch.db import make_engine
 from seawatch.errors import ConflictError, DataError, NotFoundError
+from seawatch.timeutil import as_utc, now_utc
 
 ROLES: tuple[str, ...] = ("viewer", "coordinator", "admin")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
@@ -110,40 +112,9 @@ class Session:
     expires_at: dt.datetime
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 def secret_hash(secret: str) -> str:
     """SHA-256 (hex) of a random token or session id, as stored."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
-    from seawatch.incidents.store import normalize_url
-
-    url = normalize_url(url)
-    if url.startswith("sqlite"):
-        path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
 
 
 def migrate(engine: sa.Engine) -> None:
@@ -224,7 +195,7 @@ class AccountStore:
         check_name(name)
         check_role(role)
         check_password(password)
-        now = _now()
+        now = now_utc()
         with self.engine.begin() as conn:
             if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
                 raise ConflictError(f"user {name!r} exists already")
@@ -264,7 +235,7 @@ class AccountStore:
                 "name": r.name,
                 "role": r.role,
                 "disabled": bool(r.disabled),
-                "created_at": _aware(r.created_at),
+                "created_at": as_utc(r.created_at),
                 "tokens": int(r.tokens),
             }
             for r in rows
@@ -278,7 +249,7 @@ class AccountStore:
             conn.execute(
                 users.update()
                 .where(users.c.id == user.id)
-                .values(password_hash=_hasher.hash(password), updated_at=_now())
+                .values(password_hash=_hasher.hash(password), updated_at=now_utc())
             )
             conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
 
@@ -287,7 +258,9 @@ class AccountStore:
         user = self.get_user(name)
         with self.engine.begin() as conn:
             conn.execute(
-                users.update().where(users.c.id == user.id).values(disabled=True, updated_at=_now())
+                users.update()
+                .where(users.c.id == user.id)
+                .values(disabled=True, updated_at=now_utc())
             )
             conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
         return User(id=user.id, name=user.name, role=user.role, disabled=True)
@@ -323,7 +296,7 @@ class AccountStore:
         with self.engine.begin() as conn:
             conn.execute(
                 tokens.insert().values(
-                    user_id=user.id, token_hash=secret_hash(token), created_at=_now()
+                    user_id=user.id, token_hash=secret_hash(token), created_at=now_utc()
                 )
             )
         return token
@@ -344,7 +317,7 @@ class AccountStore:
     def create_session(self, user: User) -> tuple[str, Session]:
         """Start a session; returns the cookie value (shown once) and the session."""
         session_id = secrets.token_urlsafe(32)
-        now = _now()
+        now = now_utc()
         session = Session(
             user=user,
             csrf_token=secrets.token_urlsafe(32),
@@ -372,10 +345,10 @@ class AccountStore:
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        if row is None or _aware(row.expires_at) <= _now():
+        if row is None or as_utc(row.expires_at) <= now_utc():
             return None
         return Session(
-            user=_user(row), csrf_token=row.csrf_token, expires_at=_aware(row.expires_at)
+            user=_user(row), csrf_token=row.csrf_token, expires_at=as_utc(row.expires_at)
         )
 
     def end_session(self, session_id: str) -> None:

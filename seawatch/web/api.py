@@ -8,8 +8,6 @@ person can act on in ``detail`` (and per field in ``errors``); nothing is writte
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -18,16 +16,17 @@ from fastapi import Path as PathParam
 from seawatch import __version__
 from seawatch.errors import DataError
 from seawatch.geo.positions import parse_position
+from seawatch.incidents.formats import to_geojson
 from seawatch.incidents.model import STATUSES
 from seawatch.incidents.store import IncidentStore
 from seawatch.incidents.validate import parse_since
-from seawatch.schema import isoformat_utc
+from seawatch.jsonutil import dumps
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 from seawatch.web.auth import Principal, require_coordinator, require_user, require_viewer
 from seawatch.web.models import (
     IncidentCreate,
     IncidentPatch,
-    feature_collection,
     history_json,
     record_json,
 )
@@ -64,7 +63,7 @@ def risk_of(request: Request) -> RiskData:
 
 
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return dumps(data).encode()
 
 
 def json_response(data: Any, status_code: int = 200, **kwargs: Any) -> Response:
@@ -187,7 +186,8 @@ def get_incidents(
     query = incident_query(since, until, bbox, status, include_retracted, limit)
 
     def build() -> bytes:
-        return _dumps(feature_collection(store_of(request).list(**query)))
+        # the same writer as `seawatch incidents export --format geojson`
+        return to_geojson(store_of(request).list(**query)).encode()
 
     body = request.app.state.query_cache.get(tuple(query.items()), build)
     return Response(body, media_type="application/geo+json")
@@ -329,7 +329,7 @@ def get_status(request: Request, who: Viewer) -> Response:
     paths = DataPaths(settings.data_dir)
     return json_response(
         {
-            "now": isoformat_utc(dt.datetime.now(dt.UTC)),
+            "now": isoformat_utc(now_utc()),
             "sources": read_status(settings),
             "risk_built_at": file_time(paths.risk),
             "map": request.app.state.map_cache.state(),

@@ -9,7 +9,6 @@ changed since.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -21,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from seawatch.config import Settings
-from seawatch.schema import isoformat_utc, open_dataset
+from seawatch.schema import open_dataset
 from seawatch.storage import DataPaths, atomic_path, atomic_write_text
+from seawatch.timeutil import isoformat_utc, now_utc
 from seawatch.web.security import script_hashes
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class MapCache:
                 written = self.render(risk, tmp, self.settings, lang)
                 if Path(written) != tmp:
                     os.replace(written, tmp)
-            built_at = isoformat_utc(dt.datetime.now(dt.UTC))
+            built_at = isoformat_utc(now_utc())
             atomic_write_text(meta_path, json.dumps({"risk_mtime_ns": mtime, "built_at": built_at}))
             self._install(lang, html_path.read_text(encoding="utf-8"), mtime, built_at)
             self._failed.pop(lang, None)
@@ -199,7 +199,7 @@ class MapCache:
         except Exception as exc:
             self._failed[lang] = (mtime, time.monotonic())
             self.last_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-            self.last_error_at = isoformat_utc(dt.datetime.now(dt.UTC))
+            self.last_error_at = isoformat_utc(now_utc())
             log.warning(
                 "live map (%s) not rendered, still serving the last good one: %s",
                 lang,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from seawatch.geo.positions import format_ddm
+from seawatch.timeutil import as_utc, isoformat_utc
 
 BoatType = Literal["rubber", "wooden", "fibreglass", "iron", "other", "unknown"]
 EditableStatus = Literal[
@@ -76,13 +77,11 @@ class IncidentFields(BaseModel):
 
     @field_validator("time")
     @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+    def _time_in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
         try:
-            return value.astimezone(dt.UTC)
+            return as_utc(value)
         except OverflowError:
             raise ValueError("is too far from today to be an incident time") from None
 
@@ -132,40 +131,21 @@ class IncidentPatch(IncidentFields):
 # -------------------------------------------------------------------------------- output
 
 
-def _iso(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value
+def _plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Times as text by the seawatch.timeutil rule (the 409 answer goes out through FastAPI)."""
+    return {k: isoformat_utc(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
 
 
 def record_json(record: Mapping[str, Any]) -> dict[str, Any]:
     """A store record as JSON values, with the position in degrees and decimal minutes added."""
-    out = {key: _iso(value) for key, value in record.items()}
+    out = _plain_row(record)
     out["position_ddm"] = format_ddm(record["lat"], record["lon"])
     return out
 
 
 def history_json(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """History rows as JSON values."""
-    return [{key: _iso(value) for key, value in row.items()} for row in rows]
-
-
-def feature_collection(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Records as a GeoJSON FeatureCollection (RFC 7946: ``[lon, lat]``, WGS84)."""
-    features = []
-    for record in records:
-        properties = record_json(record)
-        features.append(
-            {
-                "type": "Feature",
-                "id": record["id"],
-                "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
-                "properties": properties,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+    return [_plain_row(row) for row in rows]
 
 
 # -------------------------------------------------------------------------------- 422 messages

@@ -23,6 +23,7 @@ from seawatch.errors import NotFoundError
 from seawatch.geo.positions import format_ddm
 from seawatch.incidents.formats import to_csv
 from seawatch.storage import DataPaths
+from seawatch.timeutil import now_utc
 from seawatch.web.accounts import SESSION_HOURS
 from seawatch.web.api import STATUS_FILTERS, list_incidents
 from seawatch.web.auth import (
@@ -308,7 +309,7 @@ def incidents_csv(
         status=[status] if status else None,
         include_retracted=include_retracted,
     )
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%MZ")
+    stamp = now_utc().strftime("%Y%m%dT%H%MZ")
     return Response(
         "\ufeff" + to_csv(records),
         media_type="text/csv; charset=utf-8",

@@ -18,8 +18,9 @@ import xarray as xr
 
 from seawatch.config import Settings
 from seawatch.errors import DataError, NotFoundError
-from seawatch.schema import HAZARD_LEVELS, VESSELS, isoformat_utc, open_dataset, utc_now
+from seawatch.schema import HAZARD_LEVELS, VESSELS, open_dataset
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 
 CONTEXT_VARIABLES = ("hs", "period", "u10", "v10", "gust", "uo", "vo", "sst")
 NO_RISK_MESSAGE = "no risk map has been built yet; run `seawatch run` (or `seawatch demo`)"
@@ -88,7 +89,7 @@ class RiskData:
         ds = self.dataset()
         lat_idx = _nearest_index(ds["lat"].values, lat, "latitude", _hemi(lat, "N", "S"))
         lon_idx = _nearest_index(ds["lon"].values, lon, "longitude", _hemi(lon, "E", "W"))
-        when = time or utc_now()
+        when = time or now_utc()
         times = ds["time"].values.astype("datetime64[s]")
         wanted = np.datetime64(when.astimezone(dt.UTC).replace(tzinfo=None), "s")
         step = np.timedelta64(3, "h") if len(times) < 2 else times[1] - times[0]

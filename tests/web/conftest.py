@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from seawatch.web.accounts import AccountStore
+from tests.incidents.conftest import postgres_url  # noqa: F401 (fixture)
 
 PASSWORDS = {
     "amina": "sea-coordinator-pw",

@@ -103,14 +103,12 @@ def test_own_version_table_beside_the_store(tmp_path):
 
 
 @pytest.mark.postgres
-def test_accounts_on_postgresql():
-    import os
-
-    url = os.environ.get("SEAWATCH_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("SEAWATCH_TEST_POSTGRES_URL is not set")
+def test_accounts_on_postgresql(postgres_url):
+    """Accounts beside the store in a fresh PostgreSQL schema (the shared test database may
+    hold a store of another seawatch version)."""
     import secrets
 
+    url = postgres_url
     store = IncidentStore(url)
     accounts = AccountStore(url)
     try:

@@ -224,3 +224,22 @@ def test_writes_are_in_the_store(server):
         assert store.get(record["id"])["notes"] == "check the store"
     finally:
         store.close()
+
+
+def test_geojson_download_is_the_export_to_the_byte(server):
+    """The web download and `seawatch incidents export --format geojson` write the same file."""
+    from seawatch.incidents.formats import to_geojson
+
+    made = post(server, {"position": DDM, "time": "2026-08-21T04:30:59.987654Z", "persons": 12})
+    assert made.status_code == 201, made.text
+    query = "include_retracted=true&limit=100000"
+    answer = server.session("victor").get(f"{server.url}/api/incidents?{query}")
+    store = IncidentStore(f"sqlite:///{server.data_dir / 'incidents.sqlite'}")
+    try:
+        exported = to_geojson(store.list(include_retracted=True, limit=100_000))
+    finally:
+        store.close()
+    assert answer.text == exported
+    feature = next(f for f in answer.json()["features"] if f["id"] == made.json()["id"])
+    # one rule for times: UTC, Z, whole seconds; the same in the record and the download
+    assert feature["properties"]["time"] == made.json()["time"] == "2026-08-21T04:30:59Z"
