@@ -280,7 +280,7 @@ class AlertSettings:
         if self.scope == "Restricted" and not self.restriction.strip():
             raise ConfigError(f"{prefix}.restriction must say who may read Restricted alerts")
         if self.scope == "Public" and self.restriction:
-            raise ConfigError(f"{prefix}.restriction is only for scope = \"Restricted\"")
+            raise ConfigError(f'{prefix}.restriction is only for scope = "Restricted"')
         if self.web and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", self.web):
             raise ConfigError(f"{prefix}.web = {self.web!r} must be an http(s):// URL")
 

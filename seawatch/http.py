@@ -24,8 +24,8 @@ from urllib3.util.retry import Retry
 
 from seawatch import __version__
 from seawatch.errors import FetchError
-from seawatch.schema import isoformat_utc, utc_now
 from seawatch.storage import DataPaths, atomic_write_bytes, atomic_write_text
+from seawatch.timeutil import isoformat_utc, now_utc
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -255,7 +255,7 @@ def save_raw(
         "headers": dict(headers or {}),
         "sha256": digest.hexdigest(),
         "bytes": size,
-        "fetched_at": isoformat_utc(utc_now()),
+        "fetched_at": isoformat_utc(now_utc()),
         **dict(extra or {}),
     }
     atomic_write_text(

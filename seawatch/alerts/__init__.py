@@ -57,9 +57,10 @@ def issue_alerts(
     from seawatch.geo import regions
     from seawatch.layers.params import LayerParams
     from seawatch.layers.summary import summarize
-    from seawatch.schema import is_demo, utc_now
+    from seawatch.schema import is_demo
+    from seawatch.timeutil import now_utc
 
-    now = (now or utc_now()).astimezone(dt.UTC).replace(microsecond=0)
+    now = (now or now_utc()).astimezone(dt.UTC).replace(microsecond=0)
     path = Path(risk_path) if risk_path else paths.risk
     risk = open_risk(path, now)
     if not risk.sizes.get("time"):
@@ -104,9 +105,9 @@ def cancel_alert(
     from seawatch.alerts.lifecycle import cancel
     from seawatch.alerts.messages import Context
     from seawatch.alerts.store import AlertStore
-    from seawatch.schema import utc_now
+    from seawatch.timeutil import now_utc
 
-    now = (now or utc_now()).astimezone(dt.UTC).replace(microsecond=0)
+    now = (now or now_utc()).astimezone(dt.UTC).replace(microsecond=0)
     store = AlertStore(Path(out_dir) / "cap") if out_dir else AlertStore.of(paths.root)
     target = next((r for r in store.records() if r["identifier"] == identifier), {})
     ctx = Context(
@@ -125,9 +126,9 @@ def alerts_in_force(paths: DataPaths, now: dt.datetime | None = None) -> list[di
     UTC), ``headline_en``, ``headline_ar``.
     """
     from seawatch.alerts.store import AlertStore, in_force
-    from seawatch.schema import utc_now
+    from seawatch.timeutil import now_utc
 
-    now = now or utc_now()
+    now = now or now_utc()
     keep = (
         "identifier", "msg_type", "status", "kind", "area_id", "area_name", "area_name_ar",
         "vessel", "level", "severity", "onset", "expires", "headline_en", "headline_ar",

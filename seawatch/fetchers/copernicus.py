@@ -51,8 +51,9 @@ from seawatch.fetchers.base import (
     stored_run,
 )
 from seawatch.fetchers.netcdf import open_netcdf
-from seawatch.schema import isoformat_utc, make_canonical, utc_now
+from seawatch.schema import make_canonical
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,7 @@ def fetch(
     cfg = settings.sources.copernicus
     user, password = credentials(settings)
     started = time.perf_counter()
-    run = utc_now().replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    run = now_utc().replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     label = run_label(run)
     end = run + dt.timedelta(hours=cfg.horizon_hours)
     requests_ = [

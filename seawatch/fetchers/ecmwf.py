@@ -44,8 +44,9 @@ from seawatch.fetchers.base import (
     stored_run,
 )
 from seawatch.fetchers.grib import count_grib_messages, grib_to_dataset, import_cfgrib, open_grib
-from seawatch.schema import isoformat_utc, make_canonical
+from seawatch.schema import make_canonical
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc
 
 log = logging.getLogger(__name__)
 

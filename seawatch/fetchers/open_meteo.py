@@ -49,8 +49,9 @@ from seawatch.fetchers.base import (
     speed_direction_to_uv,
     store_forecast,
 )
-from seawatch.schema import isoformat_utc, make_canonical, utc_now
+from seawatch.schema import make_canonical
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +336,7 @@ def fetch(
     cfg = settings.sources.open_meteo
     session = session or make_session(timeout=cfg.timeout)
     started = time.perf_counter()
-    retrieved = utc_now().replace(minute=0, second=0, microsecond=0)
+    retrieved = now_utc().replace(minute=0, second=0, microsecond=0)
     run = run_label(retrieved)
     lat, lon = grid_axes(settings.area.bbox, cfg.spacing)
     rows, cols = sea_points(lat, lon)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from seawatch.config import Settings
-from seawatch.schema import isoformat_utc, utc_now
 from seawatch.storage import DataPaths, atomic_write_text
+from seawatch.timeutil import isoformat_utc, now_utc
 
 STATUS_FILE = "sources.json"
 
@@ -58,7 +58,7 @@ def record_success(
     ``details`` (e.g. ``points``, ``variables``, ``seconds``) are stored as given (JSON values).
     Returns the new entry.
     """
-    now = isoformat_utc(when or utc_now())
+    now = isoformat_utc(when or now_utc())
     data = _load(data_dir)
     entry = data.get(source, {})
     entry.update(
@@ -80,7 +80,7 @@ def record_failure(
     data_dir: Path, source: str, reason: str, *, when: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Record a failed attempt of ``source`` with its one-line ``reason``; keeps the last success."""
-    now = isoformat_utc(when or utc_now())
+    now = isoformat_utc(when or now_utc())
     data = _load(data_dir)
     entry = data.get(source, {})
     entry.setdefault("last_success", None)
@@ -97,7 +97,7 @@ def read_status(settings: Settings, now: dt.datetime | None = None) -> dict[str,
     Sources of ``settings.weather.chain`` that never ran appear with empty fields, so the
     operator sees them too.
     """
-    now = now or utc_now()
+    now = now or now_utc()
     data = _load(settings.data_dir)
     for name in settings.weather.chain:
         data.setdefault(name, {"last_success": None, "run": None, "last_error": None})

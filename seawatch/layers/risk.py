@@ -55,10 +55,8 @@ from seawatch.schema import (
     VESSEL_LABELS,
     VESSELS,
     hazard_level_attrs,
-    isoformat_utc,
-    utc_now,
 )
-from seawatch.timeutil import naive_utc64
+from seawatch.timeutil import isoformat_utc, naive_utc64, now_utc
 
 DEMO_SOURCE = "demo-scenario"
 _USED = (
@@ -370,7 +368,7 @@ def _global_attrs(
         "reference_time": str(forecast.attrs.get("reference_time", "")),
         "risk_model_version": RISK_MODEL_VERSION,
         "risk_overrides": overrides,
-        "created_at": isoformat_utc(utc_now()),
+        "created_at": isoformat_utc(now_utc()),
         "provenance": "\n".join(provenance),
         "seawatch_version": __version__,
         "references": "seawatch docs/risk-model.md; Longuet-Higgins & Stewart 1961; "

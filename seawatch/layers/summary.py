@@ -27,7 +27,8 @@ import pandas as pd
 import shapely
 import xarray as xr
 
-from seawatch.schema import HAZARD_LEVELS, is_demo, isoformat_utc
+from seawatch.schema import HAZARD_LEVELS, is_demo
+from seawatch.timeutil import isoformat_utc
 
 WINDOW_HOURS = 6
 CALM_VESSEL = "rubber_dinghy"

@@ -28,6 +28,7 @@ from seawatch.mail.sentlog import SentLog
 from seawatch.mail.smtp import Delivery, check_address, deliver
 from seawatch.schema import open_dataset, write_dataset
 from seawatch.storage import DataPaths, atomic_write_bytes
+from seawatch.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +316,7 @@ def send_daily(
     deliver_kwargs
         Passed to :func:`seawatch.mail.smtp.deliver` (``ssl_context``, ``sleep``, ``delays``).
     """
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    now = now_utc(now)
     day = local_day(settings, now)
     sentlog = SentLog.for_data_dir(settings.data_dir)
     recipients = recipients_for(settings, to, lang)
@@ -364,7 +365,7 @@ def write_dry_run(
 
     Returns the path and the message size in bytes.
     """
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    now = now_utc(now)
     if to is None and settings.mail.recipients:
         to = settings.mail.recipients[0].address
     recipient = recipients_for(settings, to or "group@example.org", lang)[0]

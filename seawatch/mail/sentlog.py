@@ -13,14 +13,15 @@ claim atomic without a lock of our own.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from seawatch.db import make_engine
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ SENT = sa.Table(
 
 
 def _stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return isoformat_utc(now_utc())
 
 
 class SentLog:
@@ -49,7 +50,7 @@ class SentLog:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+        self.engine = make_engine(path)
         _META.create_all(self.engine)
 
     @classmethod

@@ -18,8 +18,6 @@ from seawatch.errors import DataError
 from seawatch.i18n import translate
 from seawatch.schema import HAZARD_LEVELS, VESSELS, is_demo
 from seawatch.timeutil import as_utc
-from seawatch.timeutil import format_utc as format_utc  # re-exported for the map modules
-from seawatch.timeutil import now_utc as now_utc  # re-exported for the map modules
 
 LOCAL_TZ = ZoneInfo("Africa/Tripoli")
 

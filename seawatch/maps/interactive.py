@@ -43,15 +43,12 @@ from seawatch.maps import styles
 from seawatch.maps.context import (
     ATTRIBUTION_KEYS,
     ForecastInfo,
-    as_utc,
     check_risk,
     first_index_at_or_after,
     flag_meanings,
     forecast_info,
     format_age,
     format_local,
-    format_utc,
-    now_utc,
     select_times,
     vessels_of,
 )
@@ -64,6 +61,7 @@ from seawatch.maps.offline import (
 )
 from seawatch.schema import HAZARD_LEVELS
 from seawatch.storage import atomic_write_text
+from seawatch.timeutil import as_utc, format_utc, now_utc
 
 ATLAS_VARIABLES = ("hs", "period", "u10", "v10", "gust", "uo", "vo", "sst", "survival_hours")
 INCIDENT_FIELDS = (
