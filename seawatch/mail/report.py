@@ -278,7 +278,7 @@ def _fill_sources(report: Report, settings: Settings) -> None:
 
 
 def _fill_jobs(report: Report, settings: Settings) -> None:
-    from seawatch.schedule import failing_jobs
+    from seawatch.runlog import failing_jobs
 
     report.failing_jobs = failing_jobs(settings)
 
