@@ -51,6 +51,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from seawatch.config import Settings, load_settings
 from seawatch.errors import SeawatchError
 from seawatch.runlog import FAILURE_STREAK, RUNS, RunLog, failing_jobs, parse_stamp, runs_path
+from seawatch.schema import is_stale
 from seawatch.storage import DataPaths
 
 __all__ = ["FAILURE_STREAK", "RUNS", "RunLog", "failing_jobs"]  # run records live in runlog
@@ -503,7 +504,8 @@ def _forecast_age_line(settings: Settings, now: dt.datetime) -> str:
         return f"forecast: model run {stamp!r} unreadable; STALE"
     run = run if run.tzinfo else run.replace(tzinfo=dt.UTC)
     age = (now - run).total_seconds() / 3600
-    flag = f"STALE (older than {limit:g} h)" if age > limit else f"fresh (limit {limit:g} h)"
+    stale = is_stale(run, now, limit)
+    flag = f"STALE (older than {limit:g} h)" if stale else f"fresh (limit {limit:g} h)"
     return f"forecast: model run {_fmt(run)}, {age:.1f} h old, {flag}"
 
 
