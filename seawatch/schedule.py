@@ -175,13 +175,13 @@ def _settings(config_file: str | None, data_dir: str) -> Settings:
 
 
 def run_stages(settings: Settings, fetch: str, outcome: dict[str, Any] | None = None) -> list[Any]:
-    """Fetch ``fetch`` ("weather" or "incidents"), then build and maps if the fetch succeeded."""
-    from seawatch.pipeline import run_once
+    """Run the fetch stage ``fetch``, then the build stages if the fetch succeeded."""
+    from seawatch.pipeline import BUILD_STAGES, run_once
 
     with pipeline_lock(settings):
         results = run_once(settings, stages=(fetch,))
         if all(r.ok for r in results):
-            results += run_once(settings, stages=("build", "maps"))
+            results += run_once(settings, stages=BUILD_STAGES)
     if outcome is not None:
         failed = [r for r in results if not r.ok]
         outcome["ok"] = not failed
