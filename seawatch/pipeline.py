@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING
 
 from seawatch.config import Settings
 from seawatch.errors import DataError, SeawatchError
+from seawatch.incidents.loading import load_incidents
 from seawatch.storage import DataPaths
+
+__all__ = ["STAGES", "build", "load_incidents", "render", "run_demo", "run_once"]
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -67,19 +70,6 @@ def dask_client(settings: Settings) -> Iterator[None]:
     with Client(settings.compute.scheduler) as client:
         log.info("computing on dask scheduler %s", client.scheduler.address)
         yield
-
-
-def load_incidents(settings: Settings):
-    """Incidents from the store in the data directory, or ``None`` when there is no store yet."""
-    from seawatch.incidents.frame import incidents_frame
-    from seawatch.incidents.store import IncidentStore
-
-    url = settings.store_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        log.info("no incident store at %s yet; building without exposure from incidents", url)
-        return None
-    with IncidentStore(url) as store:
-        return incidents_frame(store)
 
 
 def build(

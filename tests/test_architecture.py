@@ -41,7 +41,7 @@ def test_imports_inside_functions_are_seen() -> None:
     """The graph the contracts check holds imports made inside function bodies."""
     import grimp
 
-    graph = grimp.build_graph("seawatch")
+    graph = grimp.build_graph("seawatch", cache_dir=None)
     # `seawatch build` imports the pipeline inside the command function only.
     details = graph.get_import_details(
         importer="seawatch.cli.pipeline", imported="seawatch.pipeline"
