@@ -23,8 +23,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/seawatch demo --out $(DEMO)
 
+# In parallel (pytest-xdist, one worker per core), each test module on one worker.
+# Serial: make test PYTEST_XDIST=; a subset: make test PYTEST_ARGS='-m "not slow"'.
+PYTEST_XDIST ?= -n auto --dist loadscope
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check seawatch tests benchmarks scripts

@@ -2,6 +2,9 @@
 
 Each stage reads and writes files in the data directory (see :mod:`seawatch.storage`), so any
 stage can be rerun alone, and a failing stage leaves the last good output of every stage in place.
+:data:`STAGES` is the one list of stages and their order; ``seawatch run --only`` and the
+scheduler's jobs take theirs from it. Heavy modules (xarray, the layers, the maps) are imported
+inside the stages, so the command line can list the stages without loading them.
 """
 
 from __future__ import annotations
@@ -14,15 +17,26 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from seawatch.config import Settings
-from seawatch.errors import DataError
-from seawatch.schema import open_dataset, open_forecast, write_dataset
+from seawatch.errors import DataError, SeawatchError
+from seawatch.incidents.loading import load_incidents
 from seawatch.storage import DataPaths
 
+__all__ = ["STAGES", "build", "load_incidents", "render", "run_demo", "run_once"]
+
+if TYPE_CHECKING:
+    import xarray as xr
+
 log = logging.getLogger(__name__)
+
+FETCH_STAGES: tuple[str, ...] = ("weather", "incidents")
+"""Stages that bring data in; each is followed by :data:`BUILD_STAGES` in the scheduler's jobs."""
+BUILD_STAGES: tuple[str, ...] = ("build", "maps")
+"""Stages that turn the data on disk into the risk dataset and the maps."""
+STAGES: tuple[str, ...] = (*FETCH_STAGES, *BUILD_STAGES)
+"""Every stage, in the order they run."""
 
 
 @dataclass
@@ -58,19 +72,6 @@ def dask_client(settings: Settings) -> Iterator[None]:
         yield
 
 
-def load_incidents(settings: Settings):
-    """Incidents from the store in the data directory, or ``None`` when there is no store yet."""
-    from seawatch.incidents.frame import incidents_frame
-    from seawatch.incidents.store import IncidentStore
-
-    url = settings.store_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        log.info("no incident store at %s yet; building without exposure from incidents", url)
-        return None
-    with IncidentStore(url) as store:
-        return incidents_frame(store)
-
-
 def build(
     settings: Settings,
     forecast: Path | None = None,
@@ -99,6 +100,8 @@ def build(
             f"no forecast at {forecast}; run `seawatch fetch weather` first (or pass --forecast FILE)"
         )
     out = Path(out) if out else paths.risk
+    from seawatch.schema import open_forecast, write_dataset
+
     t0 = time.perf_counter()
     risk = compute_risk(settings, open_forecast(forecast))
     write_dataset(risk, out)
@@ -144,6 +147,8 @@ def render(
             raise DataError(
                 f"no risk file at {risk_path}; run `seawatch build` first (or pass --risk FILE)"
             )
+        from seawatch.schema import open_dataset
+
         risk = open_dataset(risk_path, "risk")
     from seawatch.maps.interactive import render_interactive
     from seawatch.maps.static import render_static
@@ -175,8 +180,11 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     ``out_dir`` is used as the data directory: it receives ``forecast.nc``, ``incidents.sqlite``,
     ``risk.nc``, ``map.html``, ``map.png`` and ``map.pdf``.
     """
+    import xarray as xr
+
     from seawatch.fetchers.demo import demo_forecast
     from seawatch.incidents.demo import demo_store
+    from seawatch.schema import write_dataset
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -256,10 +264,9 @@ def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[
     Parameters
     ----------
     stages
-        Subset of ``("weather", "incidents", "build", "maps")`` to run, in that order.
+        Subset of :data:`STAGES` to run; they run in the order of :data:`STAGES`.
     """
-    order = ("weather", "incidents", "build", "maps")
-    wanted = stages or order
+    wanted = stages or STAGES
     steps = {
         "weather": fetch_weather_stage,
         "incidents": fetch_incidents_stage,
@@ -267,7 +274,7 @@ def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[
         "maps": lambda s: archive_maps(s, render(s)),
     }
     results: list[StageResult] = []
-    for name in order:
+    for name in STAGES:
         if name not in wanted:
             continue
         if name == "maps" and any(not r.ok for r in results if r.stage == "build"):
@@ -278,8 +285,6 @@ def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[
             outputs = steps[name](settings) or {}
             results.append(StageResult(name, True, time.perf_counter() - t0, dict(outputs)))
         except Exception as exc:  # a failing stage is reported; later stages decide for themselves
-            from seawatch.errors import SeawatchError
-
             message = str(exc) if isinstance(exc, SeawatchError) else f"{type(exc).__name__}: {exc}"
             log.error("%s failed: %s", name, message, exc_info=not isinstance(exc, SeawatchError))
             results.append(StageResult(name, False, time.perf_counter() - t0, message=message))

@@ -50,15 +50,16 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from seawatch.config import Settings, load_settings
 from seawatch.errors import SeawatchError
+from seawatch.runlog import FAILURE_STREAK, RUNS, RunLog, failing_jobs, parse_stamp, runs_path
+from seawatch.schema import is_stale
 from seawatch.storage import DataPaths
+
+__all__ = ["FAILURE_STREAK", "RUNS", "RunLog", "failing_jobs"]  # run records live in runlog
 
 log = logging.getLogger(__name__)
 
 JOBS: tuple[str, ...] = ("weather", "incidents", "email")
-FAILURE_STREAK = 3
-"""A job failing this many times in a row is reported as an error and in the e-mail."""
 EMAIL_GRACE_SECONDS = 12 * 3600
-KEEP_RUNS_DAYS = 180
 
 
 class DaemonRunningError(SeawatchError):
@@ -137,144 +138,6 @@ def pipeline_lock(settings: Settings) -> Iterator[None]:
         os.close(fd)
 
 
-# -- run records ------------------------------------------------------------------------------
-
-_META = sa.MetaData()
-RUNS = sa.Table(
-    "job_runs",
-    _META,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("job", sa.String(40), nullable=False, index=True),
-    sa.Column("started_at", sa.String(20), nullable=False),
-    sa.Column("ended_at", sa.String(20)),
-    sa.Column("outcome", sa.String(12), nullable=False),  # running | ok | failed | interrupted
-    sa.Column("error", sa.Text),
-    sa.Column("detail", sa.Text),
-    sa.Column("pid", sa.Integer),
-)
-
-
-def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(stamp: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class RunLog:
-    """Job-run records in ``<data>/state/runs.sqlite``.
-
-    SQLite rather than a JSON-lines file: the daemon, ``seawatch run``, ``seawatch email`` and
-    ``seawatch status`` read and write it from different processes; SQLite gives them
-    transactions, a run's end is an UPDATE of its start row, and "the last three outcomes" or
-    pruning old rows are single queries.
-    """
-
-    def __init__(self, path: str | Path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-        _META.create_all(self.engine)
-
-    @classmethod
-    def for_settings(cls, settings: Settings) -> RunLog:
-        return cls(state_dir(settings) / "runs.sqlite")
-
-    def start(self, job: str, when: dt.datetime | None = None) -> int:
-        """Record that ``job`` started; returns the run id."""
-        when = when or dt.datetime.now(dt.UTC)
-        with self.engine.begin() as conn:
-            return int(
-                conn.execute(
-                    sa.insert(RUNS).values(
-                        job=job, started_at=_iso(when), outcome="running", pid=os.getpid()
-                    )
-                ).inserted_primary_key[0]
-            )
-
-    def finish(
-        self,
-        run_id: int,
-        ok: bool,
-        error: str = "",
-        detail: str = "",
-        when: dt.datetime | None = None,
-    ) -> None:
-        """Record the end of run ``run_id``."""
-        when = when or dt.datetime.now(dt.UTC)
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(RUNS)
-                .where(RUNS.c.id == run_id)
-                .values(
-                    ended_at=_iso(when),
-                    outcome="ok" if ok else "failed",
-                    error=error or None,
-                    detail=detail or None,
-                )
-            )
-
-    def mark_interrupted(self) -> int:
-        """Close runs left ``running`` by a process that no longer exists; returns how many."""
-        with self.engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(RUNS.c.id, RUNS.c.pid).where(RUNS.c.outcome == "running")
-            ).all()
-            dead = [r.id for r in rows if not _pid_alive(r.pid)]
-            if dead:
-                conn.execute(
-                    sa.update(RUNS)
-                    .where(RUNS.c.id.in_(dead))
-                    .values(outcome="interrupted", error="the process stopped during the run")
-                )
-            return len(dead)
-
-    def prune(self, keep_days: int = KEEP_RUNS_DAYS) -> None:
-        """Forget runs that started more than ``keep_days`` ago."""
-        cutoff = _iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days))
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(RUNS).where(RUNS.c.started_at < cutoff))
-
-    def last(self, job: str, n: int = 10) -> list[dict[str, Any]]:
-        """The ``n`` most recent runs of ``job``, newest first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(RUNS).where(RUNS.c.job == job).order_by(RUNS.c.id.desc()).limit(n)
-            )
-            return [dict(r._mapping) for r in rows]
-
-    def streak(self, job: str) -> dict[str, Any] | None:
-        """The current run of failures of ``job`` (count, since, last error), or ``None``."""
-        failures = []
-        for run in self.last(job, 50):
-            if run["outcome"] == "running":
-                continue
-            if run["outcome"] == "ok":
-                break
-            failures.append(run)
-        if not failures:
-            return None
-        return {
-            "job": job,
-            "count": len(failures),
-            "since": failures[-1]["started_at"].replace("T", " ")[:16],
-            "error": failures[0]["error"] or failures[0]["outcome"],
-        }
-
-
 @contextlib.contextmanager
 def recorded(settings: Settings, job: str) -> Iterator[dict[str, Any]]:
     """Record one run of ``job``; the block sets ``ok``/``error``/``detail`` in the yielded dict.
@@ -303,20 +166,6 @@ def recorded(settings: Settings, job: str) -> Iterator[dict[str, Any]]:
                 )
 
 
-def failing_jobs(settings: Settings, threshold: int = FAILURE_STREAK) -> list[dict[str, Any]]:
-    """Jobs whose latest ``threshold`` or more runs all failed (for the e-mail and status)."""
-    path = DataPaths(settings.data_dir).state_dir / "runs.sqlite"
-    if not path.exists():
-        return []
-    runs = RunLog(path)
-    out = []
-    for job in (*JOBS, "run"):
-        streak = runs.streak(job)
-        if streak and streak["count"] >= threshold:
-            out.append(streak)
-    return out
-
-
 # -- the jobs ---------------------------------------------------------------------------------
 
 
@@ -326,13 +175,13 @@ def _settings(config_file: str | None, data_dir: str) -> Settings:
 
 
 def run_stages(settings: Settings, fetch: str, outcome: dict[str, Any] | None = None) -> list[Any]:
-    """Fetch ``fetch`` ("weather" or "incidents"), then build and maps if the fetch succeeded."""
-    from seawatch.pipeline import run_once
+    """Run the fetch stage ``fetch``, then the build stages if the fetch succeeded."""
+    from seawatch.pipeline import BUILD_STAGES, run_once
 
     with pipeline_lock(settings):
         results = run_once(settings, stages=(fetch,))
         if all(r.ok for r in results):
-            results += run_once(settings, stages=("build", "maps"))
+            results += run_once(settings, stages=BUILD_STAGES)
     if outcome is not None:
         failed = [r for r in results if not r.ok]
         outcome["ok"] = not failed
@@ -606,8 +455,8 @@ def schedule_status(settings: Settings, now: dt.datetime | None = None) -> list[
     pid = daemon_pid(settings)
     lines = [f"daemon: running (pid {pid})" if pid else "daemon: not running"]
     stored = stored_next_runs(settings)
-    runs_path = DataPaths(settings.data_dir).state_dir / "runs.sqlite"
-    runs = RunLog(runs_path) if runs_path.exists() else None
+    records = runs_path(settings)
+    runs = RunLog(records) if records.exists() else None
     for job in (*JOBS, "run"):
         if job == "run" and not (runs and runs.last("run", 1)):
             continue
@@ -617,8 +466,8 @@ def schedule_status(settings: Settings, now: dt.datetime | None = None) -> list[
         last = runs.last(job, 1) if runs else []
         if last:
             run = last[0]
-            started = _parse(run["started_at"])
-            ended = _parse(run["ended_at"])
+            started = parse_stamp(run["started_at"])
+            ended = parse_stamp(run["ended_at"])
             took = f" in {(ended - started).total_seconds():.0f} s" if started and ended else ""
             outcome = run["outcome"].upper() if run["outcome"] != "ok" else "ok"
             text = f"last {_fmt(started)} {outcome}{took}"
@@ -650,12 +499,13 @@ def _forecast_age_line(settings: Settings, now: dt.datetime) -> str:
     limit = settings.schedule.stale_after_hours
     if not stamp:
         return f"forecast: model run unknown; STALE (limit {limit:g} h)"
-    run = _parse(str(stamp)) if "T" in str(stamp) else None
+    run = parse_stamp(str(stamp)) if "T" in str(stamp) else None
     if run is None:
         return f"forecast: model run {stamp!r} unreadable; STALE"
     run = run if run.tzinfo else run.replace(tzinfo=dt.UTC)
     age = (now - run).total_seconds() / 3600
-    flag = f"STALE (older than {limit:g} h)" if age > limit else f"fresh (limit {limit:g} h)"
+    stale = is_stale(run, now, limit)
+    flag = f"STALE (older than {limit:g} h)" if stale else f"fresh (limit {limit:g} h)"
     return f"forecast: model run {_fmt(run)}, {age:.1f} h old, {flag}"
 
 

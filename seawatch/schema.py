@@ -125,6 +125,23 @@ def is_demo(attrs: Mapping[str, Any]) -> bool:
     return bool(value)
 
 
+def forecast_age_hours(reference_time: dt.datetime | None, now: dt.datetime) -> float | None:
+    """Hours from the model run ``reference_time`` to ``now`` (both aware), ``None`` if unknown."""
+    if reference_time is None:
+        return None
+    return (now - reference_time).total_seconds() / 3600.0
+
+
+def is_stale(reference_time: dt.datetime | None, now: dt.datetime, limit_hours: float) -> bool:
+    """The one rule for a stale forecast: its model run is unknown or older than the limit.
+
+    ``limit_hours`` is ``[schedule] stale_after_hours``. The maps' banners, the e-mail and
+    ``seawatch status`` all flag a forecast with this rule.
+    """
+    age = forecast_age_hours(reference_time, now)
+    return age is None or age > limit_hours
+
+
 def make_canonical(
     ds: xr.Dataset,
     *,

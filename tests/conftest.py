@@ -1,37 +1,45 @@
 """Shared test setup."""
 
 import os
-import sys
 
 import pytest
 
-import seawatch  # noqa: F401  (loads pyproj before anything can load eccodes)
 from tests.browser import launch_browser
 
 
 @pytest.fixture(scope="session")
 def browser():
-    """One Debian chromium for the whole run (Playwright's sync API allows one per thread)."""
+    """One Debian chromium per test process (Playwright's sync API allows one per thread).
+
+    Under pytest-xdist each worker is its own process and starts its own chromium when it runs
+    a browser test.
+    """
     with launch_browser() as b:
         yield b
 
 
-# The test process is the only one that loads every natively bundled stack at once (eccodes with
-# its own PROJ, two GDAL copies in rasterio and pyogrio, HDF5, the browser driver). After a full
-# run, with every result reported, one of their C-level destructors crashes during interpreter
-# teardown (SIGSEGV, no Python frame to report); each test directory alone exits cleanly, and
-# the seawatch commands the tests run as subprocesses exit 0. Until that teardown is untangled,
-# the test process ends with pytest's own exit status right after its summary.
-_exit_status: list[int] = []
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
 
 
-def pytest_sessionfinish(session, exitstatus):
-    _exit_status.append(int(exitstatus))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by what they need; under xdist, hand out slow modules first.
 
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    if _exit_status:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[-1])
+    ``make test`` runs ``-n auto --dist loadscope``: each module goes to one worker whole, so a
+    module-scoped fixture (the demo run of test_pipeline, a live server) is built once. Modules
+    holding slow or browser tests are collected first, so no long module starts last.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if "postgres_url" in names:
+            item.add_marker(pytest.mark.postgres)
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    heavy = {
+        _module(item)
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: _module(item) not in heavy)  # stable: heavy modules first

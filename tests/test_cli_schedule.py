@@ -131,6 +131,7 @@ def _wait_for_text(path, text: str, timeout: float = 8.0) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_daemon_lock_kill_and_restart(tmp_path):
     """A second daemon refuses; SIGKILL frees the lock; the restart keeps the stored jobs."""
     data = tmp_path / "data"

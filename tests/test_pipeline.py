@@ -11,6 +11,8 @@ from PIL import Image
 
 from seawatch.schema import HAZARD_LEVELS, VESSELS
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline (demo or fetch chain)
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):

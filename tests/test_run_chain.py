@@ -19,6 +19,8 @@ from werkzeug import Response
 
 from tests.fetchers.fakes import OpenMeteoFake
 
+pytestmark = pytest.mark.slow  # runs the whole pipeline (demo or fetch chain)
+
 MMP = Path(__file__).parent / "fixtures" / "mmp" / "quirks_alldata.csv"
 
 

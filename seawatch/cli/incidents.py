@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from seawatch.cli.root import fetch, main, pass_settings
+from seawatch.cli.root import LazyChoice, fetch, main, pass_settings
 from seawatch.config import Settings
 from seawatch.errors import DataError
-from seawatch.incidents.model import BOAT_TYPES, STATUSES
 
 if TYPE_CHECKING:
     from seawatch.incidents.store import IncidentStore
@@ -136,6 +135,18 @@ def incidents() -> None:
 _count_type = click.IntRange(min=0)
 
 
+def _boat_types() -> tuple[str, ...]:
+    from seawatch.incidents.model import BOAT_TYPES
+
+    return BOAT_TYPES
+
+
+def _statuses() -> tuple[str, ...]:
+    from seawatch.incidents.model import STATUSES
+
+    return STATUSES
+
+
 def _field_options(func: Any) -> Any:
     options = [
         click.option("--time", "time_", help="Incident time, ISO 8601 (UTC unless an offset)."),
@@ -143,8 +154,8 @@ def _field_options(func: Any) -> Any:
         click.option("--dead", type=_count_type, help="Dead."),
         click.option("--missing", type=_count_type, help="Missing."),
         click.option("--survivors", type=_count_type, help="Survivors."),
-        click.option("--boat", type=click.Choice(BOAT_TYPES), help="Boat type."),
-        click.option("--status", type=click.Choice(STATUSES), help="Status."),
+        click.option("--boat", type=LazyChoice(_boat_types), help="Boat type."),
+        click.option("--status", type=LazyChoice(_statuses), help="Status."),
         click.option("--source", help="Who reported it (default: coordinator)."),
         click.option("--source-id", help="The reporter's own reference."),
         click.option("--quality", type=click.IntRange(1, 5), help="Source quality 1-5."),

@@ -77,6 +77,29 @@ def signed_numbers_as_arguments(
     return [*options, "--", *arguments]
 
 
+class LazyChoice(click.Choice):
+    """A :class:`click.Choice` whose values are read from their module on first use.
+
+    Lets a command offer, say, the incident store's boat types without ``seawatch --help``
+    importing the store (SQLAlchemy) to list the commands.
+    """
+
+    def __init__(self, load: Callable[[], Sequence[str]], case_sensitive: bool = True) -> None:
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        self.case_sensitive = case_sensitive
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        self._loaded = tuple(value)
+
+
 class SeawatchGroup(click.Group):
     """A click group that turns errors into one line on stderr.
 

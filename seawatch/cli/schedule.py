@@ -10,8 +10,7 @@ import click
 from seawatch.cli.root import main, pass_settings
 from seawatch.config import Settings
 from seawatch.errors import SeawatchError
-
-STAGES = ("weather", "incidents", "build", "maps")
+from seawatch.pipeline import STAGES
 
 
 class StagesFailedError(SeawatchError):

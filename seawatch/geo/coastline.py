@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import warnings
 from functools import cache
 from importlib import resources
@@ -43,6 +44,10 @@ ATTRIBUTION = "Coastline: GSHHG (Wessel & Smith 1996), LGPL"
 """Short credit line for maps that draw the bundled coastline."""
 
 _DATA_PACKAGE = "seawatch.data"
+# GEOS builds a prepared geometry's indexes lazily, on first use, and not thread-safely: two
+# threads testing points against the shared land at once (the web service and the incident
+# store check every new incident) could abort the process. Predicates on it take this lock.
+_LAND_LOCK = threading.Lock()
 _METADATA_FILE = "coastline.json"
 _METRES_PER_DEGREE = 111_320.0
 
@@ -227,7 +232,8 @@ def on_land(lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     lat_b, lon_b = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
     lon_b = _normalise_lon(lon_b)
     _warn_outside(lat_b, lon_b)
-    return np.asarray(shapely.intersects_xy(land_geometry(), lon_b, lat_b), dtype=bool)
+    with _LAND_LOCK:
+        return np.asarray(shapely.intersects_xy(land_geometry(), lon_b, lat_b), dtype=bool)
 
 
 def coastline_geometry(bbox: BBox, tolerance_m: float = 0.0) -> MultiPolygon:

@@ -61,7 +61,7 @@ class Renderers:
             return render_interactive(risk, incidents, out, settings, lang=lang, now=now)
 
         def incidents(settings: Settings) -> Any:
-            from seawatch.pipeline import load_incidents
+            from seawatch.incidents.loading import load_incidents
 
             return load_incidents(settings)
 

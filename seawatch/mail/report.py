@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from seawatch.config import Settings
-from seawatch.schema import is_demo
+from seawatch.schema import forecast_age_hours, is_demo, is_stale
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +138,14 @@ class Report:
 
     @property
     def forecast_age_hours(self) -> float | None:
-        if self.reference_time is None:
-            return None
-        return (self.created - self.reference_time).total_seconds() / 3600.0
+        return forecast_age_hours(self.reference_time, self.created)
 
     @property
     def stale(self) -> bool:
         """True when the forecast is older than the limit, or its age is unknown."""
-        if not self.has_forecast:
-            return False
-        age = self.forecast_age_hours
-        return age is None or age > self.stale_after_hours
+        return self.has_forecast and is_stale(
+            self.reference_time, self.created, self.stale_after_hours
+        )
 
 
 def as_utc(value: Any) -> dt.datetime:
@@ -292,7 +289,7 @@ def _fill_sources(report: Report, settings: Settings) -> None:
 
 
 def _fill_jobs(report: Report, settings: Settings) -> None:
-    from seawatch.schedule import failing_jobs
+    from seawatch.runlog import failing_jobs
 
     report.failing_jobs = failing_jobs(settings)
 

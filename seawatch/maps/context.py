@@ -16,7 +16,7 @@ import xarray as xr
 
 from seawatch.errors import DataError
 from seawatch.i18n import translate
-from seawatch.schema import HAZARD_LEVELS, VESSELS, is_demo
+from seawatch.schema import HAZARD_LEVELS, VESSELS, forecast_age_hours, is_demo, is_stale
 from seawatch.timeutil import as_utc
 
 LOCAL_TZ = ZoneInfo("Africa/Tripoli")
@@ -88,14 +88,14 @@ def forecast_info(risk: xr.Dataset, now: dt.datetime, stale_after_hours: float) 
         reference = as_utc(raw) if raw else None
     except (ValueError, TypeError):
         reference = None
-    age = (now - reference).total_seconds() / 3600.0 if reference else float("nan")
-    stale = reference is None or age > stale_after_hours
+    age = forecast_age_hours(reference, now)
+    stale = is_stale(reference, now, stale_after_hours)
     demo = is_demo(risk.attrs)
     return ForecastInfo(
         reference_time=reference,
         source=str(risk.attrs.get("source", "")),
         model=str(risk.attrs.get("model", "")),
-        age_hours=age,
+        age_hours=float("nan") if age is None else age,
         stale=stale,
         demo=demo,
     )

@@ -54,6 +54,7 @@ def test_png_and_pdf_for_a_phone(tmp_path, long_risk, incidents, settings):
     assert (tmp_path / "map.pdf").read_bytes()[:5] == b"%PDF-"
 
 
+@pytest.mark.slow
 def test_four_panels(tmp_path, long_risk, incidents, settings):
     png = render_static(long_risk, incidents, tmp_path / "p.png", settings, now=NOW, panels=True)
     assert Image.open(png).size[0] == 1200 and png.stat().st_size <= MAX_PNG_BYTES
