@@ -23,6 +23,7 @@ from seawatch.config import Settings
 from seawatch.errors import DataError, SeawatchError
 from seawatch.incidents.loading import load_incidents
 from seawatch.storage import DataPaths
+from seawatch.timeutil import now_utc
 
 __all__ = ["STAGES", "build", "load_incidents", "render", "run_demo", "run_once"]
 
@@ -33,8 +34,8 @@ log = logging.getLogger(__name__)
 
 FETCH_STAGES: tuple[str, ...] = ("weather", "incidents")
 """Stages that bring data in; each is followed by :data:`BUILD_STAGES` in the scheduler's jobs."""
-BUILD_STAGES: tuple[str, ...] = ("build", "maps")
-"""Stages that turn the data on disk into the risk dataset and the maps."""
+BUILD_STAGES: tuple[str, ...] = ("build", "maps", "alerts")
+"""Stages that turn the data on disk into the risk dataset, the maps and the CAP alerts."""
 STAGES: tuple[str, ...] = (*FETCH_STAGES, *BUILD_STAGES)
 """Every stage, in the order they run."""
 
@@ -105,6 +106,7 @@ def build(
     t0 = time.perf_counter()
     risk = compute_risk(settings, open_forecast(forecast))
     write_dataset(risk, out)
+    write_risk_summary(settings, risk, out)
     log.info("built %s from %s in %.1f s", out, forecast, time.perf_counter() - t0)
     if geotiff_dir is not None:
         from seawatch.layers.export import write_geotiffs
@@ -123,6 +125,15 @@ def compute_risk(settings: Settings, forecast: xr.Dataset) -> xr.Dataset:
     with dask_client(settings):
         risk = build_risk(forecast, incidents, LayerParams.from_settings(settings).risk)
         return risk.compute() if settings.compute.chunks else risk
+
+
+def write_risk_summary(settings: Settings, risk: xr.Dataset, risk_path: Path) -> Path:
+    """Summarize ``risk`` once and write it beside ``risk_path``, where products read it."""
+    from seawatch.layers.params import LayerParams
+    from seawatch.layers.summary import summarize
+    from seawatch.summaries import write_summary
+
+    return write_summary(summarize(risk, LayerParams.from_settings(settings).summary), risk_path)
 
 
 def render(
@@ -208,6 +219,7 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
         t0 = time.perf_counter()
         risk = compute_risk(settings, forecast)
         risk_written = writer.submit(write_dataset, risk, paths.risk)
+        write_risk_summary(settings, risk, paths.risk)
         timings["build"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -228,10 +240,9 @@ def archive_maps(
 
     The latest build of a day replaces that day's earlier one. Returns the rendered outputs.
     """
-    from seawatch.schema import utc_now
     from seawatch.storage import atomic_copy
 
-    day = day or utc_now().strftime("%Y-%m-%d")
+    day = day or now_utc().strftime("%Y-%m-%d")
     target = DataPaths(settings.data_dir).archive_dir(day)
     for path in outputs.values():
         atomic_copy(path, target / Path(path).name)
@@ -245,6 +256,15 @@ def fetch_incidents_stage(settings: Settings) -> dict[str, Path]:
     report = fetch_and_import_mmp(settings)
     log.info("incidents: %s", report)
     return {}
+
+
+def alerts_stage(settings: Settings) -> dict[str, Path]:
+    """Issue, update or all-clear the CAP alerts from the risk file just built."""
+    from seawatch.alerts import issue_alerts
+
+    issued = issue_alerts(settings, DataPaths(settings.data_dir))
+    log.info("alerts: %d CAP message(s) published", len(issued))
+    return {"feed": DataPaths(settings.data_dir).root / "cap" / "feed.xml"}
 
 
 def fetch_weather_stage(settings: Settings) -> dict[str, Path]:
@@ -272,12 +292,13 @@ def run_once(settings: Settings, stages: tuple[str, ...] | None = None) -> list[
         "incidents": fetch_incidents_stage,
         "build": lambda s: {"risk": build(s)},
         "maps": lambda s: archive_maps(s, render(s)),
+        "alerts": alerts_stage,
     }
     results: list[StageResult] = []
     for name in STAGES:
         if name not in wanted:
             continue
-        if name == "maps" and any(not r.ok for r in results if r.stage == "build"):
+        if name in ("maps", "alerts") and any(not r.ok for r in results if r.stage == "build"):
             results.append(StageResult(name, False, 0.0, message="skipped: build failed"))
             continue
         t0 = time.perf_counter()

@@ -15,7 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from seawatch.config import Settings
+from seawatch.db import make_engine
 from seawatch.storage import DataPaths
+from seawatch.timeutil import isoformat_utc, now_utc
 
 FAILURE_STREAK = 3
 """A job failing this many times in a row is reported as an error and in the e-mail."""
@@ -42,10 +44,6 @@ RUNS = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("pid", sa.Integer),
 )
-
-
-def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_stamp(stamp: str | None) -> dt.datetime | None:
@@ -77,7 +75,7 @@ class RunLog:
     def __init__(self, path: str | Path):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+        self.engine = make_engine(path)
         _META.create_all(self.engine)
 
     @classmethod
@@ -86,12 +84,12 @@ class RunLog:
 
     def start(self, job: str, when: dt.datetime | None = None) -> int:
         """Record that ``job`` started; returns the run id."""
-        when = when or dt.datetime.now(dt.UTC)
+        when = now_utc(when)
         with self.engine.begin() as conn:
             return int(
                 conn.execute(
                     sa.insert(RUNS).values(
-                        job=job, started_at=_iso(when), outcome="running", pid=os.getpid()
+                        job=job, started_at=isoformat_utc(when), outcome="running", pid=os.getpid()
                     )
                 ).inserted_primary_key[0]
             )
@@ -105,13 +103,13 @@ class RunLog:
         when: dt.datetime | None = None,
     ) -> None:
         """Record the end of run ``run_id``."""
-        when = when or dt.datetime.now(dt.UTC)
+        when = now_utc(when)
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(RUNS)
                 .where(RUNS.c.id == run_id)
                 .values(
-                    ended_at=_iso(when),
+                    ended_at=isoformat_utc(when),
                     outcome="ok" if ok else "failed",
                     error=error or None,
                     detail=detail or None,
@@ -135,7 +133,7 @@ class RunLog:
 
     def prune(self, keep_days: int = KEEP_RUNS_DAYS) -> None:
         """Forget runs that started more than ``keep_days`` ago."""
-        cutoff = _iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days))
+        cutoff = isoformat_utc(now_utc() - dt.timedelta(days=keep_days))
         with self.engine.begin() as conn:
             conn.execute(sa.delete(RUNS).where(RUNS.c.started_at < cutoff))
 

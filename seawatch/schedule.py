@@ -49,10 +49,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from seawatch.config import Settings, load_settings
+from seawatch.db import make_engine
 from seawatch.errors import SeawatchError
 from seawatch.runlog import FAILURE_STREAK, RUNS, RunLog, failing_jobs, parse_stamp, runs_path
 from seawatch.schema import is_stale
 from seawatch.storage import DataPaths
+from seawatch.timeutil import now_utc
 
 __all__ = ["FAILURE_STREAK", "RUNS", "RunLog", "failing_jobs"]  # run records live in runlog
 
@@ -76,9 +78,9 @@ def state_dir(settings: Settings) -> Path:
     return path
 
 
-def jobstore_url(settings: Settings) -> str:
-    """SQLAlchemy URL of the job store: ``<data>/state/jobs.sqlite``."""
-    return f"sqlite:///{state_dir(settings) / 'jobs.sqlite'}"
+def jobstore_path(settings: Settings) -> Path:
+    """The job store: ``<data>/state/jobs.sqlite``."""
+    return state_dir(settings) / "jobs.sqlite"
 
 
 # -- locks ----------------------------------------------------------------------------------------
@@ -319,7 +321,7 @@ class _Scheduler(BackgroundScheduler):
 def build_scheduler(settings: Settings) -> BackgroundScheduler:
     """A scheduler on the data directory's job store (not started)."""
     return _Scheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=jobstore_url(settings))},
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(jobstore_path(settings)))},
         executors={"default": {"type": "threadpool", "max_workers": 4}},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=dt.UTC,
@@ -348,7 +350,7 @@ def sync_jobs(scheduler: BackgroundScheduler, settings: Settings) -> list[str]:
             continue
         kwargs: dict[str, Any] = {}
         if job == "weather" and existing is None and first_start:
-            kwargs["next_run_time"] = dt.datetime.now(dt.UTC)  # no forecast yet: fetch now
+            kwargs["next_run_time"] = now_utc()  # no forecast yet: fetch now
         scheduler.add_job(
             "seawatch.schedule:dispatch",
             trigger=trigger,
@@ -430,10 +432,10 @@ def _fmt(when: dt.datetime | None) -> str:
 
 def stored_next_runs(settings: Settings) -> dict[str, dt.datetime | None]:
     """Next run time of each job as stored by the daemon (read without starting a scheduler)."""
-    path = DataPaths(settings.data_dir).state_dir / "jobs.sqlite"
+    path = jobstore_path(settings)
     if not path.exists():
         return {}
-    engine = sa.create_engine(f"sqlite:///{path}")
+    engine = make_engine(path)
     try:
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT id, next_run_time FROM apscheduler_jobs")).all()
@@ -451,7 +453,7 @@ def stored_next_runs(settings: Settings) -> dict[str, dt.datetime | None]:
 
 def schedule_status(settings: Settings, now: dt.datetime | None = None) -> list[str]:
     """Lines for ``seawatch status``: daemon, next runs, last outcomes, failures, data ages."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now_utc(now)
     pid = daemon_pid(settings)
     lines = [f"daemon: running (pid {pid})" if pid else "daemon: not running"]
     stored = stored_next_runs(settings)

@@ -26,9 +26,6 @@ from seawatch.errors import DataError
 from seawatch.storage import atomic_path
 from seawatch.timeutil import isoformat_utc, now_utc
 
-# Kept importable from here while callers (fetchers, http, pipeline) move to seawatch.timeutil.
-utc_now = now_utc
-
 CONVENTIONS = "CF-1.10"
 
 log = logging.getLogger(__name__)

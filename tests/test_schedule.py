@@ -278,7 +278,7 @@ def test_weather_job_chains_build_and_maps_after_success(tmp_path, monkeypatch):
     calls: list[tuple[str, ...]] = []
     monkeypatch.setattr("seawatch.pipeline.run_once", _fake_run_once({}, calls))
     schedule.weather_job(None, str(tmp_path))
-    assert calls == [("weather",), ("build", "maps")]
+    assert calls == [("weather",), ("build", "maps", "alerts")]
     assert RunLog.for_settings(make_settings(tmp_path)).last("weather")[0]["outcome"] == "ok"
 
 

@@ -9,7 +9,7 @@ from seawatch.pipeline import BUILD_STAGES, FETCH_STAGES, STAGES
 
 
 def test_stage_order() -> None:
-    assert STAGES == ("weather", "incidents", "build", "maps")
+    assert STAGES == ("weather", "incidents", "build", "maps", "alerts")
     assert (*FETCH_STAGES, *BUILD_STAGES) == STAGES
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -38,16 +37,10 @@ def _user(user: str | None) -> str:
         return "seawatch"
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+    from seawatch.jsonutil import dumps
+
+    click.echo(dumps(data, indent=2))
 
 
 def _store(settings: Settings) -> IncidentStore:

@@ -11,6 +11,7 @@ from seawatch.cli.root import main, pass_settings
 from seawatch.config import Settings
 from seawatch.errors import SeawatchError
 from seawatch.pipeline import STAGES
+from seawatch.timeutil import now_utc
 
 
 class StagesFailedError(SeawatchError):
@@ -39,7 +40,7 @@ def schedule(settings: Settings, check: bool) -> None:
     from seawatch.schedule import daemon_pid, next_runs, run_daemon
 
     if check:
-        now = dt.datetime.now(dt.UTC)
+        now = now_utc()
         for job, times in next_runs(settings, now, count=3).items():
             shown = ", ".join(f"{t.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" for t in times)
             click.echo(f"{job:<10} {shown}")

@@ -16,9 +16,8 @@ Times are UTC (naive ``datetime64`` in the frames, ISO 8601 with ``Z`` in JSON).
 
 from __future__ import annotations
 
-import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -28,7 +27,7 @@ import shapely
 import xarray as xr
 
 from seawatch.schema import HAZARD_LEVELS, is_demo
-from seawatch.timeutil import isoformat_utc
+from seawatch.summaries import COLUMNS, RiskSummary
 
 WINDOW_HOURS = 6
 CALM_VESSEL = "rubber_dinghy"
@@ -46,70 +45,6 @@ class SummaryParams:
     """Departure areas are the sea within this distance of each departure point, nautical miles."""
     calm_hours: int
     """Shortest calm window reported, hours."""
-
-
-@dataclass
-class RiskSummary:
-    """Summaries of one risk dataset.
-
-    Attributes
-    ----------
-    departures, sar_regions : pandas.DataFrame
-        One row per area, vessel and 6 h window: ``area_id``, ``area_name``, ``vessel``,
-        ``window_start``, ``window_end`` (UTC), ``worst_level`` (0-4), ``worst_level_name``,
-        ``mean_score`` (0-5), ``cells`` (sea cells of the area).
-    first_reached : pandas.DataFrame
-        ``kind`` (departure / sar), ``area_id``, ``area_name``, ``vessel``, ``level``,
-        ``level_name``, ``time`` (first hour the level is reached anywhere in the area; NaT if
-        never within the forecast).
-    calm_windows : pandas.DataFrame
-        ``area_id``, ``area_name``, ``start``, ``end`` (UTC, end exclusive), ``hours``,
-        ``open_ended`` (runs to the end of the forecast, may last longer).
-    meta : dict
-        ``reference_time``, ``source``, ``risk_model_version``, ``demo``, ``window_hours``,
-        ``calm_hours``, ``radius_nm``.
-    """
-
-    departures: pd.DataFrame
-    sar_regions: pd.DataFrame
-    first_reached: pd.DataFrame
-    calm_windows: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data: frames as lists of records, times as ISO 8601 UTC text."""
-        return {
-            **self.meta,
-            "departures": _records(self.departures),
-            "sar_regions": _records(self.sar_regions),
-            "first_reached": _records(self.first_reached),
-            "calm_windows": _records(self.calm_windows),
-        }
-
-    def to_json(self, indent: int | None = None) -> str:
-        """The summary as JSON text (see :meth:`to_dict`)."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp | np.datetime64):
-                clean[key] = (
-                    None if pd.isna(value) else isoformat_utc(pd.Timestamp(value).to_pydatetime())
-                )
-            elif value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
-                clean[key] = None
-            elif isinstance(value, np.integer | np.bool_):
-                clean[key] = value.item()
-            elif isinstance(value, float | np.floating):
-                clean[key] = round(float(value), 3)
-            else:
-                clean[key] = value
-        out.append(clean)
-    return out
 
 
 def area_masks(areas: gpd.GeoDataFrame, risk: xr.Dataset) -> dict[str, np.ndarray]:
@@ -241,10 +176,6 @@ def summarize(
                             "open_ended": bool(stop == len(times)),
                         }
                     )
-    window_columns = [
-        "area_id", "area_name", "vessel", "window_start", "window_end", "worst_level",
-        "worst_level_name", "mean_score", "cells",
-    ]  # fmt: skip
     meta = {
         "reference_time": str(risk.attrs.get("reference_time", "")),
         "source": str(risk.attrs.get("source", "")),
@@ -253,20 +184,19 @@ def summarize(
         "window_hours": WINDOW_HOURS,
         "calm_hours": params.calm_hours,
         "radius_nm": params.radius_nm,
+        "risk_created_at": str(risk.attrs.get("created_at", "")),
     }
     return RiskSummary(
-        departures=_frame(frames["departure"], window_columns),
-        sar_regions=_frame(frames["sar"], window_columns),
-        first_reached=_frame(
-            first, ["kind", "area_id", "area_name", "vessel", "level", "level_name", "time"]
-        ),
-        calm_windows=_frame(calm, ["area_id", "area_name", "start", "end", "hours", "open_ended"]),
+        departures=_frame(frames["departure"], COLUMNS["departures"]),
+        sar_regions=_frame(frames["sar"], COLUMNS["sar_regions"]),
+        first_reached=_frame(first, COLUMNS["first_reached"]),
+        calm_windows=_frame(calm, COLUMNS["calm_windows"]),
         meta=meta,
     )
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns)
+def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
     if "worst_level" in frame:
         frame["worst_level"] = frame["worst_level"].astype("Int8")
     return frame

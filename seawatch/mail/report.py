@@ -22,6 +22,7 @@ import xarray as xr
 
 from seawatch.config import Settings
 from seawatch.schema import forecast_age_hours, is_demo, is_stale
+from seawatch.timeutil import as_utc, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +149,6 @@ class Report:
         )
 
 
-def as_utc(value: Any) -> dt.datetime:
-    """Aware UTC datetime from a datetime, numpy/pandas time or ISO text (naive = UTC)."""
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
-
-
 def floor_window(now: dt.datetime, hours: int = WINDOW_HOURS) -> dt.datetime:
     """Start of the ``hours``-long UTC window containing ``now`` (windows start at 00 UTC)."""
     now = now.astimezone(dt.UTC)
@@ -183,7 +177,7 @@ def gather_report(
     now
         Time of the message (aware); default the current time.
     """
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    now = now_utc(now)
     report = Report(
         created=now,
         timezone=settings.schedule.timezone,
@@ -219,10 +213,15 @@ def _part(report: Report, what: str, fill: Any) -> None:
 
 
 def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
-    from seawatch.layers.params import LayerParams
-    from seawatch.layers.summary import summarize
+    """From the summary the build wrote beside ``<data>/risk.nc`` (never recomputed here)."""
+    from seawatch.storage import DataPaths
+    from seawatch.summaries import read_summary
 
-    from_summary(report, summarize(risk, LayerParams.from_settings(settings).summary))
+    created_at = risk.attrs.get("created_at")
+    summary = read_summary(
+        DataPaths(settings.data_dir).risk, str(created_at) if created_at else None
+    )
+    from_summary(report, summary)
 
 
 def from_summary(report: Report, summary: Any) -> None:

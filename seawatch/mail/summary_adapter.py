@@ -17,9 +17,9 @@ from seawatch.mail.report import (
     CalmWindow,
     RegionWorst,
     Report,
-    as_utc,
     worst_in_windows,
 )
+from seawatch.timeutil import as_utc
 
 CALM_VESSEL = "rubber_dinghy"
 

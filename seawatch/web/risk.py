@@ -69,14 +69,14 @@ class RiskData:
         return value
 
     def summary(self) -> Any:
-        """Departure areas and SAR regions, from :func:`seawatch.layers.summary.summarize`."""
-        from seawatch.layers.params import LayerParams
-        from seawatch.layers.summary import summarize
+        """Departure areas and SAR regions, as the build wrote them beside ``risk.nc``."""
+        from seawatch.summaries import read_summary
 
-        return self.derived(
-            "summary",
-            lambda ds: jsonable(summarize(ds, LayerParams.from_settings(self.settings).summary)),
-        )
+        def read(ds: xr.Dataset) -> Any:
+            created_at = ds.attrs.get("created_at")
+            return jsonable(read_summary(self.path, str(created_at) if created_at else None))
+
+        return self.derived("summary", read)
 
     def point(self, lat: float, lon: float, time: dt.datetime | None = None) -> dict[str, Any]:
         """Hazard per vessel class (level, name, drivers) and the sea state at one point.

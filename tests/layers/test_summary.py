@@ -114,3 +114,40 @@ def test_from_file_decoded_levels(risk, params, tmp_path):
     assert scores(from_disk, disk_scores) == scores(in_memory, memory_scores)
     assert disk_scores and len(disk_scores) == len(memory_scores)
     np.testing.assert_allclose(disk_scores, memory_scores, rtol=0, atol=step)
+
+
+def test_summary_file_reads_back_as_made(risk, params, tmp_path):
+    """What the build writes beside risk.nc is what products read: the same frames and meta."""
+    from pandas.testing import assert_frame_equal
+
+    from seawatch.summaries import read_summary, summary_path, write_summary
+
+    made = summarize(risk, params.summary)
+    written = write_summary(made, tmp_path / "risk.nc")
+    assert written == summary_path(tmp_path / "risk.nc") == tmp_path / "risk.summary.json"
+    read = read_summary(tmp_path / "risk.nc", risk.attrs["created_at"])
+    assert read.meta == made.meta and made.meta["risk_created_at"] == risk.attrs["created_at"]
+    for name in ("departures", "sar_regions", "first_reached", "calm_windows"):
+        assert_frame_equal(
+            getattr(read, name).reset_index(drop=True),
+            getattr(made, name).reset_index(drop=True),
+            check_dtype=False,
+        )
+    assert read.to_json() == made.to_json()
+
+
+def test_summary_of_another_build_or_none_is_one_line(risk, params, tmp_path):
+    from seawatch.errors import DataError
+    from seawatch.summaries import read_summary, write_summary
+
+    with pytest.raises(
+        DataError, match=r"no risk summary at .*risk.summary.json; run `seawatch build`"
+    ):
+        read_summary(tmp_path / "risk.nc")
+    write_summary(summarize(risk, params.summary), tmp_path / "risk.nc")
+    with pytest.raises(DataError, match="not from the risk file in use") as err:
+        read_summary(tmp_path / "risk.nc", "2020-01-01T00:00:00Z")
+    assert "\n" not in str(err.value)
+    (tmp_path / "risk.summary.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataError, match="unreadable"):
+        read_summary(tmp_path / "risk.nc")
