@@ -39,9 +39,15 @@ def test_run_prints_a_line_per_stage_and_fails_if_one_failed(tmp_path, monkeypat
     result = CliRunner().invoke(main, ["run", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["weather", "incidents", "build", "maps"]
+    assert [line.split()[0] for line in lines] == [
+        "weather",
+        "incidents",
+        "build",
+        "maps",
+        "alerts",
+    ]
     assert "FAILED" in lines[0] and "HTTP 503" in lines[0]
-    assert "seawatch: error: 1 of 4 stages failed: weather" in result.stderr
+    assert "seawatch: error: 1 of 5 stages failed: weather" in result.stderr
 
 
 def test_run_succeeds_with_only(tmp_path, monkeypatch):

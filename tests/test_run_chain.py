@@ -70,11 +70,14 @@ def test_run_fetches_builds_and_renders_then_survives_a_failed_refresh(tmp_path,
     base = providers.url_for("").rstrip("/")
     first = run(data, base)
     stages = stage_lines(first.stdout)
-    assert stages == {"weather": "ok", "incidents": "ok", "build": "ok", "maps": "ok"}, (
-        first.stdout + first.stderr
-    )
+    assert stages == {
+        "weather": "ok", "incidents": "ok", "build": "ok", "maps": "ok", "alerts": "ok"
+    }, first.stdout + first.stderr  # fmt: skip
     assert first.returncode == 0
-    for name in ("forecast.nc", "risk.nc", "map.html", "map.png", "incidents.sqlite"):
+    for name in (
+        "forecast.nc", "risk.nc", "risk.summary.json", "map.html", "map.png", "incidents.sqlite",
+        "cap/feed.xml",
+    ):  # fmt: skip
         assert (data / name).is_file(), name
     archived = list((data / "archive").glob("????-??-??/map.html"))  # served at /maps/<day>
     assert len(archived) == 1
@@ -107,6 +110,6 @@ def test_run_fetches_builds_and_renders_then_survives_a_failed_refresh(tmp_path,
     second = run(data, base)
     stages = stage_lines(second.stdout)
     assert stages["weather"] == "FAILED" and stages["incidents"] == "FAILED"
-    assert stages["build"] == "ok" and stages["maps"] == "ok"
+    assert stages["build"] == "ok" and stages["maps"] == "ok" and stages["alerts"] == "ok"
     assert second.returncode != 0
     assert (data / "forecast.nc").read_bytes() == before
