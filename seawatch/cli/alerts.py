@@ -7,17 +7,12 @@ from pathlib import Path
 
 import click
 
-from seawatch.cli.root import main, pass_settings
+from seawatch.cli.root import main, pass_settings, risk_option
 from seawatch.config import Settings
 
 
 @main.group(invoke_without_command=True)
-@click.option(
-    "--risk",
-    "risk_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Risk NetCDF [default: <data>/risk.nc].",
-)
+@risk_option
 @click.option(
     "--out",
     "out_dir",

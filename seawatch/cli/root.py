@@ -14,6 +14,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,6 +24,14 @@ from seawatch.config import Settings, load_settings
 from seawatch.errors import SeawatchError
 
 log = logging.getLogger("seawatch")
+
+risk_option = click.option(
+    "--risk",
+    "risk_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Risk NetCDF [default: <data>/risk.nc].",
+)
+"""The ``--risk FILE`` option of the commands that read a risk dataset."""
 
 
 # A minus followed by a digit (or by '.' and a digit): a number, never a seawatch option.
