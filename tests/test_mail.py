@@ -735,3 +735,21 @@ def test_map_that_fails_is_not_called_too_large(data_dir, smtp_server):
         reason = t("mail.reason.failed", lang)
         assert t("mail.attached.map_missing", lang, reason=reason) in plain
         assert t("mail.reason.too_large", lang) not in plain
+
+
+def test_the_summary_part_reads_the_file_the_build_wrote(tmp_path):
+    """The e-mail's table is the summary beside risk.nc; without it the part says what to run."""
+    from seawatch.mail.report import gather_report
+    from seawatch.pipeline import write_risk_summary
+    from seawatch.schema import open_dataset
+
+    settings = Settings(data_dir=tmp_path)
+    risk_path = write_dataset(make_risk(), DataPaths(tmp_path).risk)
+    risk = open_dataset(risk_path, "risk")
+    without = gather_report(settings, risk, NOW)
+    assert "summary" in [p.part for p in without.problems]
+    assert any("run `seawatch build`" in p.detail for p in without.problems if p.part == "summary")
+    write_risk_summary(settings, risk, risk_path)
+    report = gather_report(settings, risk, NOW)
+    assert "summary" not in [p.part for p in report.problems]
+    assert report.areas  # the departure-area table came from the file

@@ -415,14 +415,14 @@ def _vessel(vessel: str, lang: str) -> str:
 
 def _status(status: str, lang: str) -> str:
     try:
-        return t(f"mail.status.{status}", lang)
+        return t(f"status.{status}", lang)
     except KeyError:
         return status
 
 
 def _region(region: RegionWorst, lang: str) -> str:
     try:
-        return t(f"mail.sar.{region.id}", lang)
+        return t(f"sar.{region.id}.name", lang)
     except KeyError:
         return region.name
 

@@ -26,7 +26,7 @@ from seawatch.mail.compose import MISSING_MAP_REASONS
 from seawatch.mail.report import Problem
 from seawatch.mail.texts import catalogue, t
 from seawatch.maps.interactive import unpack_incidents
-from seawatch.pipeline import compute_risk, load_incidents
+from seawatch.pipeline import compute_risk, load_incidents, write_risk_summary
 from seawatch.schema import write_dataset
 from seawatch.storage import DataPaths
 from tests.test_mail import PNG, Handler, free_port, make_report
@@ -46,7 +46,9 @@ def demo_mail(tmp_path_factory):
     settings = load_settings(data_dir=data_dir, environ={})
     forecast = demo_forecast(settings)
     demo_store(settings=settings).close()
-    write_dataset(compute_risk(settings, forecast), DataPaths(data_dir).risk)
+    risk = compute_risk(settings, forecast)
+    write_dataset(risk, DataPaths(data_dir).risk)
+    write_risk_summary(settings, risk, DataPaths(data_dir).risk)  # as the build stage does
     handler = Handler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
