@@ -72,6 +72,7 @@
   }
 
   function problem(result) {
+    if (result.status === 0) return t("web.map.unreachable");
     if (result.status === 401) return t("web.map.signed_out");
     return (result.data && result.data.detail) || t("web.map.failed", { status: result.status });
   }
@@ -477,21 +478,32 @@
   }
 
   async function moved(entry) {
-    const p = entry.marker.getLatLng();
-    const lon = window.L.Util.wrapNum(p.lng, [-180, 180], true);
-    const result = await api("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
-      version: entry.record.version,
-      lat: Number(p.lat.toFixed(6)),
-      lon: Number(lon.toFixed(6)),
-    });
-    busy = Math.max(0, busy - 1);
-    if (result.ok) {
-      upsert(result.data);
-      flash(t("web.map.moved", { ddm: result.data.position_ddm }));
-    } else {
-      if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
-      else entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
-      flash(problem(result), true);
+    // busy holds back the periodic refresh while a drag is in flight; it must come down
+    // whatever happens, or the live picture silently stops updating.
+    try {
+      const p = entry.marker.getLatLng();
+      const lon = window.L.Util.wrapNum(p.lng, [-180, 180], true);
+      let result;
+      try {
+        result = await api("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
+          version: entry.record.version,
+          lat: Number(p.lat.toFixed(6)),
+          lon: Number(lon.toFixed(6)),
+        });
+      } catch (err) {
+        result = { status: 0, ok: false, data: null };
+      }
+      if (result.ok) {
+        upsert(result.data);
+        flash(t("web.map.moved", { ddm: result.data.position_ddm }));
+      } else {
+        if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
+        // The server kept the old position: show it where the server has it.
+        entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
+        flash(problem(result), true);
+      }
+    } finally {
+      busy = Math.max(0, busy - 1);
     }
   }
 

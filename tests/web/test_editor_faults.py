@@ -1,0 +1,83 @@
+"""The coordinators' editor under real conditions: failed requests, lost links, slips of the finger.
+
+A live ``seawatch serve`` on loopback and Debian's chromium through playwright; network faults are
+injected with playwright's route interception (``route.abort()``), so the server and the page
+are real and only the link between them fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import LiveServer, add_accounts, start_server
+from tests.web.test_browser import loopback_page, marker, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with no risk map yet: the editor runs on the plain map (fast to start)."""
+    data_dir = tmp_path_factory.mktemp("editor")
+    tokens = add_accounts(data_dir)
+    server = start_server(data_dir)
+    server.tokens = tokens
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def create(server: LiveServer, **fields: Any) -> dict[str, Any]:
+    answer = server.session("amina").post(
+        f"{server.url}/api/incidents", json={"lat": 33.2, "lon": 12.7, **fields}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def centre(locator: Any) -> tuple[float, float]:
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag(page: Any, locator: Any, dx: float, dy: float) -> None:
+    x, y = centre(locator)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx / 2, y + dy / 2, steps=6)
+    page.mouse.move(x + dx, y + dy, steps=6)
+    page.mouse.up()
+
+
+def abort_patches(route: Any) -> None:
+    if route.request.method == "PATCH":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, browser):
+    created = create(plain, persons=40)
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        dot = marker(page, created["id"])
+        dot.wait_for(state="visible")
+        before = centre(dot)
+        page.route("**/api/incidents/*", abort_patches)
+        drag(page, dot, 80, 50)
+        # the coordinator is told, and the marker shows where the server still has it
+        expect(page.locator(".sw-ed-message.sw-ed-error")).to_contain_text("could not be reached")
+        after = centre(dot)
+        assert abs(after[0] - before[0]) < 2 and abs(after[1] - before[1]) < 2
+        page.unroute("**/api/incidents/*")
+        stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+        assert (stored["version"], stored["lat"], stored["lon"]) == (1, 33.2, 12.7)
+        # the live picture still updates: a new incident reported elsewhere appears
+        later = create(plain, lat=33.5, lon=13.1)
+        page.select_option("#sw-period", "24h")
+        marker(page, later["id"]).wait_for(state="visible", timeout=10_000)
