@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 
 from seawatch import __version__
@@ -200,13 +200,32 @@ def get_incidents(
     summary="Report an incident",
     responses=ERROR_RESPONSES,
 )
-def post_incident(request: Request, body: IncidentCreate, who: Coordinator) -> Response:
-    """Store a new incident; answers 201 with the record, including ``id`` and ``version``."""
+def post_incident(
+    request: Request,
+    body: IncidentCreate,
+    who: Coordinator,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=r"^[\x21-\x7e]{8,200}$",
+            description="A unique key per report (e.g. a UUID): a retry with the same key from "
+            "the same user returns the incident the first attempt stored instead of a second one",
+        ),
+    ] = None,
+) -> Response:
+    """Store a new incident; answers 201 with the record, including ``id`` and ``version``.
+
+    A retry with the same ``Idempotency-Key`` answers 201 with the incident the first attempt
+    stored (as it is now) and ``Idempotent-Replayed: true``.
+    """
+    fields = body.store_fields()
     with write_lock(request):
-        record = store_of(request).create(body.store_fields(), user=who.name)
-    return json_response(
-        record_json(record), 201, headers={"Location": f"/api/incidents/{record['id']}"}
-    )
+        record, created = store_of(request).create_once(fields, who.name, idempotency_key)
+    headers = {"Location": f"/api/incidents/{record['id']}"}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(record_json(record), 201, headers=headers)
 
 
 @router.get(

@@ -81,3 +81,81 @@ def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, brow
         later = create(plain, lat=33.5, lon=13.1)
         page.select_option("#sw-period", "24h")
         marker(page, later["id"]).wait_for(state="visible", timeout=10_000)
+
+
+def test_report_whose_answer_was_lost_is_retried_without_a_duplicate(plain, browser):
+    stored: list[dict[str, Any]] = []
+
+    def lose_first_answer(route: Any) -> None:
+        if route.request.method == "POST" and not stored:
+            # the server stores the report; its answer never reaches the browser
+            answer = route.fetch()
+            stored.append(answer.json())
+            route.abort()
+        else:
+            route.continue_()
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.route("**/api/incidents", lose_first_answer)
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "33 40.0N 013 10.0E")
+        expect(page.locator("#sw-parsed")).to_contain_text("33°40.000'N")
+        page.fill("#sw-f-persons", "55")
+        page.click("#sw-save")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("Not saved")
+        assert page.locator("#sw-incident-form").is_visible()  # what was typed is still there
+        with page.expect_response(lambda r: r.request.method == "POST") as retried:
+            page.click("#sw-retry")
+        assert retried.value.headers.get("idempotent-replayed") == "true"
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        assert retried.value.json()["id"] == stored[0]["id"]
+        marker(page, stored[0]["id"]).wait_for(state="visible")
+    mine = [
+        f
+        for f in plain.session("amina").get(f"{plain.url}/api/incidents").json()["features"]
+        if f["properties"]["persons"] == 55
+    ]
+    assert [f["id"] for f in mine] == [stored[0]["id"]]
+
+
+def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
+    created = create(plain, persons=30, lat=33.0, lon=12.2)
+    failures = {"PATCH": 1, "DELETE": 1}
+
+    def fail_once(route: Any) -> None:
+        method = route.request.method
+        if failures.get(method):
+            failures[method] -= 1
+            if method == "PATCH":
+                route.fulfill(status=500, body="")
+            else:
+                route.fetch()  # stored, answer lost
+                route.abort()
+        else:
+            route.continue_()
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.on("dialog", lambda dialog: dialog.accept())
+        sign_in(page, plain.url, "amina")
+        page.route("**/api/incidents/*", fail_once)
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-edit")
+        page.fill("#sw-f-survivors", "28")
+        page.click("#sw-save")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("500")
+        assert page.input_value("#sw-f-survivors") == "28"
+        page.click("#sw-retry")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        assert page.locator("#sw-incident-form").is_hidden()
+
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-retract")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        page.click("#sw-retry")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        expect(marker(page, created["id"])).to_have_count(0)
+    stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert (stored["survivors"], stored["status"]) == (28, "retracted")

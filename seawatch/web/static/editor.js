@@ -52,8 +52,8 @@
     return node;
   }
 
-  async function api(method, url, body) {
-    const headers = { Accept: "application/json" };
+  async function api(method, url, body, extraHeaders) {
+    const headers = Object.assign({ Accept: "application/json" }, extraHeaders || {});
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && me.csrf_token) headers["X-CSRF-Token"] = me.csrf_token;
     const response = await fetch(url, {
@@ -69,6 +69,22 @@
       data = null;
     }
     return { status: response.status, ok: response.ok, data: data };
+  }
+
+  // The same request after a network failure: the answer, or status 0 when nothing came back.
+  async function send(method, url, body, extraHeaders) {
+    try {
+      return await api(method, url, body, extraHeaders);
+    } catch (err) {
+      return { status: 0, ok: false, data: null };
+    }
+  }
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   function problem(result) {
@@ -134,11 +150,23 @@
 
   // ------------------------------------------------------------------------ the panel
 
-  let panel, listInfo, messageBox, historyBox;
+  let panel, listInfo, messageBox, historyBox, writeBox;
 
   function flash(text, isError) {
     messageBox.textContent = text || "";
     messageBox.className = "sw-ed-message" + (isError ? " sw-ed-error" : "");
+  }
+
+  // Every write says where it stands: pending, saved or failed (with a retry).
+  function writeState(state, text, retry) {
+    writeBox.dataset.state = state;
+    writeBox.className = "sw-ed-write sw-ed-write-" + state;
+    writeBox.replaceChildren(el("span", { text: text }));
+    if (retry) {
+      writeBox.append(el("button", { id: "sw-retry", type: "button", text: t("web.write.retry"),
+        onclick: retry }));
+    }
+    writeBox.hidden = false;
   }
 
   function buildPanel() {
@@ -168,6 +196,9 @@
     }
     messageBox = el("div", { className: "sw-ed-message", role: "status", "aria-live": "polite" });
     panel.append(messageBox);
+    writeBox = el("div", { id: "sw-write", className: "sw-ed-write", role: "status", "aria-live": "assertive",
+      hidden: true });
+    panel.append(writeBox);
     form = buildForm();
     panel.append(form);
     historyBox = el("div", { id: "sw-history", className: "sw-ed-history", hidden: true });
@@ -335,11 +366,14 @@
     return values;
   }
 
+  let saving = false;
+
   async function save() {
+    if (saving || !editing) return;
     const errorBox = document.getElementById("sw-form-error");
     errorBox.textContent = "";
     const values = formValues();
-    let result;
+    let request;
     if (editing.mode === "new") {
       if (!values.position) {
         errorBox.textContent = t("web.map.need_position");
@@ -349,7 +383,10 @@
       Object.entries(values).forEach(([k, v]) => {
         if (v !== null) body[k] = v;
       });
-      result = await api("POST", "/api/incidents", body);
+      // One key per report, kept across retries: the server stores it with the incident, so a
+      // retry after a lost answer returns the first incident instead of a second one.
+      editing.key = editing.key || newKey();
+      request = ["POST", "/api/incidents", body, { "Idempotency-Key": editing.key }];
     } else {
       const record = editing.record;
       const body = { version: record.version };
@@ -360,22 +397,38 @@
         closeForm();
         return;
       }
-      result = await api("PATCH", "/api/incidents/" + encodeURIComponent(record.id), body);
-      if (result.status === 409 && result.data && result.data.current) {
-        upsert(result.data.current);
-        openForm({ mode: "edit", record: result.data.current });
-        document.getElementById("sw-form-error").textContent = result.data.detail;
-        return;
-      }
+      request = ["PATCH", "/api/incidents/" + encodeURIComponent(record.id), body];
+    }
+    saving = true;
+    const button = document.getElementById("sw-save");
+    button.disabled = true;
+    writeState("pending", t("web.write.pending"));
+    let result;
+    try {
+      result = await send(...request);
+    } finally {
+      saving = false;
+      button.disabled = false;
+    }
+    if (editing && editing.mode === "edit" && result.status === 409 && result.data && result.data.current) {
+      writeState("failed", result.data.detail || t("web.write.failed"));
+      upsert(result.data.current);
+      openForm({ mode: "edit", record: result.data.current });
+      document.getElementById("sw-form-error").textContent = result.data.detail;
+      return;
     }
     if (!result.ok) {
       errorBox.textContent = problem(result);
+      // The form keeps what was typed; retrying sends the same request (same key).
+      writeState("failed", t("web.write.failed_detail", { reason: problem(result) }), save);
       return;
     }
     const record = result.data;
     closeForm();
     upsert(record);
-    flash(t(result.status === 201 ? "web.map.saved_new" : "web.map.saved", { ddm: record.position_ddm }));
+    const text = t(request[0] === "POST" ? "web.map.saved_new" : "web.map.saved", { ddm: record.position_ddm });
+    writeState("saved", text);
+    flash("");
     updateCount();
   }
 
@@ -507,17 +560,26 @@
     }
   }
 
-  async function retract(id) {
+  async function retract(id, confirmed) {
     const entry = markers.get(id);
-    if (!entry || !window.confirm(t("web.map.retract_confirm"))) return;
-    const result = await api("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
+    if (!entry || (!confirmed && !window.confirm(t("web.map.retract_confirm")))) return;
     map.closePopup();
+    writeState("pending", t("web.write.pending"));
+    const result = await send("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
     if (result.ok) {
       remove(id);
-      flash(t("web.map.retracted"));
+      writeState("saved", t("web.map.retracted"));
+      updateCount();
+    } else if (result.status === 409 && result.data && result.data.current &&
+               result.data.current.status === "retracted") {
+      // The first attempt went through and only its answer was lost.
+      remove(id);
+      writeState("saved", t("web.map.retracted"));
       updateCount();
     } else {
-      flash(problem(result), true);
+      if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
+      writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
+        () => retract(id, true));
     }
   }
 
