@@ -216,10 +216,16 @@ def post_incident(
 ) -> Response:
     """Store a new incident; answers 201 with the record, including ``id`` and ``version``.
 
+    Without ``status`` the incident is ``distress``, whatever its ``source``.
+
     A retry with the same ``Idempotency-Key`` answers 201 with the incident the first attempt
     stored (as it is now) and ``Idempotent-Replayed: true``.
     """
     fields = body.store_fields()
+    # A report without a status is a boat in distress, whoever relays it: a relay posting a
+    # boat in distress must not get the grey marker of a closed case.
+    if fields.get("status") is None:
+        fields["status"] = "distress"
     with write_lock(request):
         record, created = store_of(request).create_once(fields, who.name, idempotency_key)
     headers = {"Location": f"/api/incidents/{record['id']}"}

@@ -224,3 +224,14 @@ def test_writes_are_in_the_store(server):
         assert store.get(record["id"])["notes"] == "check the store"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("source", [None, "coordinator", "alarm phone relay", "IOM"])
+def test_report_without_status_is_distress_whatever_its_source(server, source):
+    body = {"lat": 33.4, "lon": 12.9, "persons": 20}
+    if source:
+        body["source"] = source
+    for sent in (body, {**body, "status": None}):
+        answer = post(server, sent)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["status"] == "distress"
