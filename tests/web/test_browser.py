@@ -106,17 +106,21 @@ def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
         dot.wait_for(state="visible")
         assert dot.get_attribute("data-version") == "1"
 
-        # drag it
+        # move it: in move mode, drag, then confirm
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
         box = dot.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 30, y + 20, steps=8)
+        page.mouse.move(x + 60, y + 40, steps=8)
+        page.mouse.up()
+        expect(page.locator("#sw-move-confirm")).to_be_enabled()
         with page.expect_response(
             lambda r: "/api/incidents/" in r.url and r.request.method == "PATCH"
         ) as patched:
-            page.mouse.move(x, y)
-            page.mouse.down()
-            page.mouse.move(x + 30, y + 20, steps=8)
-            page.mouse.move(x + 60, y + 40, steps=8)
-            page.mouse.up()
+            page.click("#sw-move-confirm")
         moved = patched.value.json()
         assert patched.value.status == 200 and moved["version"] == 2
         assert moved["lat"] < created["lat"] and moved["lon"] > created["lon"]

@@ -69,9 +69,13 @@ def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, brow
         dot.wait_for(state="visible")
         before = centre(dot)
         page.route("**/api/incidents/*", abort_patches)
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
         drag(page, dot, 80, 50)
+        page.click("#sw-move-confirm")
         # the coordinator is told, and the marker shows where the server still has it
-        expect(page.locator(".sw-ed-message.sw-ed-error")).to_contain_text("could not be reached")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("could not be reached")
         after = centre(dot)
         assert abs(after[0] - before[0]) < 2 and abs(after[1] - before[1]) < 2
         page.unroute("**/api/incidents/*")
@@ -81,6 +85,50 @@ def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, brow
         later = create(plain, lat=33.5, lon=13.1)
         page.select_option("#sw-period", "24h")
         marker(page, later["id"]).wait_for(state="visible", timeout=10_000)
+
+
+def test_a_pan_that_starts_on_a_marker_never_moves_it(plain, browser):
+    created = create(plain, persons=70, lat=33.3, lon=12.4)
+    patches: list[str] = []
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
+        dot = marker(page, created["id"])
+        dot.wait_for(state="visible")
+        drag(page, dot, 120, 90)  # a pan on a phone that happens to start on the boat
+        page.wait_for_timeout(500)
+        assert patches == []
+        assert page.locator("#sw-move").is_hidden()
+
+        # move mode: drag, read old and new in DDM, confirm, then undo
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
+        expect(page.locator("#sw-move-from")).to_have_text(created["position_ddm"])
+        expect(page.locator("#sw-move-confirm")).to_be_disabled()
+        drag(page, dot, 60, 40)
+        expect(page.locator("#sw-move-to")).to_contain_text("°")
+        new_ddm = page.locator("#sw-move-to").inner_text()
+        assert new_ddm != created["position_ddm"]
+        assert patches == []  # nothing is saved before the confirm
+        with page.expect_response(lambda r: r.request.method == "PATCH") as moved:
+            page.click("#sw-move-confirm")
+        assert moved.value.json()["position_ddm"] == new_ddm
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        with page.expect_response(lambda r: r.request.method == "PATCH") as undone:
+            page.click("#sw-undo")
+        back = undone.value.json()
+        assert (back["lat"], back["lon"], back["version"]) == (33.3, 12.4, 3)
+
+        # Escape leaves move mode and puts the marker back
+        before = centre(dot)
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
+        drag(page, dot, 50, 50)
+        page.keyboard.press("Escape")
+        assert page.locator("#sw-move").is_hidden()
+        after = centre(dot)
+        assert abs(after[0] - before[0]) < 2 and abs(after[1] - before[1]) < 2
+    assert len(patches) == 2
 
 
 def test_report_whose_answer_was_lost_is_retried_without_a_duplicate(plain, browser):

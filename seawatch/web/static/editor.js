@@ -26,6 +26,7 @@
   let editing = null; // null: closed; {mode: "new"} or {mode: "edit", record}
   let pending = null; // marker of the position being placed
   let busy = 0;
+  let moving = null; // {entry, from: {lat, lon, ddm}, to: {lat, lon, ddm} | null}
 
   // -------------------------------------------------------------------------- helpers
 
@@ -150,7 +151,7 @@
 
   // ------------------------------------------------------------------------ the panel
 
-  let panel, listInfo, messageBox, historyBox, writeBox;
+  let panel, listInfo, messageBox, historyBox, writeBox, moveBox;
 
   function flash(text, isError) {
     messageBox.textContent = text || "";
@@ -165,6 +166,10 @@
     if (retry) {
       writeBox.append(el("button", { id: "sw-retry", type: "button", text: t("web.write.retry"),
         onclick: retry }));
+    }
+    if (arguments.length > 3 && arguments[3]) {
+      writeBox.append(el("button", { id: "sw-undo", type: "button", text: t("web.move.undo"),
+        onclick: arguments[3] }));
     }
     writeBox.hidden = false;
   }
@@ -201,6 +206,8 @@
     panel.append(writeBox);
     form = buildForm();
     panel.append(form);
+    moveBox = el("div", { id: "sw-move", className: "sw-ed-move", hidden: true });
+    panel.append(moveBox);
     historyBox = el("div", { id: "sw-history", className: "sw-ed-history", hidden: true });
     panel.append(historyBox);
     document.body.append(panel);
@@ -310,6 +317,11 @@
   }
 
   function onMapClick(e) {
+    if (moving) {
+      moving.entry.marker.setLatLng(e.latlng);
+      movedTo(e.latlng);
+      return;
+    }
     if (editing && editing.mode === "new") placePending(e.latlng.lat, e.latlng.lng, true);
   }
 
@@ -464,6 +476,8 @@
       buttons.append(el("a", { href: "/incidents/" + encodeURIComponent(record.id) + "?lang=" + lang, text: t("web.map.open") }));
     }
     if (me.can_edit) {
+      buttons.append(el("button", { type: "button", className: "sw-move", text: t("web.move.start"),
+        onclick: () => startMove(record.id) }));
       buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id) }));
     }
     box.append(buttons);
@@ -485,7 +499,7 @@
     let entry = markers.get(record.id);
     if (!entry) {
       const marker = window.L.marker([record.lat, record.lon], {
-        draggable: me.can_edit,
+        draggable: false,
         icon: icon(record),
         title: record.position_ddm,
         keyboard: true,
@@ -494,10 +508,10 @@
       entry = { marker: marker, record: record };
       markers.set(record.id, entry);
       marker.on("add", () => tag(entry));
-      marker.on("dragstart", () => {
-        busy += 1;
+      // Markers move only in move mode: a pan that starts on a marker must never move a boat.
+      marker.on("dragend", () => {
+        if (moving && moving.entry === entry) movedTo(entry.marker.getLatLng());
       });
-      marker.on("dragend", () => moved(entry));
       marker.bindPopup(() => popupContent(entry.record), { maxWidth: 320 });
       marker.addTo(layer);
     } else {
@@ -530,33 +544,110 @@
     }
   }
 
-  async function moved(entry) {
-    // busy holds back the periodic refresh while a drag is in flight; it must come down
-    // whatever happens, or the live picture silently stops updating.
+  // ------------------------------------------------------------------- move mode
+
+  function wrapped(latlng) {
+    return {
+      lat: Number(latlng.lat.toFixed(6)),
+      lon: Number(window.L.Util.wrapNum(latlng.lng, [-180, 180], true).toFixed(6)),
+    };
+  }
+
+  function startMove(id) {
+    const entry = markers.get(id);
+    if (!entry || moving) return;
+    map.closePopup();
+    closeForm();
+    const r = entry.record;
+    moving = { entry: entry, from: { lat: r.lat, lon: r.lon, ddm: r.position_ddm }, to: null };
+    busy += 1; // no refresh moves the marker under the coordinator's finger
+    entry.marker.dragging.enable();
+    const node = entry.marker.getElement();
+    if (node) node.classList.add("sw-inc-moving");
+    showMoveBox();
+  }
+
+  function showMoveBox() {
+    const m = moving;
+    moveBox.replaceChildren(
+      el("strong", { text: t("web.move.title", { id: m.entry.record.id }) }),
+      el("p", { text: t("web.move.hint") }),
+      el("div", { className: "sw-ed-fromto", dir: "ltr" }, [
+        el("span", { text: t("web.move.from") }), el("output", { id: "sw-move-from", text: m.from.ddm }),
+        el("span", { text: t("web.move.to") }), el("output", { id: "sw-move-to", text: m.to ? m.to.ddm : "–" }),
+      ]),
+      el("div", { className: "sw-ed-buttons" }, [
+        el("button", { id: "sw-move-confirm", type: "button", className: "sw-ed-primary",
+          text: t("web.move.confirm"), disabled: !(m.to && m.to.ddm), onclick: confirmMove }),
+        el("button", { id: "sw-move-cancel", type: "button", text: t("web.map.cancel"), onclick: cancelMove }),
+      ])
+    );
+    moveBox.hidden = false;
+  }
+
+  async function movedTo(latlng) {
+    const m = moving;
+    const to = wrapped(latlng);
+    m.to = { lat: to.lat, lon: to.lon, ddm: null };
+    showMoveBox();
+    const result = await send("GET", "/api/positions/parse?text=" + encodeURIComponent(to.lat + ", " + to.lon));
+    if (moving !== m || m.to.lat !== to.lat || m.to.lon !== to.lon) return;
+    if (result.ok) m.to.ddm = result.data.ddm;
+    else flash(problem(result), true);
+    showMoveBox();
+  }
+
+  function endMove() {
+    if (!moving) return;
+    const entry = moving.entry;
+    entry.marker.dragging.disable();
+    const node = entry.marker.getElement();
+    if (node) node.classList.remove("sw-inc-moving");
+    moving = null;
+    moveBox.hidden = true;
+    busy = Math.max(0, busy - 1);
+  }
+
+  function cancelMove() {
+    if (!moving) return;
+    moving.entry.marker.setLatLng([moving.entry.record.lat, moving.entry.record.lon]);
+    endMove();
+  }
+
+  async function confirmMove() {
+    const m = moving;
+    if (!m || !m.to || !m.to.ddm) return;
+    endMove();
+    await patchPosition(m.entry, m.from, m.to, false);
+  }
+
+  // Send a move; on failure the marker goes back to where the server has it.
+  async function patchPosition(entry, from, to, isUndo) {
+    writeState("pending", t("web.write.pending"));
+    busy += 1;
+    let result;
     try {
-      const p = entry.marker.getLatLng();
-      const lon = window.L.Util.wrapNum(p.lng, [-180, 180], true);
-      let result;
-      try {
-        result = await api("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
-          version: entry.record.version,
-          lat: Number(p.lat.toFixed(6)),
-          lon: Number(lon.toFixed(6)),
-        });
-      } catch (err) {
-        result = { status: 0, ok: false, data: null };
-      }
-      if (result.ok) {
-        upsert(result.data);
-        flash(t("web.map.moved", { ddm: result.data.position_ddm }));
-      } else {
-        if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
-        // The server kept the old position: show it where the server has it.
-        entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
-        flash(problem(result), true);
-      }
+      result = await send("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
+        version: entry.record.version,
+        lat: to.lat,
+        lon: to.lon,
+      });
     } finally {
       busy = Math.max(0, busy - 1);
+    }
+    if (result.ok) {
+      upsert(result.data);
+      const text = t(isUndo ? "web.move.undone" : "web.map.moved", { ddm: result.data.position_ddm });
+      const undo = isUndo ? null : () => {
+        const current = markers.get(entry.record.id);
+        if (current) patchPosition(current, to, from, true);
+      };
+      writeState("saved", text, null, undo);
+    } else {
+      if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
+      entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
+      writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
+        () => patchPosition(markers.get(entry.record.id) || entry, from, to, isUndo));
     }
   }
 
@@ -647,6 +738,9 @@
     layer = window.L.layerGroup().addTo(map);
     buildPanel();
     map.on("click", onMapClick);
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && moving) cancelMove();
+    });
     await loadIncidents();
     setInterval(loadIncidents, REFRESH_MS);
     document.documentElement.dataset.swEditor = "ready";
