@@ -7,6 +7,7 @@ are real and only the link between them fails.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -207,3 +208,41 @@ def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
         expect(marker(page, created["id"])).to_have_count(0)
     stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
     assert (stored["survivors"], stored["status"]) == (28, "retracted")
+
+
+def abort_lists(route: Any) -> None:
+    if route.request.method == "GET":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def test_lost_connection_is_shown_reconnects_by_itself_and_keeps_the_form(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.clock.install()
+        sign_in(page, plain.url, "amina")
+        expect(page.locator("#sw-updated")).to_have_text(re.compile(r"^Updated \d\d:\d\d UTC$"))
+        updated = page.locator("#sw-updated").inner_text()
+        assert page.locator("#sw-conn").is_hidden()
+
+        # a report is being typed when the link drops
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "33 20N 12 30E")
+        page.fill("#sw-f-note", "seen by fishermen, 60 on board")
+        page.route("**/api/incidents?*", abort_lists)
+        page.clock.run_for(61_000)
+        expect(page.locator("#sw-conn")).to_be_visible()
+        expect(page.locator("#sw-conn")).to_have_attribute("data-state", "lost")
+        expect(page.locator("#sw-conn")).to_contain_text("Connection lost")
+        assert updated.removeprefix("Updated ") in page.locator("#sw-conn").inner_text()
+
+        # the link comes back; meanwhile someone else reported an incident
+        page.unroute("**/api/incidents?*")
+        other = create(plain, lat=32.9, lon=13.4, persons=12)
+        page.clock.run_for(11_000)  # the retry after 5 s, then after 10 s at most
+        expect(page.locator("#sw-conn")).to_be_hidden()
+        marker(page, other["id"]).wait_for(state="visible")
+        # the open form kept what was typed
+        assert page.input_value("#sw-f-note") == "seen by fishermen, 60 on board"
+        assert page.input_value("#sw-f-position") == "33 20N 12 30E"
+        assert page.locator("#sw-incident-form").is_visible()

@@ -15,6 +15,11 @@
   const STATUSES = ["distress", "intercepted", "rescued", "capsized", "sunk", "missing", "closed"];
   const COUNTS = ["persons", "dead", "missing", "survivors"];
   const REFRESH_MS = 60000;
+  // Retries after a failed refresh: 5 s, doubling, at most the normal refresh period.
+  const RETRY_FIRST_MS = 5000;
+  // Older than this the picture is called out of date even if no request failed (a tab that
+  // slept, a request that hangs). Assumption, to calibrate with coordinators.
+  const STALE_MS = 2.5 * REFRESH_MS;
 
   let T = {};
   let me = { name: null, role: null, can_edit: false };
@@ -26,6 +31,11 @@
   let editing = null; // null: closed; {mode: "new"} or {mode: "edit", record}
   let pending = null; // marker of the position being placed
   let busy = 0;
+  let lastOk = null; // Date of the last incident list received
+  let failures = 0;
+  let refreshTimer = null;
+  let connBox = null;
+  let updatedBox = null;
   let moving = null; // {entry, from: {lat, lon, ddm}, to: {lat, lon, ddm} | null}
 
   // -------------------------------------------------------------------------- helpers
@@ -181,11 +191,13 @@
       el("strong", { text: t("web.map.incidents") }),
       el("select", { id: "sw-period", "aria-label": t("web.map.period"), onchange: (e) => {
         period = e.target.value;
-        loadIncidents();
+        refreshNow();
       } }, PERIODS.map((p) => el("option", { value: p, text: t("web.period." + p), selected: p === period })))
     );
     listInfo = el("span", { className: "sw-ed-count" });
     head.append(listInfo);
+    updatedBox = el("span", { id: "sw-updated", className: "sw-ed-updated", dir: "auto" });
+    head.append(updatedBox);
     panel.append(head);
     const who = el("div", { className: "sw-ed-who" });
     if (me.name) {
@@ -211,6 +223,8 @@
     historyBox = el("div", { id: "sw-history", className: "sw-ed-history", hidden: true });
     panel.append(historyBox);
     document.body.append(panel);
+    connBox = el("div", { id: "sw-conn", className: "sw-conn", role: "alert", "data-state": "ok", hidden: true });
+    document.body.append(connBox);
     if (window.L && window.L.DomEvent) {
       window.L.DomEvent.disableClickPropagation(panel);
       window.L.DomEvent.disableScrollPropagation(panel);
@@ -706,22 +720,74 @@
     listInfo.textContent = t("web.map.count", { n: markers.size });
   }
 
-  async function loadIncidents() {
-    if (busy || editing) return;
-    const result = await api("GET", "/api/incidents?since=" + period);
-    if (!result.ok) {
-      flash(problem(result), true);
+  function hhmm(date) {
+    return pad(date.getUTCHours()) + ":" + pad(date.getUTCMinutes());
+  }
+
+  // The state of the live picture: ok, or lost (requests fail) / stale (nothing new for long).
+  function showConnection() {
+    const now = Date.now();
+    const stale = lastOk !== null && now - lastOk.getTime() > STALE_MS;
+    const state = failures > 0 ? "lost" : stale ? "stale" : "ok";
+    if (lastOk) updatedBox.textContent = t("web.conn.updated", { time: hhmm(lastOk) });
+    connBox.dataset.state = state;
+    document.documentElement.dataset.swConnection = state;
+    if (state === "ok") {
+      connBox.hidden = true;
+      connBox.replaceChildren();
       return;
     }
-    const seen = new Set();
-    result.data.features.forEach((f) => {
-      seen.add(f.id);
-      upsert(f.properties);
-    });
-    Array.from(markers.keys()).forEach((id) => {
-      if (!seen.has(id)) remove(id);
-    });
-    updateCount();
+    const text = lastOk
+      ? t(state === "lost" ? "web.conn.lost" : "web.conn.stale", { time: hhmm(lastOk) })
+      : t("web.conn.lost_never");
+    connBox.replaceChildren(
+      el("span", { text: text }),
+      el("button", { id: "sw-reconnect", type: "button", text: t("web.conn.retry_now"), onclick: refreshNow })
+    );
+    connBox.hidden = false;
+  }
+
+  function schedule(ms) {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(loadIncidents, ms);
+  }
+
+  function refreshNow() {
+    clearTimeout(refreshTimer);
+    loadIncidents();
+  }
+
+  async function loadIncidents() {
+    // While a move is in flight the markers stay as they are; look again soon.
+    if (busy) {
+      schedule(RETRY_FIRST_MS);
+      return;
+    }
+    const wanted = period;
+    const result = await send("GET", "/api/incidents?since=" + wanted);
+    if (!result.ok) {
+      if (result.status === 401) flash(problem(result), true);
+      failures += 1;
+      showConnection();
+      schedule(Math.min(REFRESH_MS, RETRY_FIRST_MS * Math.pow(2, failures - 1)));
+      return;
+    }
+    failures = 0;
+    lastOk = new Date();
+    schedule(REFRESH_MS);
+    // An open form is left as it is: only the markers change.
+    if (!busy && wanted === period) {
+      const seen = new Set();
+      result.data.features.forEach((f) => {
+        seen.add(f.id);
+        upsert(f.properties);
+      });
+      Array.from(markers.keys()).forEach((id) => {
+        if (!seen.has(id)) remove(id);
+      });
+      updateCount();
+    }
+    showConnection();
     document.documentElement.dataset.swIncidents = "loaded";
   }
 
@@ -742,7 +808,8 @@
       if (e.key === "Escape" && moving) cancelMove();
     });
     await loadIncidents();
-    setInterval(loadIncidents, REFRESH_MS);
+    setInterval(showConnection, 10000);
+    window.addEventListener("online", refreshNow);
     document.documentElement.dataset.swEditor = "ready";
   }
 
