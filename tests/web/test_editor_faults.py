@@ -246,3 +246,49 @@ def test_lost_connection_is_shown_reconnects_by_itself_and_keeps_the_form(plain,
         assert page.input_value("#sw-f-note") == "seen by fishermen, 60 on board"
         assert page.input_value("#sw-f-position") == "33 20N 12 30E"
         assert page.locator("#sw-incident-form").is_visible()
+
+
+def test_edit_conflict_keeps_what_was_typed_and_merges_field_by_field(plain, browser):
+    created = create(plain, persons=90, lat=33.1, lon=12.1, note="first sighting")
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-edit")
+        page.fill("#sw-f-survivors", "50")
+        page.fill("#sw-f-note", "mine: 50 picked up by MV Aurora")
+        # meanwhile another coordinator saves a change to the same incident
+        theirs = plain.session("root").patch(
+            f"{plain.url}/api/incidents/{created['id']}",
+            json={"version": 1, "status": "rescued", "note": "theirs: rescue under way"},
+        )
+        assert theirs.status_code == 200
+        page.click("#sw-save")
+        conflict = page.locator("#sw-conflict")
+        expect(conflict).to_be_visible()
+        expect(conflict).to_contain_text("root")
+        rows = conflict.locator("tr[data-field]")
+        assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.field)")) == [
+            "note",
+            "status",
+            "survivors",
+        ]
+        note = conflict.locator("tr[data-field=note]")
+        assert "mine: 50 picked up" in note.locator(".sw-c-mine").inner_text()
+        assert "theirs: rescue under way" in note.locator(".sw-c-theirs").inner_text()
+        # what was typed is still in the form
+        assert page.input_value("#sw-f-survivors") == "50"
+        # the coordinator's own changes are chosen, the other change is kept; take their note
+        assert conflict.locator("tr[data-field=survivors] input[value=mine]").is_checked()
+        assert conflict.locator("tr[data-field=status] input[value=theirs]").is_checked()
+        note.locator("input[value=theirs]").check()
+        with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+            page.click("#sw-conflict-save")
+        assert saved.value.status == 200
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+    stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert (stored["survivors"], stored["status"], stored["notes"], stored["version"]) == (
+        50,
+        "rescued",
+        "theirs: rescue under way",
+        3,
+    )

@@ -258,6 +258,7 @@
     f.append(field("status", el("select", {}, STATUSES.map((s) => el("option", { value: s, text: t("web.status." + s) })))));
     f.append(field("source", el("input", { type: "text", maxlength: 64 })));
     f.append(field("note", el("textarea", { rows: 3, maxlength: 20000 })));
+    f.append(el("div", { id: "sw-conflict", className: "sw-ed-conflict", hidden: true }));
     f.append(el("div", { id: "sw-form-error", className: "sw-ed-error", role: "alert" }));
     f.append(el("div", { className: "sw-ed-buttons" }, [
       el("button", { id: "sw-save", type: "submit", className: "sw-ed-primary", text: t("web.map.save") }),
@@ -345,6 +346,7 @@
     editing = state;
     const record = state.record || {};
     historyBox.hidden = true;
+    document.getElementById("sw-conflict").hidden = true;
     form.hidden = false;
     flash("");
     document.getElementById("sw-form-error").textContent = "";
@@ -392,6 +394,90 @@
     return values;
   }
 
+  function recordValues(record) {
+    const values = {
+      position: record.position_text || record.position_ddm,
+      time: utcInputValue(record.time) + ":00Z",
+      boat_type: record.boat_type || "unknown",
+      status: record.status,
+      source: (record.source || "").trim() || null,
+      note: (record.notes || "").trim() || null,
+    };
+    COUNTS.forEach((n) => {
+      values[n] = record[n] === null || record[n] === undefined ? null : record[n];
+    });
+    return values;
+  }
+
+  function fillForm(values) {
+    input("position").value = values.position || "";
+    input("time").value = values.time ? values.time.slice(0, 16) : "";
+    COUNTS.forEach((n) => {
+      input(n).value = values[n] === null || values[n] === undefined ? "" : values[n];
+    });
+    input("boat_type").value = values.boat_type;
+    input("status").value = values.status;
+    input("source").value = values.source || "";
+    input("note").value = values.note || "";
+  }
+
+  function shown(name, value) {
+    if (value === null || value === undefined || value === "") return "–";
+    if (name === "status") return t("web.status." + value);
+    if (name === "boat_type") return t("web.boat." + value);
+    if (name === "time") return timeText(value);
+    return String(value);
+  }
+
+  // An edit based on an old version: both versions side by side, and per field the
+  // coordinator keeps theirs (default where they changed it) or takes the stored one.
+  function showConflict(mine, base, current) {
+    const box = document.getElementById("sw-conflict");
+    const theirs = recordValues(current);
+    const names = Object.keys(mine).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
+    editing = { mode: "edit", record: current, initial: theirs };
+    document.getElementById("sw-form-title").textContent = t("web.map.edit_title", { id: current.id });
+    box.replaceChildren();
+    box.append(el("strong", { text: t("web.conflict.title", { user: current.updated_by || "?",
+      time: timeText(current.updated_at) }) }));
+    box.append(el("p", { text: t("web.conflict.hint") }));
+    const table = el("table", { className: "sw-conflict-table" });
+    table.append(el("tr", {}, [
+      el("th", { text: t("web.conflict.field") }),
+      el("th", { text: t("web.conflict.yours") }),
+      el("th", { text: t("web.conflict.theirs", { user: current.updated_by || "?" }) }),
+    ]));
+    names.forEach((name) => {
+      const keepMine = JSON.stringify(mine[name]) !== JSON.stringify(base[name]);
+      const radio = (which, checked) => el("input", { type: "radio", name: "sw-c-" + name, value: which,
+        checked: checked, "aria-label": t(which === "mine" ? "web.conflict.yours" : "web.conflict.theirs",
+          { user: current.updated_by || "?" }) + ": " + t("web.field." + name) });
+      table.append(el("tr", { "data-field": name }, [
+        el("th", { text: t("web.field." + name) }),
+        el("td", {}, [el("label", {}, [radio("mine", keepMine), el("span", { text: " " + shown(name, mine[name]),
+          className: "sw-c-mine", dir: "auto" })])]),
+        el("td", {}, [el("label", {}, [radio("theirs", !keepMine), el("span", { text: " " + shown(name, theirs[name]),
+          className: "sw-c-theirs", dir: "auto" })])]),
+      ]));
+    });
+    box.append(table);
+    box.append(el("div", { className: "sw-ed-buttons" }, [
+      el("button", { id: "sw-conflict-save", type: "button", className: "sw-ed-primary", text: t("web.conflict.save"),
+        onclick: () => {
+          const merged = Object.assign({}, theirs);
+          names.forEach((name) => {
+            const choice = box.querySelector("input[name='sw-c-" + name + "']:checked");
+            if (choice && choice.value === "mine") merged[name] = mine[name];
+          });
+          fillForm(merged);
+          box.hidden = true;
+          save();
+        } }),
+    ]));
+    box.hidden = false;
+    fillForm(mine);
+  }
+
   let saving = false;
 
   async function save() {
@@ -437,10 +523,9 @@
       button.disabled = false;
     }
     if (editing && editing.mode === "edit" && result.status === 409 && result.data && result.data.current) {
-      writeState("failed", result.data.detail || t("web.write.failed"));
+      writeState("failed", t("web.conflict.status"));
       upsert(result.data.current);
-      openForm({ mode: "edit", record: result.data.current });
-      document.getElementById("sw-form-error").textContent = result.data.detail;
+      showConflict(values, editing.initial, result.data.current);
       return;
     }
     if (!result.ok) {
