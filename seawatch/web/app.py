@@ -21,7 +21,7 @@ from seawatch.config import Settings
 from seawatch.errors import ConflictError, DataError, NotFoundError, PositionError
 from seawatch.web import api, pages
 from seawatch.web.accounts import AccountStore
-from seawatch.web.auth import LoginLimiter
+from seawatch.web.auth import HashSlots, LoginLimiter
 from seawatch.web.cache import QueryCache
 from seawatch.web.mapcache import MapCache, Renderer
 from seawatch.web.models import describe_errors, record_json
@@ -63,7 +63,7 @@ def create_app(
     render
         Live-map renderer (default :func:`seawatch.maps.interactive.render_interactive`).
     login_limiter
-        Sign-in rate limit (default 5 failures per name, 20 per address, in 15 minutes).
+        Sign-in rate limit (growing delays per address and name; see :class:`LoginLimiter`).
     map_poll_seconds
         How often the live map looks for a new risk file.
     """
@@ -103,6 +103,7 @@ def create_app(
     app.state.map_cache = map_cache
     app.state.risk = RiskData(settings)
     app.state.login_limiter = login_limiter or LoginLimiter()
+    app.state.hash_slots = HashSlots()
     app.state.query_cache = QueryCache(store)
     sqlite = getattr(store, "dialect", "") == "sqlite"
     app.state.write_lock = threading.Lock() if sqlite else contextlib.nullcontext()

@@ -30,6 +30,7 @@ from seawatch.web.auth import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    HashSlots,
     Principal,
     check_csrf,
     get_principal,
@@ -165,7 +166,9 @@ def ui_texts(request: Request) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+def login_form(
+    request: Request, next: str | None = None, error: str | None = None, wait: int = 0
+) -> Response:
     token = secrets.token_urlsafe(32)
     response = render(
         request,
@@ -173,9 +176,20 @@ def login_form(request: Request, next: str | None = None, error: str | None = No
         ANONYMOUS,
         next=safe_next(next),
         login_csrf=token,
-        error=error if error in ("failed", "limited", "expired") else None,
+        error=error if error in ("failed", "limited", "expired", "busy") else None,
+        wait=max(0, wait),
     )
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+def _login_refused(
+    request: Request, next_path: str, error: str, wait: int, status: int
+) -> Response:
+    """The sign-in page itself, saying why and how long to wait (never a bare error)."""
+    response = login_form(request, next_path, error, wait)
+    response.status_code = status
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
@@ -193,14 +207,21 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "?"
     wait = limiter.attempt(name, address)
     if wait:
-        response = _back_to_login(next_path, "limited")
-        response.headers["Retry-After"] = str(wait)
-        response.status_code = 429
-        return response
+        return _login_refused(request, next_path, "limited", wait, 429)
     from fastapi.concurrency import run_in_threadpool
 
     accounts = request.app.state.accounts
-    user = await run_in_threadpool(accounts.authenticate, name, password)
+    # Each argon2 check takes 64 MiB: a few at a time, and a short queue; beyond it the
+    # sign-in is refused at once instead of piling up threads and memory.
+    slots: HashSlots = request.app.state.hash_slots
+    if not slots.enter():
+        limiter.release(name, address)
+        return _login_refused(request, next_path, "busy", 5, 503)
+    try:
+        async with slots.semaphore:
+            user = await run_in_threadpool(accounts.authenticate, name, password)
+    finally:
+        slots.leave()
     if user is None:
         request.app.state.log.warning("sign-in failed from %s", address)
         return _back_to_login(next_path, "failed")

@@ -292,3 +292,19 @@ def test_edit_conflict_keeps_what_was_typed_and_merges_field_by_field(plain, bro
         "theirs: rescue under way",
         3,
     )
+
+
+def test_sign_in_limit_shows_the_wait_in_the_page(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.goto(plain.url + "/login")
+        for _ in range(4):
+            page.fill("input[name=name]", "root")
+            page.fill("input[name=password]", "not-the-password")
+            page.click("button[type=submit]")
+        wait = page.locator("#sw-login-wait")
+        expect(wait).to_be_visible()
+        seconds = int(wait.get_attribute("data-wait"))
+        assert seconds > 0
+        expect(wait).to_contain_text(f"Wait {seconds} seconds")
+        assert "HTTP ERROR" not in page.content()
+        assert page.locator("input[name=password]").is_visible()
