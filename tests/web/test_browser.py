@@ -223,3 +223,42 @@ def test_plain_map_before_the_first_build(tmp_path, browser):
             assert real_problems(record) == []
     finally:
         server.stop()
+
+
+# Share of the screen where a tap reaches the map itself: sampled every 10 px, a point counts
+# when the topmost element there is the map (tiles, overlays, markers), not a panel on top.
+VISIBLE_MAP = """(() => {
+  const W = window.innerWidth, H = window.innerHeight;
+  let map = 0, total = 0;
+  for (let y = 5; y < H; y += 10) for (let x = 5; x < W; x += 10) {
+    total++;
+    const e = document.elementFromPoint(x, y);
+    if (e && !e.closest(".leaflet-control-container, #sw-editor, .sw-conn")
+        && (e.closest(".leaflet-map-pane") || e.classList.contains("leaflet-container"))) map++;
+  }
+  return map / total;
+})()"""
+
+
+def test_phone_map_gets_most_of_the_screen_and_the_form_is_a_bottom_sheet(live, browser):
+    with offline_page(browser, viewport=(390, 844), allow=(live.url + "/",)) as (page, record):
+        sign_in(page, live.url, "amina")
+        shown = page.evaluate(VISIBLE_MAP)
+        page.click("#sw-report")
+        sheet = page.locator("#sw-editor").bounding_box()
+        assert abs(sheet["y"] + sheet["height"] - 844) < 2 and sheet["width"] >= 388
+        page.fill("#sw-f-position", TYPED)
+        page.fill("#sw-f-note", "typed on a phone")
+        page.click("#sw-sheet-toggle")
+        collapsed = page.evaluate(VISIBLE_MAP)
+        print(f"phone 390x844: map {shown:.0%} of the screen, {collapsed:.0%} with the form folded")
+        assert collapsed >= 0.60 and shown >= 0.55
+        page.click("#sw-sheet-toggle")
+        assert page.input_value("#sw-f-note") == "typed on a phone"
+        heights = page.evaluate(
+            "Array.from(document.querySelectorAll('#sw-editor button, #sw-editor select,"
+            " #sw-editor input:not([type=radio])')).filter(e => e.offsetParent)"
+            ".map(e => e.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 40, heights
+        assert real_problems(record) == []

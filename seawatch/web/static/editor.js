@@ -198,6 +198,9 @@
     head.append(listInfo);
     updatedBox = el("span", { id: "sw-updated", className: "sw-ed-updated", dir: "auto" });
     head.append(updatedBox);
+    // Phones only (CSS): fold the bottom sheet away to see the map; the form keeps its contents.
+    head.append(el("button", { id: "sw-sheet-toggle", type: "button", className: "sw-sheet-toggle",
+      "aria-expanded": "true", "aria-label": t("web.map.sheet_toggle"), text: "▾", onclick: () => setSheet(null) }));
     panel.append(head);
     const who = el("div", { className: "sw-ed-who" });
     if (me.name) {
@@ -231,6 +234,31 @@
     }
   }
 
+  // On a phone the map's own legend starts folded (one tap opens it) and Leaflet's bottom
+  // controls sit above the bottom sheet, so neither covers the incidents.
+  function fitPhone() {
+    const phone = window.matchMedia("(max-width: 600px)");
+    if (phone.matches) {
+      document.querySelectorAll(".sw-legend details[open]").forEach((d) => d.removeAttribute("open"));
+      if (!editing) setSheet(false);
+    }
+    const place = () => {
+      const height = phone.matches ? panel.getBoundingClientRect().height : 0;
+      document.documentElement.style.setProperty("--sw-sheet", Math.ceil(height) + "px");
+    };
+    if (window.ResizeObserver) new window.ResizeObserver(place).observe(panel);
+    phone.addEventListener("change", place);
+    place();
+  }
+
+  function setSheet(open) {
+    const collapse = open === null ? !panel.classList.contains("sw-collapsed") : !open;
+    panel.classList.toggle("sw-collapsed", collapse);
+    const toggle = document.getElementById("sw-sheet-toggle");
+    toggle.setAttribute("aria-expanded", String(!collapse));
+    toggle.textContent = collapse ? "▴" : "▾";
+  }
+
   function field(name, input, extra) {
     const label = el("label", { className: "sw-ed-field", for: "sw-f-" + name }, [
       el("span", { text: t("web.field." + name) }),
@@ -245,6 +273,7 @@
   function buildForm() {
     const f = el("form", { id: "sw-incident-form", className: "sw-ed-form", hidden: true, novalidate: true });
     f.append(el("h3", { id: "sw-form-title" }));
+    f.append(el("div", { id: "sw-conflict", className: "sw-ed-conflict", hidden: true }));
     const position = el("input", { type: "text", autocomplete: "off", dir: "ltr",
       placeholder: "33°12.5'N 012°45.3'E" });
     const parsed = el("output", { id: "sw-parsed", className: "sw-ed-parsed", dir: "ltr" });
@@ -258,7 +287,6 @@
     f.append(field("status", el("select", {}, STATUSES.map((s) => el("option", { value: s, text: t("web.status." + s) })))));
     f.append(field("source", el("input", { type: "text", maxlength: 64 })));
     f.append(field("note", el("textarea", { rows: 3, maxlength: 20000 })));
-    f.append(el("div", { id: "sw-conflict", className: "sw-ed-conflict", hidden: true }));
     f.append(el("div", { id: "sw-form-error", className: "sw-ed-error", role: "alert" }));
     f.append(el("div", { className: "sw-ed-buttons" }, [
       el("button", { id: "sw-save", type: "submit", className: "sw-ed-primary", text: t("web.map.save") }),
@@ -348,6 +376,7 @@
     historyBox.hidden = true;
     document.getElementById("sw-conflict").hidden = true;
     form.hidden = false;
+    setSheet(true);
     flash("");
     document.getElementById("sw-form-error").textContent = "";
     document.getElementById("sw-form-title").textContent =
@@ -372,6 +401,7 @@
   function closeForm() {
     editing = null;
     form.hidden = true;
+    if (writeBox.dataset.state === "failed") writeBox.hidden = true;
     if (pending) {
       map.removeLayer(pending);
       pending = null;
@@ -476,6 +506,7 @@
     ]));
     box.hidden = false;
     fillForm(mine);
+    box.scrollIntoView({ block: "start" });
   }
 
   let saving = false;
@@ -889,6 +920,7 @@
     layer = window.L.layerGroup().addTo(map);
     buildPanel();
     map.on("click", onMapClick);
+    fitPhone();
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && moving) cancelMove();
     });
