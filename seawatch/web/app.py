@@ -30,6 +30,7 @@ from seawatch.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddle
 
 log = logging.getLogger("seawatch.web")
 STATIC = Path(__file__).with_name("static")
+MAX_ERRORS = 20  # validation errors listed in one 422 answer
 
 DESCRIPTION = """\
 Incidents off Libya for the coordination group: report, move, correct and retract incidents,
@@ -145,8 +146,12 @@ def _error(request: Request, status: int, detail: str, **extra: Any) -> Response
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = describe_errors(exc.errors())
+        found = exc.errors()
+        # A body of a million unknown keys must not answer with megabytes of errors.
+        errors = describe_errors(found[:MAX_ERRORS])
         detail = "; ".join(e["message"] for e in errors) or "the request is not valid"
+        if len(found) > MAX_ERRORS:
+            detail += f"; and {len(found) - MAX_ERRORS} more problems"
         return _error(request, 422, detail, errors=errors)
 
     @app.exception_handler(DataError)

@@ -70,6 +70,12 @@ def test_report_by_lat_lon(server):
         ({"position": DDM, "colour": "red"}, "colour is not a field seawatch knows"),
         ({"position": DDM, "persons": 10, "dead": 8, "survivors": 5}, "more than persons"),
         ({"position": DDM, "note": "a\x00b"}, "cannot be stored"),
+        # strict types: nothing is guessed
+        ({"position": DDM, "persons": True}, "persons"),
+        ({"position": DDM, "persons": "12"}, "persons"),
+        ({"lat": "33.1", "lon": 12.5}, "lat"),
+        ({"position": DDM, "time": "-1"}, "time"),
+        ({"position": DDM, "time": 1787200000}, "time"),
     ],
 )
 def test_invalid_input_answers_422_in_words_and_writes_nothing(server, body, message):
@@ -235,3 +241,13 @@ def test_report_without_status_is_distress_whatever_its_source(server, source):
         answer = post(server, sent)
         assert answer.status_code == 201, answer.text
         assert answer.json()["status"] == "distress"
+
+
+def test_a_body_of_many_unknown_keys_gets_a_short_answer(server):
+    body = {f"k{i:06d}": i for i in range(50_000)}
+    body["position"] = DDM
+    answer = post(server, body)
+    assert answer.status_code == 422
+    assert len(answer.content) < 10_000, len(answer.content)
+    assert len(answer.json()["errors"]) == 20
+    assert "and 49980 more problems" in answer.json()["detail"]
