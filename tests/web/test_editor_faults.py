@@ -308,3 +308,23 @@ def test_sign_in_limit_shows_the_wait_in_the_page(plain, browser):
         expect(wait).to_contain_text(f"Wait {seconds} seconds")
         assert "HTTP ERROR" not in page.content()
         assert page.locator("input[name=password]").is_visible()
+
+
+def test_time_field_is_24_hour_iso_utc(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.click("#sw-report")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", page.input_value("#sw-f-time"))
+        page.fill("#sw-f-position", "33 05N 12 55E")
+        expect(page.locator("#sw-parsed")).to_contain_text("33°05.000'N")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.fill("#sw-f-time", "12/07/2026 3:15 PM")
+        page.click("#sw-save")
+        expect(page.locator("#sw-form-error")).to_contain_text("YYYY-MM-DD HH:MM")
+        assert posts == []
+        page.fill("#sw-f-time", "2026-12-01 15:15")
+        with page.expect_response(lambda r: r.request.method == "POST") as saved:
+            page.click("#sw-save")
+        assert saved.value.request.post_data_json["time"] == "2026-12-01T15:15:00Z"
+        assert saved.value.json()["time"].startswith("2026-12-01T15:15:00")

@@ -147,8 +147,16 @@
     const d = iso ? new Date(iso) : new Date();
     return (
       d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) +
-      "T" + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes())
+      " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes())
     );
+  }
+
+  // "2026-08-20 04:30" (24 h, UTC) as typed -> ISO 8601 UTC; null if empty, false if not a time.
+  function isoFromInput(text) {
+    const m = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})\s*$/.exec(text);
+    if (!text.trim()) return null;
+    if (!m || Number(m[2]) > 12 || Number(m[3]) > 31 || Number(m[4]) > 23 || Number(m[5]) > 59) return false;
+    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00Z";
   }
 
   function timeText(iso) {
@@ -278,8 +286,9 @@
       placeholder: "33°12.5'N 012°45.3'E" });
     const parsed = el("output", { id: "sw-parsed", className: "sw-ed-parsed", dir: "ltr" });
     f.append(field("position", position, [parsed, el("small", { text: t("web.map.position_hint") })]));
-    f.append(field("time", el("input", { type: "datetime-local", dir: "ltr" }),
-      [el("small", { text: "UTC" })]));
+    // Plain text, not datetime-local: the browser would show its own locale (AM/PM) and zone.
+    f.append(field("time", el("input", { type: "text", dir: "ltr", inputmode: "numeric", autocomplete: "off",
+      placeholder: "2026-08-20 04:30", maxlength: 16 }), [el("small", { text: t("web.map.time_hint") })]));
     const counts = el("div", { className: "sw-ed-counts" });
     COUNTS.forEach((n) => counts.append(field(n, el("input", { type: "number", min: 0, step: 1, inputmode: "numeric" }))));
     f.append(counts);
@@ -411,7 +420,7 @@
   function formValues() {
     const values = {
       position: input("position").value.trim(),
-      time: input("time").value ? input("time").value + ":00Z" : null,
+      time: isoFromInput(input("time").value),
       boat_type: input("boat_type").value,
       status: input("status").value,
       source: input("source").value.trim() || null,
@@ -427,7 +436,7 @@
   function recordValues(record) {
     const values = {
       position: record.position_text || record.position_ddm,
-      time: utcInputValue(record.time) + ":00Z",
+      time: isoFromInput(utcInputValue(record.time)),
       boat_type: record.boat_type || "unknown",
       status: record.status,
       source: (record.source || "").trim() || null,
@@ -441,7 +450,7 @@
 
   function fillForm(values) {
     input("position").value = values.position || "";
-    input("time").value = values.time ? values.time.slice(0, 16) : "";
+    input("time").value = values.time ? values.time.slice(0, 16).replace("T", " ") : "";
     COUNTS.forEach((n) => {
       input(n).value = values[n] === null || values[n] === undefined ? "" : values[n];
     });
@@ -516,6 +525,11 @@
     const errorBox = document.getElementById("sw-form-error");
     errorBox.textContent = "";
     const values = formValues();
+    if (values.time === false) {
+      errorBox.textContent = t("web.map.bad_time");
+      input("time").focus();
+      return;
+    }
     let request;
     if (editing.mode === "new") {
       if (!values.position) {
