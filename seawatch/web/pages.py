@@ -363,17 +363,47 @@ def incident_page(request: Request, incident_id: str) -> Response:
         who,
         record=_row(record),
         history=[
-            {**h, "at_text": h["at"].strftime("%Y-%m-%d %H:%M:%S"), "changes": _changes(h)}
+            {
+                **h,
+                "at_text": h["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                "changes": _changes(h, _lang(request)),
+            }
             for h in history
         ],
     )
 
 
-def _changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
-    out = []
-    for name, pair in sorted((entry.get("changes") or {}).items()):
+def _changes(entry: dict[str, Any], lang: str = "en") -> list[tuple[str, str, str]]:
+    """A history entry's changes in words: positions in DDM, lists joined, names translated."""
+    words = texts(lang)
+    pairs: dict[str, list[Any]] = {}
+    for name, pair in (entry.get("changes") or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        out.append((name, "" if old is None else str(old), "" if new is None else str(new)))
+        pairs[name] = [old, new]
+    if "lat" in pairs and "lon" in pairs:
+        lat, lon = pairs.pop("lat"), pairs.pop("lon")
+        typed = pairs.pop("position_text", [None, None])
+        pairs["position"] = [
+            format_ddm(lat[i], lon[i]) if lat[i] is not None and lon[i] is not None else typed[i]
+            for i in (0, 1)
+        ]
+
+    def shown(name: str, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, list | tuple):
+            return ", ".join(shown(name, v) for v in value)
+        if name == "boat_type":
+            return words.get(f"web.boat.{value}", str(value))
+        if name == "status":
+            return words.get(f"web.status.{value}", str(value))
+        return str(value)
+
+    out = []
+    for name in sorted(pairs):
+        old, new = pairs[name]
+        label = words.get(f"web.field.{'note' if name == 'notes' else name}", name)
+        out.append((label, shown(name, old), shown(name, new)))
     return out
 
 

@@ -144,7 +144,7 @@ def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
         assert len(entries) == 3
         assert "create" in entries[0] and "amina" in entries[0]
         assert "update" in entries[1] and "update" in entries[2]
-        assert "survivors" in page.locator("#sw-history").inner_text()
+        assert "Survivors: – → 76" in page.locator("#sw-history").inner_text()
 
         assert real_problems(record) == []
     history = live.session("victor").get(f"{live.url}/api/incidents/{created['id']}/history")

@@ -328,3 +328,25 @@ def test_time_field_is_24_hour_iso_utc(plain, browser):
             page.click("#sw-save")
         assert saved.value.request.post_data_json["time"] == "2026-12-01T15:15:00Z"
         assert saved.value.json()["time"].startswith("2026-12-01T15:15:00")
+
+
+def test_history_reads_in_words_with_positions_in_ddm(plain, browser):
+    created = create(plain, lat=33.25, lon=12.5, persons=44, status="distress")
+    moved = plain.session("amina").patch(
+        f"{plain.url}/api/incidents/{created['id']}",
+        json={"version": 1, "lat": 33.5, "lon": 12.75, "status": "rescued"},
+    )
+    assert moved.status_code == 200
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-show-history")
+        page.wait_for_selector("#sw-history li[data-version='2']")
+        text = page.locator("#sw-history li[data-version='2']").inner_text()
+        assert "Position: 33°15.000'N 012°30.000'E → 33°30.000'N 012°45.000'E" in text
+        assert "Status: distress → rescued" in text
+        assert "33.25" not in text and "[" not in text
+        page.goto(f"{plain.url}/incidents/{created['id']}")
+        table = page.locator("table").last.inner_text()
+        assert "33°15.000'N 012°30.000'E" in table and "33°30.000'N 012°45.000'E" in table
+        assert "33.25" not in table and "['" not in table

@@ -818,6 +818,47 @@
     }
   }
 
+  // "33°12.500'N 012°45.300'E", as the server writes it.
+  function ddm(lat, lon) {
+    const part = (value, width, pos, neg) => {
+      const abs = Math.abs(value);
+      let deg = Math.floor(abs);
+      let min = Number(((abs - deg) * 60).toFixed(3));
+      if (min >= 60) {
+        deg += 1;
+        min = 0;
+      }
+      return String(deg).padStart(width, "0") + "°" + min.toFixed(3).padStart(6, "0") + "'" + (value < 0 ? neg : pos);
+    };
+    return part(lat, 2, "N", "S") + " " + part(lon, 3, "E", "W");
+  }
+
+  // A history entry's changes in words: positions in DDM, lists joined, names translated.
+  function readableChanges(changes) {
+    const pairs = Object.assign({}, changes);
+    if (pairs.lat && pairs.lon) {
+      const typed = pairs.position_text || [null, null];
+      pairs.position = [0, 1].map((i) =>
+        pairs.lat[i] !== null && pairs.lon[i] !== null ? ddm(pairs.lat[i], pairs.lon[i]) : typed[i]);
+      delete pairs.lat;
+      delete pairs.lon;
+      delete pairs.position_text;
+    }
+    const show = (name, v) => {
+      if (v === null || v === undefined || v === "") return "–";
+      if (Array.isArray(v)) return v.length ? v.map((x) => show(name, x)).join(", ") : "–";
+      if (name === "status") return t("web.status." + v);
+      if (name === "boat_type") return t("web.boat." + v);
+      return String(v);
+    };
+    return Object.keys(pairs).sort().map((name) => {
+      const key = "web.field." + (name === "notes" ? "note" : name);
+      const label = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : name;
+      const pair = Array.isArray(pairs[name]) ? pairs[name] : [null, pairs[name]];
+      return [label, show(name, pair[0]), show(name, pair[1])];
+    });
+  }
+
   async function showHistory(id) {
     const result = await api("GET", "/api/incidents/" + encodeURIComponent(id) + "/history");
     historyBox.replaceChildren();
@@ -835,10 +876,8 @@
       item.append(el("div", { className: "sw-h-head",
         text: "v" + h.version + " · " + h.action + " · " + h.user + " · " + timeText(h.at) }));
       const changes = el("ul");
-      Object.keys(h.changes || {}).sort().forEach((name) => {
-        const pair = h.changes[name];
-        const show = (v) => (v === null || v === undefined ? "–" : String(v));
-        changes.append(el("li", { text: name + ": " + show(pair[0]) + " → " + show(pair[1]) }));
+      readableChanges(h.changes || {}).forEach(([label, before, after]) => {
+        changes.append(el("li", { text: label + ": " + before + " → " + after }));
       });
       item.append(changes);
       list.append(item);
