@@ -350,3 +350,13 @@ def test_history_reads_in_words_with_positions_in_ddm(plain, browser):
         table = page.locator("table").last.inner_text()
         assert "33°15.000'N 012°30.000'E" in table and "33°30.000'N 012°45.000'E" in table
         assert "33.25" not in table and "['" not in table
+
+
+def test_map_page_has_navigation_and_sign_out(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        assert page.locator("#sw-editor a[href^='/incidents']").is_visible()
+        assert page.locator("#sw-editor a[href^='/maps']").is_visible()
+        page.click("#sw-logout")
+        page.wait_for_url("**/login")
+        assert page.context.request.get(plain.url + "/api/me").status == 401

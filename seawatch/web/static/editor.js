@@ -217,6 +217,15 @@
       who.append(el("a", { href: "/login?next=%2F", text: t("web.nav.login") }));
     }
     who.append(el("a", { href: "/incidents?lang=" + lang, text: t("web.map.table") }));
+    who.append(el("a", { href: "/maps?lang=" + lang, text: t("web.nav.archive") }));
+    const other = lang === "ar" ? "en" : "ar";
+    who.append(el("a", { href: "/?lang=" + other, lang: other, text: lang === "ar" ? "English" : "العربية" }));
+    if (me.name && me.csrf_token) {
+      who.append(el("form", { method: "post", action: "/logout", className: "sw-ed-logout" }, [
+        el("input", { type: "hidden", name: "csrf_token", value: me.csrf_token }),
+        el("button", { id: "sw-logout", type: "submit", text: t("web.nav.logout") }),
+      ]));
+    }
     panel.append(who);
     if (me.can_edit) {
       panel.append(el("button", { id: "sw-report", type: "button", className: "sw-ed-primary",
