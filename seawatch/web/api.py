@@ -55,6 +55,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# What anonymous visitors of a public map never see: who changed what, and the free-text notes
+# (which name people and boats). Signed-in users see everything.
+PRIVATE_FIELDS = ("created_by", "updated_by", "notes")
+
+
+def for_viewer(data: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """``data`` (a record as JSON) without the private fields for an anonymous caller."""
+    if who.user is not None:
+        return data
+    return {k: v for k, v in data.items() if k not in PRIVATE_FIELDS}
+
+
 def store_of(request: Request) -> IncidentStore:
     return request.app.state.store
 
@@ -186,10 +198,17 @@ def get_incidents(
     """Incidents, newest first, as an RFC 7946 FeatureCollection (positions WGS84 lon, lat)."""
     query = incident_query(since, until, bbox, status, include_retracted, limit)
 
-    def build() -> bytes:
-        return _dumps(feature_collection(store_of(request).list(**query)))
+    anonymous = who.user is None
 
-    body = request.app.state.query_cache.get(tuple(query.items()), build)
+    def build() -> bytes:
+        collection = feature_collection(store_of(request).list(**query))
+        if anonymous:
+            for feature in collection["features"]:
+                feature["properties"] = for_viewer(feature["properties"], who)
+        return _dumps(collection)
+
+    key = (*query.items(), ("anonymous", anonymous))
+    body = request.app.state.query_cache.get(key, build)
     return Response(body, media_type="application/geo+json")
 
 
@@ -242,7 +261,7 @@ def post_incident(
 )
 def get_incident(request: Request, incident_id: IncidentId, who: Viewer) -> Response:
     """The incident as it is now."""
-    return json_response(record_json(store_of(request).get(incident_id)))
+    return json_response(for_viewer(record_json(store_of(request).get(incident_id)), who))
 
 
 @router.patch(

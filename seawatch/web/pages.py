@@ -24,7 +24,7 @@ from seawatch.geo.positions import format_ddm
 from seawatch.incidents.formats import to_csv
 from seawatch.storage import DataPaths
 from seawatch.web.accounts import SESSION_HOURS
-from seawatch.web.api import STATUS_FILTERS, list_incidents
+from seawatch.web.api import PRIVATE_FIELDS, STATUS_FILTERS, list_incidents
 from seawatch.web.auth import (
     ANONYMOUS,
     CSRF_FIELD,
@@ -289,7 +289,7 @@ def incidents_page(
 ) -> Response:
     who = _principal(request)
     query = _table_query(since, status, bbox, retracted)
-    records = list_incidents(request.app.state.store, limit=TABLE_LIMIT + 1, **query)
+    records = _public(who, list_incidents(request.app.state.store, limit=TABLE_LIMIT + 1, **query))
     params = {k: v for k, v in {"since": query["since"], "bbox": bbox}.items() if v}
     if query["status"]:
         params["status"] = query["status"][0]
@@ -321,7 +321,7 @@ def incidents_csv(
     include_retracted: bool = False,
 ) -> Response:
     """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Arabic text)."""
-    _principal(request)
+    who = _principal(request)
     records = list_incidents(
         request.app.state.store,
         since,
@@ -329,12 +329,20 @@ def incidents_csv(
         status=[status] if status else None,
         include_retracted=include_retracted,
     )
+    records = _public(who, records)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%MZ")
     return Response(
         "\ufeff" + to_csv(records),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.csv"'},
     )
+
+
+def _public(who: Principal, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as an anonymous visitor of a public map may see them (no names, no notes)."""
+    if who.user is not None:
+        return records
+    return [{**r, **dict.fromkeys(PRIVATE_FIELDS)} for r in records]
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:

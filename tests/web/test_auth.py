@@ -262,3 +262,23 @@ def test_a_name_under_attack_is_never_locked_from_every_address():
     assert 0 < limiter.attempt("amina", "192.0.2.99") <= 30
     # and from where she signed in before, not at all
     assert limiter.attempt("amina", "198.51.100.10") == 0
+
+
+def test_public_map_never_shows_anonymous_visitors_who_changed_what(public_server):
+    amina = public_server.session("amina")
+    record = amina.post(
+        f"{public_server.url}/api/incidents",
+        json={"position": DDM, "note": "skipper's phone +218 91 000 0000"},
+    ).json()
+    anyone = public_server.session()
+    one = anyone.get(f"{public_server.url}/api/incidents/{record['id']}").json()
+    listed = anyone.get(f"{public_server.url}/api/incidents").json()["features"]
+    table = anyone.get(f"{public_server.url}/incidents?since=24h").text
+    csv = anyone.get(f"{public_server.url}/incidents.csv?since=24h").text
+    for shown in (str(one), str(listed), table, csv):
+        assert "amina" not in shown and "+218 91" not in shown
+    assert one["id"] == record["id"] and one["lat"] == record["lat"]
+    # signed-in users still see everything
+    mine = amina.get(f"{public_server.url}/api/incidents/{record['id']}").json()
+    assert mine["created_by"] == "amina" and "+218 91" in mine["notes"]
+    assert "amina" in str(amina.get(f"{public_server.url}/api/incidents").json())
