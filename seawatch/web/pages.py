@@ -345,9 +345,23 @@ def _public(who: Principal, records: list[dict[str, Any]]) -> list[dict[str, Any
     return [{**r, **dict.fromkeys(PRIVATE_FIELDS)} for r in records]
 
 
+def _link(url: Any) -> str | None:
+    """``url`` if it may be a link (http or https only: never javascript:, data:, file:)."""
+    if not isinstance(url, str):
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 def _row(record: dict[str, Any]) -> dict[str, Any]:
     return {
         **record,
+        "link": _link(record.get("url")),
         "ddm": format_ddm(record["lat"], record["lon"]),
         "time_text": record["time"].strftime("%Y-%m-%d %H:%M") if record["time"] else "",
         "updated_text": record["updated_at"].strftime("%Y-%m-%d %H:%M")

@@ -251,3 +251,31 @@ def test_a_body_of_many_unknown_keys_gets_a_short_answer(server):
     assert len(answer.content) < 10_000, len(answer.content)
     assert len(answer.json()["errors"]) == 20
     assert "and 49980 more problems" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("https://missingmigrants.iom.int/incident/2026-0001", True),
+        ("javascript:alert(document.cookie)", False),
+        (" JavaScript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("file:///etc/passwd", False),
+    ],
+)
+def test_only_http_links_are_rendered_as_links(server, url, linked):
+    from lxml import html as lxml_html
+
+    from seawatch.incidents.store import IncidentStore
+
+    with IncidentStore(f"sqlite:///{server.data_dir / 'incidents.sqlite'}") as store:
+        record = store.create(
+            {"lat": 33.0, "lon": 12.0, "url": url, "source": "IOM"}, user="import"
+        )
+    page = server.session("amina").get(f"{server.url}/incidents/{record['id']}")
+    assert page.status_code == 200
+    tree = lxml_html.fromstring(page.text)
+    hrefs = [a.get("href") for a in tree.iter("a")]
+    assert (url.strip() in hrefs) is linked
+    assert not any(h and not h.startswith(("/", "http://", "https://", "?", "#")) for h in hrefs)
+    assert url.strip() in page.text or "&lt;script&gt;" in page.text
