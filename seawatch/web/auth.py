@@ -25,6 +25,17 @@ from seawatch.web.accounts import AccountStore, Session, User
 
 SESSION_COOKIE = "seawatch_session"
 LOGIN_CSRF_COOKIE = "seawatch_login_csrf"
+# Under https the cookies carry the __Host- prefix: the browser then keeps them only if they
+# are Secure, for this host alone and for the whole site, so no sibling subdomain or plain
+# http page can plant or overwrite them. Plain http (a LAN without TLS) keeps the bare names.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(request: Request, base: str) -> str:
+    """The name of cookie ``base`` for this request's scheme."""
+    return HOST_PREFIX + base if request.url.scheme == "https" else base
+
+
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -77,7 +88,7 @@ def get_principal(request: Request) -> Principal:
         if user is None:
             raise unauthorized("the API token is not valid, or its user is disabled")
         principal = Principal(user=user)
-    elif cookie := request.cookies.get(SESSION_COOKIE):
+    elif cookie := request.cookies.get(cookie_name(request, SESSION_COOKIE)):
         session = accounts.session(cookie)
         if session is not None:
             principal = Principal(user=session.user, session=session)

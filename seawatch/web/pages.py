@@ -33,6 +33,7 @@ from seawatch.web.auth import (
     HashSlots,
     Principal,
     check_csrf,
+    cookie_name,
     get_principal,
     public_map,
 )
@@ -179,7 +180,7 @@ def login_form(
         error=error if error in ("failed", "limited", "expired", "busy") else None,
         wait=max(0, wait),
     )
-    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    _set_cookie(request, response, cookie_name(request, LOGIN_CSRF_COOKIE), token, max_age=3600)
     return response
 
 
@@ -200,7 +201,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:1024]
     next_path = safe_next(str(form.get("next", "/")))
     sent = str(form.get(CSRF_FIELD, ""))
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    cookie = request.cookies.get(cookie_name(request, LOGIN_CSRF_COOKIE), "")
     if not cookie or not secrets.compare_digest(sent, cookie):
         return _back_to_login(next_path, "expired")
     limiter = request.app.state.login_limiter
@@ -229,8 +230,14 @@ async def login(request: Request) -> Response:
     session_id, _session = await run_in_threadpool(accounts.create_session, user)
     request.app.state.log.info("%s signed in from %s", user.name, address)
     response = RedirectResponse(next_path, status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, session_id, max_age=SESSION_HOURS * 3600)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    _set_cookie(
+        request,
+        response,
+        cookie_name(request, SESSION_COOKIE),
+        session_id,
+        max_age=SESSION_HOURS * 3600,
+    )
+    _delete_cookie(request, response, cookie_name(request, LOGIN_CSRF_COOKIE))
     return response
 
 
@@ -239,16 +246,23 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     who = get_principal(request)
     check_csrf(request, who, str(form.get(CSRF_FIELD, "")))
-    if cookie := request.cookies.get(SESSION_COOKIE):
+    if cookie := request.cookies.get(cookie_name(request, SESSION_COOKIE)):
         request.app.state.accounts.end_session(cookie)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    _delete_cookie(request, response, cookie_name(request, SESSION_COOKIE))
     return response
 
 
 def _back_to_login(next_path: str, error: str) -> RedirectResponse:
     return RedirectResponse(
         "/login?" + urlencode({"next": next_path, "error": error}), status_code=303
+    )
+
+
+def _delete_cookie(request: Request, response: Response, name: str) -> None:
+    # A __Host- cookie is only replaced by one with the same Secure and Path attributes.
+    response.delete_cookie(
+        name, path="/", secure=request.url.scheme == "https", httponly=True, samesite="strict"
     )
 
 

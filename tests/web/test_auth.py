@@ -64,7 +64,7 @@ def test_cookie_is_secure_under_https(server):
     https = {"X-Forwarded-Proto": "https"}
     form = s.get(f"{server.url}/login", headers=https)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    s.cookies.set("seawatch_login_csrf", token)
+    s.cookies.set("__Host-seawatch_login_csrf", token)
     answer = s.post(
         f"{server.url}/login",
         data={"name": "amina", "password": PASSWORDS["amina"], "csrf_token": token},
@@ -282,3 +282,37 @@ def test_public_map_never_shows_anonymous_visitors_who_changed_what(public_serve
     mine = amina.get(f"{public_server.url}/api/incidents/{record['id']}").json()
     assert mine["created_by"] == "amina" and "+218 91" in mine["notes"]
     assert "amina" in str(amina.get(f"{public_server.url}/api/incidents").json())
+
+
+def test_cookies_carry_the_host_prefix_under_https(server):
+    """Behind a TLS proxy (X-Forwarded-Proto from loopback) the cookies are __Host- cookies."""
+    https = {"X-Forwarded-Proto": "https"}
+    s = server.session()
+    form = s.get(f"{server.url}/login", headers=https)
+    set_cookie = form.headers["set-cookie"]
+    assert set_cookie.startswith("__Host-seawatch_login_csrf=")
+    assert "Secure" in set_cookie and "Path=/" in set_cookie and "Domain" not in set_cookie
+    csrf = set_cookie.split(";")[0].split("=", 1)[1]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = s.post(
+        f"{server.url}/login",
+        data={"name": "amina", "password": PASSWORDS["amina"], "csrf_token": token},
+        headers={**https, "Cookie": f"__Host-seawatch_login_csrf={csrf}"},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    session = re.search(
+        r"__Host-seawatch_session=([^;]+);[^,]*Secure", answer.headers["set-cookie"]
+    )
+    assert session, answer.headers["set-cookie"]
+    me = s.get(
+        f"{server.url}/api/me",
+        headers={**https, "Cookie": f"__Host-seawatch_session={session.group(1)}"},
+    )
+    assert me.json()["name"] == "amina"
+    # the bare name is not accepted over https: only a __Host- cookie signs in there
+    bare = s.get(
+        f"{server.url}/api/me",
+        headers={**https, "Cookie": f"seawatch_session={session.group(1)}"},
+    )
+    assert bare.status_code == 401
