@@ -328,11 +328,22 @@ def get_history(request: Request, incident_id: IncidentId, who: SignedIn) -> Res
     responses={422: ERROR_RESPONSES[422]},
 )
 async def get_position(
+    request: Request,
     who: Viewer,
     text: Annotated[str, Query(max_length=500, examples=["33°12.5'N 012°45.3'E"])],
 ) -> Response:
-    """Parse a position as the incident form would; answers it in decimal and DDM."""
-    return json_response(parse_position(text).to_dict())
+    """Parse a position as the incident form would; answers it in decimal and DDM.
+
+    ``outside_area`` is true when the position lies outside the configured area (``[area]``,
+    ``area`` gives it as west, south, east, north): often a slip such as "0 0" or a swapped
+    hemisphere, so the editor asks before saving it.
+    """
+    data = parse_position(text).to_dict()
+    west, south, east, north = request.app.state.settings.area.bbox
+    lon = data["lon"] if data["lon"] >= west else data["lon"] + 360.0
+    data["outside_area"] = not (south <= data["lat"] <= north and west <= lon <= east)
+    data["area"] = [west, south, east, north]
+    return json_response(data)
 
 
 @router.get(

@@ -279,3 +279,14 @@ def test_only_http_links_are_rendered_as_links(server, url, linked):
     assert (url.strip() in hrefs) is linked
     assert not any(h and not h.startswith(("/", "http://", "https://", "?", "#")) for h in hrefs)
     assert url.strip() in page.text or "&lt;script&gt;" in page.text
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [("33°12.5'N 012°45.3'E", False), ("0 0", True), ("33 12.5S 12 45.3E", True)],
+)
+def test_position_parser_says_when_a_position_is_outside_the_area(server, text, outside):
+    answer = server.session("amina").get(f"{server.url}/api/positions/parse", params={"text": text})
+    assert answer.status_code == 200
+    assert answer.json()["outside_area"] is outside
+    assert len(answer.json()["area"]) == 4

@@ -360,3 +360,20 @@ def test_map_page_has_navigation_and_sign_out(plain, browser):
         page.click("#sw-logout")
         page.wait_for_url("**/login")
         assert page.context.request.get(plain.url + "/api/me").status == 401
+
+
+def test_a_position_outside_the_area_is_saved_only_when_confirmed(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "0 0")
+        expect(page.locator("#sw-parsed")).to_contain_text("outside the area")
+        page.click("#sw-save")
+        expect(page.locator("#sw-form-error")).to_contain_text("outside the area")
+        expect(page.locator("#sw-save")).to_have_text("Save anyway")
+        assert posts == []
+        with page.expect_response(lambda r: r.request.method == "POST") as saved:
+            page.click("#sw-save")
+        assert saved.value.status == 201 and saved.value.json()["lat"] == 0

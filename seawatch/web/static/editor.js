@@ -346,6 +346,12 @@
       parsedPosition = result.data;
       out.textContent = "= " + result.data.ddm;
       out.className = "sw-ed-parsed sw-ed-ok";
+      if (result.data.outside_area) {
+        out.textContent += " · " + t("web.map.outside_area");
+        out.className = "sw-ed-parsed sw-ed-warn";
+      }
+      if (editing) editing.outsideConfirmed = false;
+      document.getElementById("sw-save").textContent = t("web.map.save");
       if (movePending) placePending(result.data.lat, result.data.lon, false);
     } else {
       out.textContent = problem(result);
@@ -397,6 +403,7 @@
     setSheet(true);
     flash("");
     document.getElementById("sw-form-error").textContent = "";
+    document.getElementById("sw-save").textContent = t("web.map.save");
     document.getElementById("sw-form-title").textContent =
       state.mode === "new" ? t("web.map.report_title") : t("web.map.edit_title", { id: record.id });
     input("position").value = record.id ? record.position_text || record.position_ddm : "";
@@ -543,6 +550,13 @@
     if (editing.mode === "new") {
       if (!values.position) {
         errorBox.textContent = t("web.map.need_position");
+        return;
+      }
+      // Outside the area is often a slip ("0 0", a swapped hemisphere): ask once before saving.
+      if (parsedPosition && parsedPosition.outside_area && !editing.outsideConfirmed) {
+        editing.outsideConfirmed = true;
+        errorBox.textContent = t("web.map.outside_confirm", { ddm: parsedPosition.ddm });
+        document.getElementById("sw-save").textContent = t("web.map.save_anyway");
         return;
       }
       const body = {};
