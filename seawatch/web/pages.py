@@ -352,6 +352,37 @@ def incidents_csv(
     )
 
 
+@router.post("/incidents/{incident_id}/restore")
+async def restore_incident(request: Request, incident_id: str) -> Response:
+    """Undo a retraction: the status it had before, as a new version in the history."""
+    from fastapi.concurrency import run_in_threadpool
+
+    form = await request.form()
+    who = _principal(request, need_user=True)
+    check_csrf(request, who, str(form.get(CSRF_FIELD, "")))
+    if who.user is None or not who.user.can_edit:
+        raise HTTPException(403, "only coordinators and admins may restore incidents")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incident_id):
+        raise NotFoundError(f"no incident with id {incident_id!r}")
+    store = request.app.state.store
+    version = int(str(form.get("version", "0")) or 0)
+
+    def restore() -> None:
+        record = store.get(incident_id)
+        if record["status"] != "retracted":
+            return
+        before = "distress"
+        for entry in store.history(incident_id):
+            pair = (entry.get("changes") or {}).get("status")
+            if entry["action"] == "retract" and isinstance(pair, list) and pair[0]:
+                before = pair[0]
+        with request.app.state.write_lock:
+            store.update(incident_id, {"status": before}, version=version, user=who.user.name)
+
+    await run_in_threadpool(restore)
+    return RedirectResponse(f"/incidents/{incident_id}?lang={_lang(request)}", status_code=303)
+
+
 def _public(who: Principal, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Records as an anonymous visitor of a public map may see them (no names, no notes)."""
     if who.user is not None:

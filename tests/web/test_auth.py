@@ -316,3 +316,33 @@ def test_cookies_carry_the_host_prefix_under_https(server):
         headers={**https, "Cookie": f"seawatch_session={session.group(1)}"},
     )
     assert bare.status_code == 401
+
+
+def test_coordinator_restores_a_retracted_incident_from_its_page(server):
+    amina = server.session("amina")
+    record = amina.post(
+        f"{server.url}/api/incidents", json={"position": DDM, "status": "rescued"}
+    ).json()
+    retracted = amina.delete(f"{server.url}/api/incidents/{record['id']}?version=1").json()
+    assert retracted["status"] == "retracted"
+    browser = login(server, "amina")
+    page = browser.get(f"{server.url}/incidents/{record['id']}")
+    assert 'id="sw-restore"' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    no_token = browser.post(
+        f"{server.url}/incidents/{record['id']}/restore",
+        data={"version": "2"},
+        allow_redirects=False,
+    )
+    assert no_token.status_code == 403
+    answer = browser.post(
+        f"{server.url}/incidents/{record['id']}/restore",
+        data={"csrf_token": csrf, "version": "2"},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303
+    now = amina.get(f"{server.url}/api/incidents/{record['id']}").json()
+    assert (now["status"], now["version"]) == ("rescued", 3)
+    # a viewer sees no button and cannot restore
+    viewer = login(server, "victor")
+    assert 'id="sw-restore"' not in viewer.get(f"{server.url}/incidents/{record['id']}").text
