@@ -300,10 +300,14 @@ def incidents_page(
     status: Annotated[str | None, Query(max_length=20)] = None,
     bbox: Annotated[str | None, Query(max_length=100)] = None,
     retracted: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     who = _principal(request)
     query = _table_query(since, status, bbox, retracted)
-    records = _public(who, list_incidents(request.app.state.store, limit=TABLE_LIMIT + 1, **query))
+    records = _public(who, list_incidents(request.app.state.store, **query))
+    if q and q.strip():
+        records = [r for r in records if _matches(r, q)]
+    records = records[: TABLE_LIMIT + 1]
     params = {k: v for k, v in {"since": query["since"], "bbox": bbox}.items() if v}
     if query["status"]:
         params["status"] = query["status"][0]
@@ -321,6 +325,7 @@ def incidents_page(
         status=status if status in STATUS_FILTERS else "",
         bbox=bbox or "",
         retracted=retracted,
+        q=q or "",
         csv_url="/incidents.csv?" + urlencode(params),
         geojson_url="/api/incidents?" + urlencode(params),
     )
@@ -381,6 +386,15 @@ async def restore_incident(request: Request, incident_id: str) -> Response:
 
     await run_in_threadpool(restore)
     return RedirectResponse(f"/incidents/{incident_id}?lang={_lang(request)}", status_code=303)
+
+
+_SEARCHED = ("id", "source", "source_id", "notes", "position_text", "created_by", "updated_by")
+
+
+def _matches(record: dict[str, Any], text: str) -> bool:
+    """Every word of ``text`` appears in one of the record's text fields (any case)."""
+    haystack = " ".join(str(record.get(k) or "") for k in _SEARCHED).casefold()
+    return all(word in haystack for word in text.casefold().split())
 
 
 def _public(who: Principal, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

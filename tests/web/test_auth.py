@@ -346,3 +346,17 @@ def test_coordinator_restores_a_retracted_incident_from_its_page(server):
     # a viewer sees no button and cannot restore
     viewer = login(server, "victor")
     assert 'id="sw-restore"' not in viewer.get(f"{server.url}/incidents/{record['id']}").text
+
+
+def test_incident_table_searches_words_in_every_period(server):
+    amina = server.session("amina")
+    hit = amina.post(
+        f"{server.url}/api/incidents",
+        json={"position": DDM, "source": "Alarm Phone", "note": "engine failure near Zuwara"},
+    ).json()
+    amina.post(f"{server.url}/api/incidents", json={"position": DDM, "note": "nothing to see"})
+    browser = login(server, "victor")
+    page = browser.get(f"{server.url}/incidents", params={"since": "all", "q": "zuwara ALARM"})
+    assert page.status_code == 200
+    assert hit["id"] in page.text and "nothing to see" not in page.text
+    assert 'value="zuwara ALARM"' in page.text
