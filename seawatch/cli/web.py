@@ -20,8 +20,19 @@ if TYPE_CHECKING:
 @main.command()
 @click.option("--host", help="Address to listen on (default [web] host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default [web] port, 8000; 0: any).")
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    default=("127.0.0.1",),
+    show_default=True,
+    help="Address of a reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable). "
+    "Requests from anywhere else are taken at their own address, whatever they claim.",
+)
 @pass_settings
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+def serve(
+    settings: Settings, host: str | None, port: int | None, trusted_proxies: tuple[str, ...]
+) -> None:
     """Run the coordinator web service: live map, incident API, accounts.
 
     Sign-in needs an account (`seawatch users add NAME --role coordinator`). Put it behind an
@@ -39,6 +50,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         port=settings.web.port if port is None else port,
         timeout_graceful_shutdown=10,
         proxy_headers=True,
+        # explicit, so a FORWARDED_ALLOW_IPS in the environment cannot widen it silently
+        forwarded_allow_ips=",".join(trusted_proxies),
         server_header=False,
         log_level="info",
     )

@@ -92,3 +92,34 @@ def test_failed_sign_in_flood_keeps_memory_bounded_and_the_api_answering(tmp_pat
         assert p99 < 1.0, f"API p99 {p99 * 1000:.0f} ms"
     finally:
         server.stop()
+
+
+def test_forwarded_addresses_are_believed_only_from_the_trusted_proxy(tmp_path):
+    tokens = add_accounts(tmp_path)
+    server = start_server(tmp_path, args=("--trusted-proxy", "127.0.0.7"))
+    server.tokens = tokens
+
+    def guesses(source: str) -> list[int]:
+        s = requests.Session()
+        s.trust_env = False
+        s.mount("http://", FromAddress(source))
+        statuses = []
+        for i in range(4):
+            form = s.get(f"{server.url}/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            answer = s.post(
+                f"{server.url}/login",
+                data={"name": "root", "password": "wrong-password-123", "csrf_token": token},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                allow_redirects=False,
+            )
+            statuses.append(answer.status_code)
+        return statuses
+
+    try:
+        # from an address that is no proxy, a new X-Forwarded-For per guess changes nothing
+        assert guesses("127.0.0.1")[3] == 429
+        # the trusted proxy's X-Forwarded-For names the real client: four different clients
+        assert guesses("127.0.0.7") == [303, 303, 303, 303]
+    finally:
+        server.stop()
