@@ -1,10 +1,11 @@
-"""Commands of the web service: ``serve`` and ``users add|list|disable|password|token``."""
+"""Commands of the web service: ``serve`` and
+``users add|list|disable|enable|password|token|tokens|revoke``."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,8 +20,19 @@ if TYPE_CHECKING:
 @main.command()
 @click.option("--host", help="Address to listen on (default [web] host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default [web] port, 8000; 0: any).")
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    default=("127.0.0.1",),
+    show_default=True,
+    help="Address of a reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable). "
+    "Requests from anywhere else are taken at their own address, whatever they claim.",
+)
 @pass_settings
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+def serve(
+    settings: Settings, host: str | None, port: int | None, trusted_proxies: tuple[str, ...]
+) -> None:
     """Run the coordinator web service: live map, incident API, accounts.
 
     Sign-in needs an account (`seawatch users add NAME --role coordinator`). Put it behind an
@@ -38,6 +50,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         port=settings.web.port if port is None else port,
         timeout_graceful_shutdown=10,
         proxy_headers=True,
+        # explicit, so a FORWARDED_ALLOW_IPS in the environment cannot widen it silently
+        forwarded_allow_ips=",".join(trusted_proxies),
         server_header=False,
         log_level="info",
     )
@@ -122,18 +136,80 @@ def users_disable(settings: Settings, name: str) -> None:
     click.echo(f"disabled {name}")
 
 
-@users.command("password")
+@users.command("enable")
 @click.argument("name")
 @pass_settings
-def users_password(settings: Settings, name: str) -> None:
+def users_enable(settings: Settings, name: str) -> None:
+    """Enable NAME again after `disable`: sign-in and their remaining API tokens work."""
+    accounts = _accounts(settings)
+    try:
+        accounts.enable(name)
+    finally:
+        accounts.close()
+    click.echo(f"enabled {name}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--end-tokens", is_flag=True, help="Also end every API token of NAME.")
+@pass_settings
+def users_password(settings: Settings, name: str, end_tokens: bool) -> None:
     """Set a new password for NAME (from stdin or a prompt); ends their browser sessions."""
     password = _read_password()
     accounts = _accounts(settings)
     try:
         accounts.set_password(name, password)
+        ended = accounts.revoke_tokens(name) if end_tokens else None
     finally:
         accounts.close()
     click.echo(f"password of {name} changed")
+    if ended is not None:
+        click.echo(f"ended {ended} API token(s) of {name}")
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+@users.command("tokens")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_settings
+def users_tokens(settings: Settings, name: str, as_json: bool) -> None:
+    """List NAME's API tokens: id, when created, when last used (to the minute)."""
+    accounts = _accounts(settings)
+    try:
+        rows = accounts.list_tokens(name)
+    finally:
+        accounts.close()
+    if as_json:
+        iso = "%Y-%m-%dT%H:%M:%SZ"
+        for row in rows:
+            row["created_at"] = row["created_at"].strftime(iso)
+            row["last_used_at"] = row["last_used_at"].strftime(iso) if row["last_used_at"] else None
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo(f"{name} has no API tokens: seawatch users token {name}")
+    for row in rows:
+        click.echo(
+            f"{row['id']:>6}  created {_when(row['created_at'])}  "
+            f"last used {_when(row['last_used_at'])}"
+        )
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.argument("token_id", type=int)
+@pass_settings
+def users_revoke(settings: Settings, name: str, token_id: int) -> None:
+    """End NAME's API token TOKEN_ID (the id `seawatch users tokens NAME` shows)."""
+    accounts = _accounts(settings)
+    try:
+        accounts.revoke_token(name, token_id)
+    finally:
+        accounts.close()
+    click.echo(f"revoked token {token_id} of {name}")
 
 
 @users.command("token")

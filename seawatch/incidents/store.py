@@ -49,6 +49,7 @@ from seawatch.incidents.model import (
     HEAD_REVISION,
     RECORD_FIELDS,
     SOURCE_FIELDS,
+    UTCDateTime,
     history_table,
     import_runs_table,
     incidents_table,
@@ -86,6 +87,15 @@ _COLUMNS = [
 ]
 _TIME_POSITIONS = [RECORD_FIELDS.index(name) for name in ("time", "created_at", "updated_at")]
 _FLAGS_POSITION = RECORD_FIELDS.index("flags")
+# Which incident a report with an Idempotency-Key created, per user (migration 0002).
+idempotency_table = sa.Table(
+    "idempotency_keys",
+    sa.MetaData(),
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("incident_id", sa.String(32), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
 
 
 class _RowReader:
@@ -534,7 +544,9 @@ class IncidentStore:
         if rows:
             conn.execute(sa.insert(history_table), rows)
 
-    def create(self, fields: Mapping[str, Any], user: str) -> dict[str, Any]:
+    def create(
+        self, fields: Mapping[str, Any], user: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Validate and store a new incident.
 
         Parameters
@@ -545,6 +557,9 @@ class IncidentStore:
             coordinator entries, ``source`` to ``coordinator``.
         user
             Who is entering it.
+        idempotency_key
+            When given, a second create by the same user with the same key stores nothing and
+            returns the incident the first one stored (see :meth:`create_once`).
 
         Returns
         -------
@@ -556,7 +571,22 @@ class IncidentStore:
         DataError, PositionError
             Invalid fields (nothing is written).
         """
+        return self.create_once(fields, user, idempotency_key)[0]
+
+    def create_once(
+        self, fields: Mapping[str, Any], user: str, idempotency_key: str | None
+    ) -> tuple[dict[str, Any], bool]:
+        """:meth:`create`, also telling whether it stored a new incident (False: a replay).
+
+        The key is stored in the transaction that stores the incident, so a retry after a lost
+        answer finds it even after a restart; keys of different users are independent.
+        """
         user = _user(user)
+        if idempotency_key is not None:
+            with self._transaction(write=False) as conn:
+                earlier = self._idempotent(conn, user, idempotency_key)
+            if earlier is not None:
+                return earlier, False
         now = now_utc()
         record = clean_new(fields, now=now)
         _on_land_flags(record)
@@ -570,31 +600,73 @@ class IncidentStore:
             "updated_at": now,
             "version": 1,
         }
-        with self._transaction(write=True) as conn:
-            if record.get("source_id"):
-                self._refuse_duplicate(conn, record["source"], record["source_id"])
+        try:
+            with self._transaction(write=True) as conn:
+                return self._insert_created(conn, record, row, user, now, idempotency_key), True
+        except _KeyTakenError:
+            with self._transaction(write=False) as conn:
+                earlier = self._idempotent(conn, user, idempotency_key or "")
+            if earlier is None:  # pragma: no cover - the key row commits with its incident
+                raise DataError("the idempotency key was taken and then vanished") from None
+            return earlier, False
+
+    def _idempotent(self, conn: sa.Connection, user: str, key: str) -> dict[str, Any] | None:
+        t = idempotency_table
+        found = conn.execute(
+            sa.select(t.c.incident_id).where(t.c.username == user, t.c.key == key)
+        ).scalar()
+        return None if found is None else self._get(conn, found)
+
+    def _insert_created(
+        self,
+        conn: sa.Connection,
+        record: dict[str, Any],
+        row: dict[str, Any],
+        user: str,
+        now: dt.datetime,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        incident_id = row["id"]
+        # Taken by a concurrent create with the same key meanwhile: that one wins.
+        if idempotency_key is not None and self._idempotent(conn, user, idempotency_key):
+            raise _KeyTakenError
+        if record.get("source_id"):
+            self._refuse_duplicate(conn, record["source"], record["source_id"])
+        try:
+            conn.execute(sa.insert(incidents_table), row)
+        except sa.exc.IntegrityError:  # a concurrent create won the race (PostgreSQL)
+            raise DataError(
+                f"an incident with source {record['source']!r} id {record['source_id']!r} "
+                "was stored at the same moment; edit that one instead"
+            ) from None
+        self._insert_history(
+            conn,
+            [
+                {
+                    "incident_id": incident_id,
+                    "version": 1,
+                    "at": now,
+                    "username": user,
+                    "action": "create",
+                    "changes": _changes_for_new(record),
+                    "import_run": None,
+                }
+            ],
+        )
+        if idempotency_key is not None:
             try:
-                conn.execute(sa.insert(incidents_table), row)
-            except sa.exc.IntegrityError:  # a concurrent create won the race (PostgreSQL)
-                raise DataError(
-                    f"an incident with source {record['source']!r} id {record['source_id']!r} "
-                    "was stored at the same moment; edit that one instead"
-                ) from None
-            self._insert_history(
-                conn,
-                [
+                conn.execute(
+                    sa.insert(idempotency_table),
                     {
-                        "incident_id": incident_id,
-                        "version": 1,
-                        "at": now,
                         "username": user,
-                        "action": "create",
-                        "changes": _changes_for_new(record),
-                        "import_run": None,
-                    }
-                ],
-            )
-            return self._get(conn, incident_id)
+                        "key": idempotency_key,
+                        "incident_id": incident_id,
+                        "created_at": now,
+                    },
+                )
+            except sa.exc.IntegrityError:  # a concurrent create with the key (PostgreSQL)
+                raise _KeyTakenError from None
+        return self._get(conn, incident_id)
 
     def _refuse_duplicate(self, conn: sa.Connection, source: str, source_id: str) -> None:
         t = incidents_table
@@ -1079,6 +1151,10 @@ class IncidentStore:
             incident_id: {name: new for name, (_old, new) in changes.items()}
             for incident_id, changes in rows
         }
+
+
+class _KeyTakenError(Exception):
+    """Another create with the same user and idempotency key was stored first."""
 
 
 def _same(a: Any, b: Any) -> bool:

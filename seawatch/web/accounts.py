@@ -37,7 +37,8 @@ SESSION_HOURS = 12
 TOKEN_PREFIX = "sw_"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version_web"
-HEAD_REVISION = "web0001"
+HEAD_REVISION = "web0002"
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 metadata = sa.MetaData()
 users = sa.Table(
@@ -58,6 +59,7 @@ tokens = sa.Table(
     sa.Column("user_id", sa.Integer),
     sa.Column("token_hash", sa.String(64)),
     sa.Column("created_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
 )
 sessions = sa.Table(
     "web_sessions",
@@ -302,15 +304,72 @@ class AccountStore:
         return token
 
     def user_for_token(self, token: str) -> User | None:
-        """The enabled user holding ``token``, else None."""
+        """The enabled user holding ``token``, else None; notes when the token was used."""
         query = (
-            sa.select(users)
+            sa.select(users, tokens.c.id.label("token_id"), tokens.c.last_used_at)
             .join(tokens, tokens.c.user_id == users.c.id)
             .where(tokens.c.token_hash == secret_hash(token), users.c.disabled.is_(False))
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        return _user(row) if row is not None else None
+        if row is None:
+            return None
+        now = now_utc()
+        # At most one write a minute per token: a busy script must not turn reads into writes.
+        if row.last_used_at is None or as_utc(row.last_used_at) < now - TOKEN_USE_RESOLUTION:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    tokens.update().where(tokens.c.id == row.token_id).values(last_used_at=now)
+                )
+        return _user(row)
+
+    def list_tokens(self, name: str) -> list[dict[str, Any]]:
+        """``name``'s API tokens: id, created_at, last_used_at (None: never), oldest first."""
+        user = self.get_user(name)
+        query = (
+            sa.select(tokens.c.id, tokens.c.created_at, tokens.c.last_used_at)
+            .where(tokens.c.user_id == user.id)
+            .order_by(tokens.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            {
+                "id": int(r.id),
+                "created_at": as_utc(r.created_at),
+                "last_used_at": as_utc(r.last_used_at) if r.last_used_at else None,
+            }
+            for r in rows
+        ]
+
+    def revoke_token(self, name: str, token_id: int) -> None:
+        """End ``name``'s token number ``token_id`` (see :meth:`list_tokens`)."""
+        user = self.get_user(name)
+        with self.engine.begin() as conn:
+            gone = conn.execute(
+                tokens.delete().where(tokens.c.id == token_id, tokens.c.user_id == user.id)
+            ).rowcount
+        if not gone:
+            raise NotFoundError(
+                f"{name!r} has no token {token_id}; `seawatch users tokens {name}` lists them"
+            )
+
+    def revoke_tokens(self, name: str) -> int:
+        """End every API token of ``name``; how many there were."""
+        user = self.get_user(name)
+        with self.engine.begin() as conn:
+            return conn.execute(tokens.delete().where(tokens.c.user_id == user.id)).rowcount
+
+    def enable(self, name: str) -> User:
+        """Undo :meth:`disable`: sign-in and the user's remaining API tokens work again."""
+        user = self.get_user(name)
+        with self.engine.begin() as conn:
+            conn.execute(
+                users.update()
+                .where(users.c.id == user.id)
+                .values(disabled=False, updated_at=now_utc())
+            )
+        return User(id=user.id, name=user.name, role=user.role, disabled=False)
 
     # browser sessions --------------------------------------------------------------------------
 

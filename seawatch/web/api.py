@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 
 from seawatch import __version__
@@ -52,6 +52,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such incident"},
     422: {"description": "Invalid input; `detail` says what is wrong"},
 }
+
+
+# What anonymous visitors of a public map never see: who changed what, and the free-text notes
+# (which name people and boats). Signed-in users see everything.
+PRIVATE_FIELDS = ("created_by", "updated_by", "notes")
+
+
+def for_viewer(data: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """``data`` (a record as JSON) without the private fields for an anonymous caller."""
+    if who.user is not None:
+        return data
+    return {k: v for k, v in data.items() if k not in PRIVATE_FIELDS}
 
 
 def store_of(request: Request) -> IncidentStore:
@@ -185,11 +197,17 @@ def get_incidents(
     """Incidents, newest first, as an RFC 7946 FeatureCollection (positions WGS84 lon, lat)."""
     query = incident_query(since, until, bbox, status, include_retracted, limit)
 
+    anonymous = who.user is None
+
     def build() -> bytes:
         # the same writer as `seawatch incidents export --format geojson`
-        return to_geojson(store_of(request).list(**query)).encode()
+        records = store_of(request).list(**query)
+        if anonymous:
+            records = [for_viewer(r, who) for r in records]
+        return to_geojson(records).encode()
 
-    body = request.app.state.query_cache.get(tuple(query.items()), build)
+    key = (*query.items(), ("anonymous", anonymous))
+    body = request.app.state.query_cache.get(key, build)
     return Response(body, media_type="application/geo+json")
 
 
@@ -200,13 +218,38 @@ def get_incidents(
     summary="Report an incident",
     responses=ERROR_RESPONSES,
 )
-def post_incident(request: Request, body: IncidentCreate, who: Coordinator) -> Response:
-    """Store a new incident; answers 201 with the record, including ``id`` and ``version``."""
+def post_incident(
+    request: Request,
+    body: IncidentCreate,
+    who: Coordinator,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=r"^[\x21-\x7e]{8,200}$",
+            description="A unique key per report (e.g. a UUID): a retry with the same key from "
+            "the same user returns the incident the first attempt stored instead of a second one",
+        ),
+    ] = None,
+) -> Response:
+    """Store a new incident; answers 201 with the record, including ``id`` and ``version``.
+
+    Without ``status`` the incident is ``distress``, whatever its ``source``.
+
+    A retry with the same ``Idempotency-Key`` answers 201 with the incident the first attempt
+    stored (as it is now) and ``Idempotent-Replayed: true``.
+    """
+    fields = body.store_fields()
+    # A report without a status is a boat in distress, whoever relays it: a relay posting a
+    # boat in distress must not get the grey marker of a closed case.
+    if fields.get("status") is None:
+        fields["status"] = "distress"
     with write_lock(request):
-        record = store_of(request).create(body.store_fields(), user=who.name)
-    return json_response(
-        record_json(record), 201, headers={"Location": f"/api/incidents/{record['id']}"}
-    )
+        record, created = store_of(request).create_once(fields, who.name, idempotency_key)
+    headers = {"Location": f"/api/incidents/{record['id']}"}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(record_json(record), 201, headers=headers)
 
 
 @router.get(
@@ -217,7 +260,7 @@ def post_incident(request: Request, body: IncidentCreate, who: Coordinator) -> R
 )
 def get_incident(request: Request, incident_id: IncidentId, who: Viewer) -> Response:
     """The incident as it is now."""
-    return json_response(record_json(store_of(request).get(incident_id)))
+    return json_response(for_viewer(record_json(store_of(request).get(incident_id)), who))
 
 
 @router.patch(
@@ -284,11 +327,22 @@ def get_history(request: Request, incident_id: IncidentId, who: SignedIn) -> Res
     responses={422: ERROR_RESPONSES[422]},
 )
 async def get_position(
+    request: Request,
     who: Viewer,
     text: Annotated[str, Query(max_length=500, examples=["33°12.5'N 012°45.3'E"])],
 ) -> Response:
-    """Parse a position as the incident form would; answers it in decimal and DDM."""
-    return json_response(parse_position(text).to_dict())
+    """Parse a position as the incident form would; answers it in decimal and DDM.
+
+    ``outside_area`` is true when the position lies outside the configured area (``[area]``,
+    ``area`` gives it as west, south, east, north): often a slip such as "0 0" or a swapped
+    hemisphere, so the editor asks before saving it.
+    """
+    data = parse_position(text).to_dict()
+    west, south, east, north = request.app.state.settings.area.bbox
+    lon = data["lon"] if data["lon"] >= west else data["lon"] + 360.0
+    data["outside_area"] = not (south <= data["lat"] <= north and west <= lon <= east)
+    data["area"] = [west, south, east, north]
+    return json_response(data)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from seawatch.config import Settings
 from seawatch.errors import ConflictError, DataError, NotFoundError, PositionError
 from seawatch.web import api, cap, pages
 from seawatch.web.accounts import AccountStore
-from seawatch.web.auth import LoginLimiter
+from seawatch.web.auth import HashSlots, LoginLimiter
 from seawatch.web.cache import QueryCache
 from seawatch.web.mapcache import MapCache, Renderer
 from seawatch.web.models import describe_errors, record_json
@@ -30,6 +30,7 @@ from seawatch.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddle
 
 log = logging.getLogger("seawatch.web")
 STATIC = Path(__file__).with_name("static")
+MAX_ERRORS = 20  # validation errors listed in one 422 answer
 
 DESCRIPTION = """\
 Incidents off Libya for the coordination group: report, move, correct and retract incidents,
@@ -63,7 +64,7 @@ def create_app(
     render
         Live-map renderer (default :func:`seawatch.maps.interactive.render_interactive`).
     login_limiter
-        Sign-in rate limit (default 5 failures per name, 20 per address, in 15 minutes).
+        Sign-in rate limit (growing delays per address and name; see :class:`LoginLimiter`).
     map_poll_seconds
         How often the live map looks for a new risk file.
     """
@@ -103,6 +104,7 @@ def create_app(
     app.state.map_cache = map_cache
     app.state.risk = RiskData(settings)
     app.state.login_limiter = login_limiter or LoginLimiter()
+    app.state.hash_slots = HashSlots()
     app.state.query_cache = QueryCache(store)
     sqlite = getattr(store, "dialect", "") == "sqlite"
     app.state.write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
@@ -145,8 +147,12 @@ def _error(request: Request, status: int, detail: str, **extra: Any) -> Response
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = describe_errors(exc.errors())
+        found = exc.errors()
+        # A body of a million unknown keys must not answer with megabytes of errors.
+        errors = describe_errors(found[:MAX_ERRORS])
         detail = "; ".join(e["message"] for e in errors) or "the request is not valid"
+        if len(found) > MAX_ERRORS:
+            detail += f"; and {len(found) - MAX_ERRORS} more problems"
         return _error(request, 422, detail, errors=errors)
 
     @app.exception_handler(DataError)

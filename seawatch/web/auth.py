@@ -11,10 +11,12 @@ Nobody signed in gets 401, a signed-in user below the needed role 403.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
@@ -23,6 +25,17 @@ from seawatch.web.accounts import AccountStore, Session, User
 
 SESSION_COOKIE = "seawatch_session"
 LOGIN_CSRF_COOKIE = "seawatch_login_csrf"
+# Under https the cookies carry the __Host- prefix: the browser then keeps them only if they
+# are Secure, for this host alone and for the whole site, so no sibling subdomain or plain
+# http page can plant or overwrite them. Plain http (a LAN without TLS) keeps the bare names.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(request: Request, base: str) -> str:
+    """The name of cookie ``base`` for this request's scheme."""
+    return HOST_PREFIX + base if request.url.scheme == "https" else base
+
+
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -75,7 +88,7 @@ def get_principal(request: Request) -> Principal:
         if user is None:
             raise unauthorized("the API token is not valid, or its user is disabled")
         principal = Principal(user=user)
-    elif cookie := request.cookies.get(SESSION_COOKIE):
+    elif cookie := request.cookies.get(cookie_name(request, SESSION_COOKIE)):
         session = accounts.session(cookie)
         if session is not None:
             principal = Principal(user=session.user, session=session)
@@ -136,23 +149,62 @@ def check_csrf(request: Request, principal: Principal, sent: str | None) -> None
         )
 
 
-class LoginLimiter:
-    """Sliding-window limit on failed sign-ins, per user name and per client address.
+@dataclass(frozen=True)
+class _Rule:
+    """Failures allowed free, then a wait after each failure growing from ``base`` to ``cap``."""
 
-    Parameters
-    ----------
-    per_name
-        Failures allowed for one name within ``window`` seconds.
-    per_address
-        Failures allowed from one client address within ``window`` seconds.
+    free: int
+    base: float
+    cap: float
+
+    def wait(self, failures: int) -> float:
+        if failures < self.free:
+            return 0.0
+        return min(self.cap, self.base * 2.0 ** (failures - self.free))
+
+
+class LoginLimiter:
+    """Growing delays after failed sign-ins, per client address, per name and per both.
+
+    Nothing is ever locked for good and no name is locked from every address: whoever guesses
+    at a name waits longer after each failure from their address (up to ``max_delay``), while
+    the same name from elsewhere waits at most ``max_name_delay`` (and not at all from an
+    address that signed in as that name before). So a flood of wrong passwords cannot lock a
+    coordinator out, and guessing stays slow.
+
+    The numbers are assumptions, to calibrate: 3 free failures per name and address, 10 per
+    address (several people behind one NAT) and 10 per name from anywhere in ``window``; the
+    wait doubles from 2 s.
     """
 
-    def __init__(self, per_name: int = 5, per_address: int = 20, window: float = 900.0):
-        self.per_name = per_name
-        self.per_address = per_address
+    def __init__(
+        self,
+        free_per_pair: int = 3,
+        free_per_address: int = 10,
+        free_per_name: int = 10,
+        base_delay: float = 2.0,
+        max_delay: float = 900.0,
+        max_name_delay: float = 30.0,
+        window: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rules = {
+            "pair": _Rule(free_per_pair, base_delay, max_delay),
+            "addr": _Rule(free_per_address, base_delay, max_delay),
+            "name": _Rule(free_per_name, base_delay / 2, max_name_delay),
+        }
         self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._clock = clock
+        self._failures: dict[tuple[str, ...], deque[float]] = defaultdict(deque)
+        self._trusted: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
+
+    def _keys(self, name: str, address: str) -> dict[str, tuple[str, ...]]:
+        folded = name.lower()
+        keys = {"pair": ("pair", folded, address), "addr": ("addr", address)}
+        if (folded, address) not in self._trusted:
+            keys["name"] = ("name", folded)
+        return keys
 
     def attempt(self, name: str, address: str) -> int:
         """Check and take one attempt at once: seconds to wait, or 0 to go ahead.
@@ -160,34 +212,82 @@ class LoginLimiter:
         An attempt that goes ahead counts as a failure until :meth:`succeeded` says otherwise,
         so parallel attempts cannot all pass the check while their passwords are being verified.
         """
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
-            wait = max(
-                self._wait(("name", name.lower()), self.per_name, now),
-                self._wait(("addr", address), self.per_address, now),
-            )
-            if not wait:
-                self._failures[("name", name.lower())].append(now)
-                self._failures[("addr", address)].append(now)
-        return wait
+            if len(self._failures) > _MAX_KEYS:
+                self._forget_old(now)
+            keys = self._keys(name, address)
+            wait = max(self._wait(key, self.rules[kind], now) for kind, key in keys.items())
+            if wait:
+                return max(1, int(wait + 0.999))
+            for key in (("pair", name.lower(), address), ("addr", address), ("name", name.lower())):
+                self._failures[key].append(now)
+        return 0
 
     def succeeded(self, name: str, address: str) -> None:
         """Forget the name's failures and take back the attempt counted for the address."""
+        folded = name.lower()
         with self._lock:
-            self._failures.pop(("name", name.lower()), None)
+            self._failures.pop(("pair", folded, address), None)
+            self._failures.pop(("name", folded), None)
             stamps = self._failures.get(("addr", address))
             if stamps:
                 stamps.pop()
+            if len(self._trusted) > _MAX_KEYS:
+                self._trusted.clear()
+            self._trusted[(folded, address)] = self._clock()
 
-    def _wait(self, key: tuple[str, str], limit: int, now: float) -> int:
+    def release(self, name: str, address: str) -> None:
+        """Take back an attempt whose password was never checked (the service was busy)."""
+        with self._lock:
+            for key in (("pair", name.lower(), address), ("addr", address), ("name", name.lower())):
+                stamps = self._failures.get(key)
+                if stamps:
+                    stamps.pop()
+
+    def _wait(self, key: tuple[str, ...], rule: _Rule, now: float) -> float:
         stamps = self._failures.get(key)
         if not stamps:
-            return 0
+            return 0.0
         while stamps and stamps[0] <= now - self.window:
             stamps.popleft()
         if not stamps:
             del self._failures[key]
-            return 0
-        if len(stamps) < limit:
-            return 0
-        return max(1, int(stamps[-limit] + self.window - now) + 1)
+            return 0.0
+        return max(0.0, stamps[-1] + rule.wait(len(stamps)) - now)
+
+    def _forget_old(self, now: float) -> None:
+        old = [
+            k
+            for k, stamps in self._failures.items()
+            if not stamps or stamps[-1] <= now - self.window
+        ]
+        for key in old:
+            del self._failures[key]
+
+
+class HashSlots:
+    """At most ``concurrent`` password checks at once and ``queue`` waiting (event-loop side).
+
+    argon2id with argon2-cffi's defaults takes 64 MiB per check; unbounded, a flood of sign-ins
+    ran one per thread-pool worker (+850 MB measured, API 20 ms -> 410 ms). One at a time keeps
+    the cost at 64 MiB and leaves a core for the API; 32 waiting is an assumption, to calibrate.
+    """
+
+    def __init__(self, concurrent: int = 1, queue: int = 32) -> None:
+        self.semaphore = asyncio.Semaphore(concurrent)
+        self.limit = concurrent + queue
+        self.inside = 0
+
+    def enter(self) -> bool:
+        if self.inside >= self.limit:
+            return False
+        self.inside += 1
+        return True
+
+    def leave(self) -> None:
+        self.inside -= 1
+
+
+# Bounded memory under a flood of addresses or names (assumption, to calibrate).
+_MAX_KEYS = 100_000

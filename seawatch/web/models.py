@@ -31,7 +31,10 @@ def _text_field(max_length: int, description: str) -> Any:
 
 
 def _count_field(description: str) -> Any:
-    return Field(None, ge=0, le=MAX_COUNT, description=f"{description}; null when unknown")
+    # strict: true or "12" is a mistake to report, not a count to guess
+    return Field(
+        None, ge=0, le=MAX_COUNT, strict=True, description=f"{description}; null when unknown"
+    )
 
 
 class IncidentFields(BaseModel):
@@ -47,8 +50,8 @@ class IncidentFields(BaseModel):
         "Give either this or lat and lon.",
         examples=["33°12.5'N 012°45.3'E"],
     )
-    lat: float | None = Field(None, description="Latitude, decimal degrees (WGS84)")
-    lon: float | None = Field(None, description="Longitude, decimal degrees (WGS84)")
+    lat: float | None = Field(None, strict=True, description="Latitude, decimal degrees (WGS84)")
+    lon: float | None = Field(None, strict=True, description="Longitude, decimal degrees (WGS84)")
     time: dt.datetime | None = Field(
         None, description="When it was reported, ISO 8601; without an offset it is UTC"
     )
@@ -73,6 +76,16 @@ class IncidentFields(BaseModel):
     def _storable(cls, value: str | None) -> str | None:
         if value is not None and _UNSTORABLE.search(value):
             raise ValueError("contains a character that cannot be stored (NUL or a lone surrogate)")
+        return value
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _iso_text(cls, value: Any) -> Any:
+        # Numbers (Unix seconds?) and bare numbers as text are not read as times.
+        if value is not None and (
+            not isinstance(value, str) or re.fullmatch(r"\s*[+-]?\d+(\.\d*)?\s*", value)
+        ):
+            raise ValueError("must be an ISO 8601 time such as 2026-08-20T04:30:00Z")
         return value
 
     @field_validator("time")

@@ -25,14 +25,16 @@ from seawatch.incidents.formats import to_csv
 from seawatch.storage import DataPaths
 from seawatch.timeutil import now_utc
 from seawatch.web.accounts import SESSION_HOURS
-from seawatch.web.api import STATUS_FILTERS, list_incidents
+from seawatch.web.api import PRIVATE_FIELDS, STATUS_FILTERS, list_incidents
 from seawatch.web.auth import (
     ANONYMOUS,
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    HashSlots,
     Principal,
     check_csrf,
+    cookie_name,
     get_principal,
     public_map,
 )
@@ -166,7 +168,9 @@ def ui_texts(request: Request) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+def login_form(
+    request: Request, next: str | None = None, error: str | None = None, wait: int = 0
+) -> Response:
     token = secrets.token_urlsafe(32)
     response = render(
         request,
@@ -174,9 +178,20 @@ def login_form(request: Request, next: str | None = None, error: str | None = No
         ANONYMOUS,
         next=safe_next(next),
         login_csrf=token,
-        error=error if error in ("failed", "limited", "expired") else None,
+        error=error if error in ("failed", "limited", "expired", "busy") else None,
+        wait=max(0, wait),
     )
-    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    _set_cookie(request, response, cookie_name(request, LOGIN_CSRF_COOKIE), token, max_age=3600)
+    return response
+
+
+def _login_refused(
+    request: Request, next_path: str, error: str, wait: int, status: int
+) -> Response:
+    """The sign-in page itself, saying why and how long to wait (never a bare error)."""
+    response = login_form(request, next_path, error, wait)
+    response.status_code = status
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
@@ -187,21 +202,28 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:1024]
     next_path = safe_next(str(form.get("next", "/")))
     sent = str(form.get(CSRF_FIELD, ""))
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    cookie = request.cookies.get(cookie_name(request, LOGIN_CSRF_COOKIE), "")
     if not cookie or not secrets.compare_digest(sent, cookie):
         return _back_to_login(next_path, "expired")
     limiter = request.app.state.login_limiter
     address = request.client.host if request.client else "?"
     wait = limiter.attempt(name, address)
     if wait:
-        response = _back_to_login(next_path, "limited")
-        response.headers["Retry-After"] = str(wait)
-        response.status_code = 429
-        return response
+        return _login_refused(request, next_path, "limited", wait, 429)
     from fastapi.concurrency import run_in_threadpool
 
     accounts = request.app.state.accounts
-    user = await run_in_threadpool(accounts.authenticate, name, password)
+    # Each argon2 check takes 64 MiB: a few at a time, and a short queue; beyond it the
+    # sign-in is refused at once instead of piling up threads and memory.
+    slots: HashSlots = request.app.state.hash_slots
+    if not slots.enter():
+        limiter.release(name, address)
+        return _login_refused(request, next_path, "busy", 5, 503)
+    try:
+        async with slots.semaphore:
+            user = await run_in_threadpool(accounts.authenticate, name, password)
+    finally:
+        slots.leave()
     if user is None:
         request.app.state.log.warning("sign-in failed from %s", address)
         return _back_to_login(next_path, "failed")
@@ -209,8 +231,14 @@ async def login(request: Request) -> Response:
     session_id, _session = await run_in_threadpool(accounts.create_session, user)
     request.app.state.log.info("%s signed in from %s", user.name, address)
     response = RedirectResponse(next_path, status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, session_id, max_age=SESSION_HOURS * 3600)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    _set_cookie(
+        request,
+        response,
+        cookie_name(request, SESSION_COOKIE),
+        session_id,
+        max_age=SESSION_HOURS * 3600,
+    )
+    _delete_cookie(request, response, cookie_name(request, LOGIN_CSRF_COOKIE))
     return response
 
 
@@ -219,16 +247,23 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     who = get_principal(request)
     check_csrf(request, who, str(form.get(CSRF_FIELD, "")))
-    if cookie := request.cookies.get(SESSION_COOKIE):
+    if cookie := request.cookies.get(cookie_name(request, SESSION_COOKIE)):
         request.app.state.accounts.end_session(cookie)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    _delete_cookie(request, response, cookie_name(request, SESSION_COOKIE))
     return response
 
 
 def _back_to_login(next_path: str, error: str) -> RedirectResponse:
     return RedirectResponse(
         "/login?" + urlencode({"next": next_path, "error": error}), status_code=303
+    )
+
+
+def _delete_cookie(request: Request, response: Response, name: str) -> None:
+    # A __Host- cookie is only replaced by one with the same Secure and Path attributes.
+    response.delete_cookie(
+        name, path="/", secure=request.url.scheme == "https", httponly=True, samesite="strict"
     )
 
 
@@ -266,10 +301,14 @@ def incidents_page(
     status: Annotated[str | None, Query(max_length=20)] = None,
     bbox: Annotated[str | None, Query(max_length=100)] = None,
     retracted: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     who = _principal(request)
     query = _table_query(since, status, bbox, retracted)
-    records = list_incidents(request.app.state.store, limit=TABLE_LIMIT + 1, **query)
+    records = _public(who, list_incidents(request.app.state.store, **query))
+    if q and q.strip():
+        records = [r for r in records if _matches(r, q)]
+    records = records[: TABLE_LIMIT + 1]
     params = {k: v for k, v in {"since": query["since"], "bbox": bbox}.items() if v}
     if query["status"]:
         params["status"] = query["status"][0]
@@ -287,6 +326,7 @@ def incidents_page(
         status=status if status in STATUS_FILTERS else "",
         bbox=bbox or "",
         retracted=retracted,
+        q=q or "",
         csv_url="/incidents.csv?" + urlencode(params),
         geojson_url="/api/incidents?" + urlencode(params),
     )
@@ -301,7 +341,7 @@ def incidents_csv(
     include_retracted: bool = False,
 ) -> Response:
     """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Arabic text)."""
-    _principal(request)
+    who = _principal(request)
     records = list_incidents(
         request.app.state.store,
         since,
@@ -309,6 +349,7 @@ def incidents_csv(
         status=[status] if status else None,
         include_retracted=include_retracted,
     )
+    records = _public(who, records)
     stamp = now_utc().strftime("%Y%m%dT%H%MZ")
     return Response(
         "\ufeff" + to_csv(records),
@@ -317,9 +358,70 @@ def incidents_csv(
     )
 
 
+@router.post("/incidents/{incident_id}/restore")
+async def restore_incident(request: Request, incident_id: str) -> Response:
+    """Undo a retraction: the status it had before, as a new version in the history."""
+    from fastapi.concurrency import run_in_threadpool
+
+    form = await request.form()
+    who = _principal(request, need_user=True)
+    check_csrf(request, who, str(form.get(CSRF_FIELD, "")))
+    if who.user is None or not who.user.can_edit:
+        raise HTTPException(403, "only coordinators and admins may restore incidents")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incident_id):
+        raise NotFoundError(f"no incident with id {incident_id!r}")
+    store = request.app.state.store
+    version = int(str(form.get("version", "0")) or 0)
+
+    def restore() -> None:
+        record = store.get(incident_id)
+        if record["status"] != "retracted":
+            return
+        before = "distress"
+        for entry in store.history(incident_id):
+            pair = (entry.get("changes") or {}).get("status")
+            if entry["action"] == "retract" and isinstance(pair, list) and pair[0]:
+                before = pair[0]
+        with request.app.state.write_lock:
+            store.update(incident_id, {"status": before}, version=version, user=who.user.name)
+
+    await run_in_threadpool(restore)
+    return RedirectResponse(f"/incidents/{incident_id}?lang={_lang(request)}", status_code=303)
+
+
+_SEARCHED = ("id", "source", "source_id", "notes", "position_text", "created_by", "updated_by")
+
+
+def _matches(record: dict[str, Any], text: str) -> bool:
+    """Every word of ``text`` appears in one of the record's text fields (any case)."""
+    haystack = " ".join(str(record.get(k) or "") for k in _SEARCHED).casefold()
+    return all(word in haystack for word in text.casefold().split())
+
+
+def _public(who: Principal, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as an anonymous visitor of a public map may see them (no names, no notes)."""
+    if who.user is not None:
+        return records
+    return [{**r, **dict.fromkeys(PRIVATE_FIELDS)} for r in records]
+
+
+def _link(url: Any) -> str | None:
+    """``url`` if it may be a link (http or https only: never javascript:, data:, file:)."""
+    if not isinstance(url, str):
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 def _row(record: dict[str, Any]) -> dict[str, Any]:
     return {
         **record,
+        "link": _link(record.get("url")),
         "ddm": format_ddm(record["lat"], record["lon"]),
         "time_text": record["time"].strftime("%Y-%m-%d %H:%M") if record["time"] else "",
         "updated_text": record["updated_at"].strftime("%Y-%m-%d %H:%M")
@@ -343,17 +445,47 @@ def incident_page(request: Request, incident_id: str) -> Response:
         who,
         record=_row(record),
         history=[
-            {**h, "at_text": h["at"].strftime("%Y-%m-%d %H:%M:%S"), "changes": _changes(h)}
+            {
+                **h,
+                "at_text": h["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                "changes": _changes(h, _lang(request)),
+            }
             for h in history
         ],
     )
 
 
-def _changes(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
-    out = []
-    for name, pair in sorted((entry.get("changes") or {}).items()):
+def _changes(entry: dict[str, Any], lang: str = "en") -> list[tuple[str, str, str]]:
+    """A history entry's changes in words: positions in DDM, lists joined, names translated."""
+    words = texts(lang)
+    pairs: dict[str, list[Any]] = {}
+    for name, pair in (entry.get("changes") or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        out.append((name, "" if old is None else str(old), "" if new is None else str(new)))
+        pairs[name] = [old, new]
+    if "lat" in pairs and "lon" in pairs:
+        lat, lon = pairs.pop("lat"), pairs.pop("lon")
+        typed = pairs.pop("position_text", [None, None])
+        pairs["position"] = [
+            format_ddm(lat[i], lon[i]) if lat[i] is not None and lon[i] is not None else typed[i]
+            for i in (0, 1)
+        ]
+
+    def shown(name: str, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, list | tuple):
+            return ", ".join(shown(name, v) for v in value)
+        if name == "boat_type":
+            return words.get(f"web.boat.{value}", str(value))
+        if name == "status":
+            return words.get(f"web.status.{value}", str(value))
+        return str(value)
+
+    out = []
+    for name in sorted(pairs):
+        old, new = pairs[name]
+        label = words.get(f"web.field.{'note' if name == 'notes' else name}", name)
+        out.append((label, shown(name, old), shown(name, new)))
     return out
 
 

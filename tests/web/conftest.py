@@ -72,7 +72,9 @@ def add_accounts(data_dir: Path) -> dict[str, str]:
         accounts.close()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    data_dir: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> LiveServer:
     """Start ``seawatch serve --port 0`` on 127.0.0.1 and wait until it answers."""
     environ = {
         k: v
@@ -91,6 +93,7 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> LiveServe
             "0",
             "--data-dir",
             str(data_dir),
+            *args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -70,6 +70,12 @@ def test_report_by_lat_lon(server):
         ({"position": DDM, "colour": "red"}, "colour is not a field seawatch knows"),
         ({"position": DDM, "persons": 10, "dead": 8, "survivors": 5}, "more than persons"),
         ({"position": DDM, "note": "a\x00b"}, "cannot be stored"),
+        # strict types: nothing is guessed
+        ({"position": DDM, "persons": True}, "persons"),
+        ({"position": DDM, "persons": "12"}, "persons"),
+        ({"lat": "33.1", "lon": 12.5}, "lat"),
+        ({"position": DDM, "time": "-1"}, "time"),
+        ({"position": DDM, "time": 1787200000}, "time"),
     ],
 )
 def test_invalid_input_answers_422_in_words_and_writes_nothing(server, body, message):
@@ -243,3 +249,63 @@ def test_geojson_download_is_the_export_to_the_byte(server):
     feature = next(f for f in answer.json()["features"] if f["id"] == made.json()["id"])
     # one rule for times: UTC, Z, whole seconds; the same in the record and the download
     assert feature["properties"]["time"] == made.json()["time"] == "2026-08-21T04:30:59Z"
+
+
+@pytest.mark.parametrize("source", [None, "coordinator", "alarm phone relay", "IOM"])
+def test_report_without_status_is_distress_whatever_its_source(server, source):
+    body = {"lat": 33.4, "lon": 12.9, "persons": 20}
+    if source:
+        body["source"] = source
+    for sent in (body, {**body, "status": None}):
+        answer = post(server, sent)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["status"] == "distress"
+
+
+def test_a_body_of_many_unknown_keys_gets_a_short_answer(server):
+    body = {f"k{i:06d}": i for i in range(50_000)}
+    body["position"] = DDM
+    answer = post(server, body)
+    assert answer.status_code == 422
+    assert len(answer.content) < 10_000, len(answer.content)
+    assert len(answer.json()["errors"]) == 20
+    assert "and 49980 more problems" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("https://missingmigrants.iom.int/incident/2026-0001", True),
+        ("javascript:alert(document.cookie)", False),
+        (" JavaScript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("file:///etc/passwd", False),
+    ],
+)
+def test_only_http_links_are_rendered_as_links(server, url, linked):
+    from lxml import html as lxml_html
+
+    from seawatch.incidents.store import IncidentStore
+
+    with IncidentStore(f"sqlite:///{server.data_dir / 'incidents.sqlite'}") as store:
+        record = store.create(
+            {"lat": 33.0, "lon": 12.0, "url": url, "source": "IOM"}, user="import"
+        )
+    page = server.session("amina").get(f"{server.url}/incidents/{record['id']}")
+    assert page.status_code == 200
+    tree = lxml_html.fromstring(page.text)
+    hrefs = [a.get("href") for a in tree.iter("a")]
+    assert (url.strip() in hrefs) is linked
+    assert not any(h and not h.startswith(("/", "http://", "https://", "?", "#")) for h in hrefs)
+    assert url.strip() in page.text or "&lt;script&gt;" in page.text
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [("33°12.5'N 012°45.3'E", False), ("0 0", True), ("33 12.5S 12 45.3E", True)],
+)
+def test_position_parser_says_when_a_position_is_outside_the_area(server, text, outside):
+    answer = server.session("amina").get(f"{server.url}/api/positions/parse", params={"text": text})
+    assert answer.status_code == 200
+    assert answer.json()["outside_area"] is outside
+    assert len(answer.json()["area"]) == 4

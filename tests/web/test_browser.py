@@ -106,17 +106,21 @@ def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
         dot.wait_for(state="visible")
         assert dot.get_attribute("data-version") == "1"
 
-        # drag it
+        # move it: in move mode, drag, then confirm
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
         box = dot.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 30, y + 20, steps=8)
+        page.mouse.move(x + 60, y + 40, steps=8)
+        page.mouse.up()
+        expect(page.locator("#sw-move-confirm")).to_be_enabled()
         with page.expect_response(
             lambda r: "/api/incidents/" in r.url and r.request.method == "PATCH"
         ) as patched:
-            page.mouse.move(x, y)
-            page.mouse.down()
-            page.mouse.move(x + 30, y + 20, steps=8)
-            page.mouse.move(x + 60, y + 40, steps=8)
-            page.mouse.up()
+            page.click("#sw-move-confirm")
         moved = patched.value.json()
         assert patched.value.status == 200 and moved["version"] == 2
         assert moved["lat"] < created["lat"] and moved["lon"] > created["lon"]
@@ -140,7 +144,7 @@ def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
         assert len(entries) == 3
         assert "create" in entries[0] and "amina" in entries[0]
         assert "update" in entries[1] and "update" in entries[2]
-        assert "survivors" in page.locator("#sw-history").inner_text()
+        assert "Survivors: – → 76" in page.locator("#sw-history").inner_text()
 
         assert real_problems(record) == []
     history = live.session("victor").get(f"{live.url}/api/incidents/{created['id']}/history")
@@ -219,3 +223,42 @@ def test_plain_map_before_the_first_build(tmp_path, browser):
             assert real_problems(record) == []
     finally:
         server.stop()
+
+
+# Share of the screen where a tap reaches the map itself: sampled every 10 px, a point counts
+# when the topmost element there is the map (tiles, overlays, markers), not a panel on top.
+VISIBLE_MAP = """(() => {
+  const W = window.innerWidth, H = window.innerHeight;
+  let map = 0, total = 0;
+  for (let y = 5; y < H; y += 10) for (let x = 5; x < W; x += 10) {
+    total++;
+    const e = document.elementFromPoint(x, y);
+    if (e && !e.closest(".leaflet-control-container, #sw-editor, .sw-conn")
+        && (e.closest(".leaflet-map-pane") || e.classList.contains("leaflet-container"))) map++;
+  }
+  return map / total;
+})()"""
+
+
+def test_phone_map_gets_most_of_the_screen_and_the_form_is_a_bottom_sheet(live, browser):
+    with offline_page(browser, viewport=(390, 844), allow=(live.url + "/",)) as (page, record):
+        sign_in(page, live.url, "amina")
+        shown = page.evaluate(VISIBLE_MAP)
+        page.click("#sw-report")
+        sheet = page.locator("#sw-editor").bounding_box()
+        assert abs(sheet["y"] + sheet["height"] - 844) < 2 and sheet["width"] >= 388
+        page.fill("#sw-f-position", TYPED)
+        page.fill("#sw-f-note", "typed on a phone")
+        page.click("#sw-sheet-toggle")
+        collapsed = page.evaluate(VISIBLE_MAP)
+        print(f"phone 390x844: map {shown:.0%} of the screen, {collapsed:.0%} with the form folded")
+        assert collapsed >= 0.60 and shown >= 0.55
+        page.click("#sw-sheet-toggle")
+        assert page.input_value("#sw-f-note") == "typed on a phone"
+        heights = page.evaluate(
+            "Array.from(document.querySelectorAll('#sw-editor button, #sw-editor select,"
+            " #sw-editor input:not([type=radio])')).filter(e => e.offsetParent)"
+            ".map(e => e.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 40, heights
+        assert real_problems(record) == []

@@ -15,6 +15,11 @@
   const STATUSES = ["distress", "intercepted", "rescued", "capsized", "sunk", "missing", "closed"];
   const COUNTS = ["persons", "dead", "missing", "survivors"];
   const REFRESH_MS = 60000;
+  // Retries after a failed refresh: 5 s, doubling, at most the normal refresh period.
+  const RETRY_FIRST_MS = 5000;
+  // Older than this the picture is called out of date even if no request failed (a tab that
+  // slept, a request that hangs). Assumption, to calibrate with coordinators.
+  const STALE_MS = 2.5 * REFRESH_MS;
 
   let T = {};
   let me = { name: null, role: null, can_edit: false };
@@ -26,6 +31,12 @@
   let editing = null; // null: closed; {mode: "new"} or {mode: "edit", record}
   let pending = null; // marker of the position being placed
   let busy = 0;
+  let lastOk = null; // Date of the last incident list received
+  let failures = 0;
+  let refreshTimer = null;
+  let connBox = null;
+  let updatedBox = null;
+  let moving = null; // {entry, from: {lat, lon, ddm}, to: {lat, lon, ddm} | null}
 
   // -------------------------------------------------------------------------- helpers
 
@@ -52,8 +63,8 @@
     return node;
   }
 
-  async function api(method, url, body) {
-    const headers = { Accept: "application/json" };
+  async function api(method, url, body, extraHeaders) {
+    const headers = Object.assign({ Accept: "application/json" }, extraHeaders || {});
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && me.csrf_token) headers["X-CSRF-Token"] = me.csrf_token;
     const response = await fetch(url, {
@@ -71,7 +82,24 @@
     return { status: response.status, ok: response.ok, data: data };
   }
 
+  // The same request after a network failure: the answer, or status 0 when nothing came back.
+  async function send(method, url, body, extraHeaders) {
+    try {
+      return await api(method, url, body, extraHeaders);
+    } catch (err) {
+      return { status: 0, ok: false, data: null };
+    }
+  }
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   function problem(result) {
+    if (result.status === 0) return t("web.map.unreachable");
     if (result.status === 401) return t("web.map.signed_out");
     return (result.data && result.data.detail) || t("web.map.failed", { status: result.status });
   }
@@ -119,8 +147,16 @@
     const d = iso ? new Date(iso) : new Date();
     return (
       d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) +
-      "T" + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes())
+      " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes())
     );
+  }
+
+  // "2026-08-20 04:30" (24 h, UTC) as typed -> ISO 8601 UTC; null if empty, false if not a time.
+  function isoFromInput(text) {
+    const m = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})\s*$/.exec(text);
+    if (!text.trim()) return null;
+    if (!m || Number(m[2]) > 12 || Number(m[3]) > 31 || Number(m[4]) > 23 || Number(m[5]) > 59) return false;
+    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00Z";
   }
 
   function timeText(iso) {
@@ -133,11 +169,27 @@
 
   // ------------------------------------------------------------------------ the panel
 
-  let panel, listInfo, messageBox, historyBox;
+  let panel, listInfo, messageBox, historyBox, writeBox, moveBox;
 
   function flash(text, isError) {
     messageBox.textContent = text || "";
     messageBox.className = "sw-ed-message" + (isError ? " sw-ed-error" : "");
+  }
+
+  // Every write says where it stands: pending, saved or failed (with a retry).
+  function writeState(state, text, retry) {
+    writeBox.dataset.state = state;
+    writeBox.className = "sw-ed-write sw-ed-write-" + state;
+    writeBox.replaceChildren(el("span", { text: text }));
+    if (retry) {
+      writeBox.append(el("button", { id: "sw-retry", type: "button", text: t("web.write.retry"),
+        onclick: retry }));
+    }
+    if (arguments.length > 3 && arguments[3]) {
+      writeBox.append(el("button", { id: "sw-undo", type: "button", text: t("web.move.undo"),
+        onclick: arguments[3] }));
+    }
+    writeBox.hidden = false;
   }
 
   function buildPanel() {
@@ -147,11 +199,16 @@
       el("strong", { text: t("web.map.incidents") }),
       el("select", { id: "sw-period", "aria-label": t("web.map.period"), onchange: (e) => {
         period = e.target.value;
-        loadIncidents();
+        refreshNow();
       } }, PERIODS.map((p) => el("option", { value: p, text: t("web.period." + p), selected: p === period })))
     );
     listInfo = el("span", { className: "sw-ed-count" });
     head.append(listInfo);
+    updatedBox = el("span", { id: "sw-updated", className: "sw-ed-updated", dir: "auto" });
+    head.append(updatedBox);
+    // Phones only (CSS): fold the bottom sheet away to see the map; the form keeps its contents.
+    head.append(el("button", { id: "sw-sheet-toggle", type: "button", className: "sw-sheet-toggle",
+      "aria-expanded": "true", "aria-label": t("web.map.sheet_toggle"), text: "▾", onclick: () => setSheet(null) }));
     panel.append(head);
     const who = el("div", { className: "sw-ed-who" });
     if (me.name) {
@@ -160,6 +217,15 @@
       who.append(el("a", { href: "/login?next=%2F", text: t("web.nav.login") }));
     }
     who.append(el("a", { href: "/incidents?lang=" + lang, text: t("web.map.table") }));
+    who.append(el("a", { href: "/maps?lang=" + lang, text: t("web.nav.archive") }));
+    const other = lang === "ar" ? "en" : "ar";
+    who.append(el("a", { href: "/?lang=" + other, lang: other, text: lang === "ar" ? "English" : "العربية" }));
+    if (me.name && me.csrf_token) {
+      who.append(el("form", { method: "post", action: "/logout", className: "sw-ed-logout" }, [
+        el("input", { type: "hidden", name: "csrf_token", value: me.csrf_token }),
+        el("button", { id: "sw-logout", type: "submit", text: t("web.nav.logout") }),
+      ]));
+    }
     panel.append(who);
     if (me.can_edit) {
       panel.append(el("button", { id: "sw-report", type: "button", className: "sw-ed-primary",
@@ -167,15 +233,47 @@
     }
     messageBox = el("div", { className: "sw-ed-message", role: "status", "aria-live": "polite" });
     panel.append(messageBox);
+    writeBox = el("div", { id: "sw-write", className: "sw-ed-write", role: "status", "aria-live": "assertive",
+      hidden: true });
+    panel.append(writeBox);
     form = buildForm();
     panel.append(form);
+    moveBox = el("div", { id: "sw-move", className: "sw-ed-move", hidden: true });
+    panel.append(moveBox);
     historyBox = el("div", { id: "sw-history", className: "sw-ed-history", hidden: true });
     panel.append(historyBox);
     document.body.append(panel);
+    connBox = el("div", { id: "sw-conn", className: "sw-conn", role: "alert", "data-state": "ok", hidden: true });
+    document.body.append(connBox);
     if (window.L && window.L.DomEvent) {
       window.L.DomEvent.disableClickPropagation(panel);
       window.L.DomEvent.disableScrollPropagation(panel);
     }
+  }
+
+  // On a phone the map's own legend starts folded (one tap opens it) and Leaflet's bottom
+  // controls sit above the bottom sheet, so neither covers the incidents.
+  function fitPhone() {
+    const phone = window.matchMedia("(max-width: 600px)");
+    if (phone.matches) {
+      document.querySelectorAll(".sw-legend details[open]").forEach((d) => d.removeAttribute("open"));
+      if (!editing) setSheet(false);
+    }
+    const place = () => {
+      const height = phone.matches ? panel.getBoundingClientRect().height : 0;
+      document.documentElement.style.setProperty("--sw-sheet", Math.ceil(height) + "px");
+    };
+    if (window.ResizeObserver) new window.ResizeObserver(place).observe(panel);
+    phone.addEventListener("change", place);
+    place();
+  }
+
+  function setSheet(open) {
+    const collapse = open === null ? !panel.classList.contains("sw-collapsed") : !open;
+    panel.classList.toggle("sw-collapsed", collapse);
+    const toggle = document.getElementById("sw-sheet-toggle");
+    toggle.setAttribute("aria-expanded", String(!collapse));
+    toggle.textContent = collapse ? "▴" : "▾";
   }
 
   function field(name, input, extra) {
@@ -192,12 +290,14 @@
   function buildForm() {
     const f = el("form", { id: "sw-incident-form", className: "sw-ed-form", hidden: true, novalidate: true });
     f.append(el("h3", { id: "sw-form-title" }));
+    f.append(el("div", { id: "sw-conflict", className: "sw-ed-conflict", hidden: true }));
     const position = el("input", { type: "text", autocomplete: "off", dir: "ltr",
       placeholder: "33°12.5'N 012°45.3'E" });
     const parsed = el("output", { id: "sw-parsed", className: "sw-ed-parsed", dir: "ltr" });
     f.append(field("position", position, [parsed, el("small", { text: t("web.map.position_hint") })]));
-    f.append(field("time", el("input", { type: "datetime-local", dir: "ltr" }),
-      [el("small", { text: "UTC" })]));
+    // Plain text, not datetime-local: the browser would show its own locale (AM/PM) and zone.
+    f.append(field("time", el("input", { type: "text", dir: "ltr", inputmode: "numeric", autocomplete: "off",
+      placeholder: "2026-08-20 04:30", maxlength: 16 }), [el("small", { text: t("web.map.time_hint") })]));
     const counts = el("div", { className: "sw-ed-counts" });
     COUNTS.forEach((n) => counts.append(field(n, el("input", { type: "number", min: 0, step: 1, inputmode: "numeric" }))));
     f.append(counts);
@@ -246,6 +346,12 @@
       parsedPosition = result.data;
       out.textContent = "= " + result.data.ddm;
       out.className = "sw-ed-parsed sw-ed-ok";
+      if (result.data.outside_area) {
+        out.textContent += " · " + t("web.map.outside_area");
+        out.className = "sw-ed-parsed sw-ed-warn";
+      }
+      if (editing) editing.outsideConfirmed = false;
+      document.getElementById("sw-save").textContent = t("web.map.save");
       if (movePending) placePending(result.data.lat, result.data.lon, false);
     } else {
       out.textContent = problem(result);
@@ -278,6 +384,11 @@
   }
 
   function onMapClick(e) {
+    if (moving) {
+      moving.entry.marker.setLatLng(e.latlng);
+      movedTo(e.latlng);
+      return;
+    }
     if (editing && editing.mode === "new") placePending(e.latlng.lat, e.latlng.lng, true);
   }
 
@@ -287,9 +398,12 @@
     editing = state;
     const record = state.record || {};
     historyBox.hidden = true;
+    document.getElementById("sw-conflict").hidden = true;
     form.hidden = false;
+    setSheet(true);
     flash("");
     document.getElementById("sw-form-error").textContent = "";
+    document.getElementById("sw-save").textContent = t("web.map.save");
     document.getElementById("sw-form-title").textContent =
       state.mode === "new" ? t("web.map.report_title") : t("web.map.edit_title", { id: record.id });
     input("position").value = record.id ? record.position_text || record.position_ddm : "";
@@ -312,6 +426,7 @@
   function closeForm() {
     editing = null;
     form.hidden = true;
+    if (writeBox.dataset.state === "failed") writeBox.hidden = true;
     if (pending) {
       map.removeLayer(pending);
       pending = null;
@@ -321,7 +436,7 @@
   function formValues() {
     const values = {
       position: input("position").value.trim(),
-      time: input("time").value ? input("time").value + ":00Z" : null,
+      time: isoFromInput(input("time").value),
       boat_type: input("boat_type").value,
       status: input("status").value,
       source: input("source").value.trim() || null,
@@ -334,21 +449,124 @@
     return values;
   }
 
+  function recordValues(record) {
+    const values = {
+      position: record.position_text || record.position_ddm,
+      time: isoFromInput(utcInputValue(record.time)),
+      boat_type: record.boat_type || "unknown",
+      status: record.status,
+      source: (record.source || "").trim() || null,
+      note: (record.notes || "").trim() || null,
+    };
+    COUNTS.forEach((n) => {
+      values[n] = record[n] === null || record[n] === undefined ? null : record[n];
+    });
+    return values;
+  }
+
+  function fillForm(values) {
+    input("position").value = values.position || "";
+    input("time").value = values.time ? values.time.slice(0, 16).replace("T", " ") : "";
+    COUNTS.forEach((n) => {
+      input(n).value = values[n] === null || values[n] === undefined ? "" : values[n];
+    });
+    input("boat_type").value = values.boat_type;
+    input("status").value = values.status;
+    input("source").value = values.source || "";
+    input("note").value = values.note || "";
+  }
+
+  function shown(name, value) {
+    if (value === null || value === undefined || value === "") return "–";
+    if (name === "status") return t("web.status." + value);
+    if (name === "boat_type") return t("web.boat." + value);
+    if (name === "time") return timeText(value);
+    return String(value);
+  }
+
+  // An edit based on an old version: both versions side by side, and per field the
+  // coordinator keeps theirs (default where they changed it) or takes the stored one.
+  function showConflict(mine, base, current) {
+    const box = document.getElementById("sw-conflict");
+    const theirs = recordValues(current);
+    const names = Object.keys(mine).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
+    editing = { mode: "edit", record: current, initial: theirs };
+    document.getElementById("sw-form-title").textContent = t("web.map.edit_title", { id: current.id });
+    box.replaceChildren();
+    box.append(el("strong", { text: t("web.conflict.title", { user: current.updated_by || "?",
+      time: timeText(current.updated_at) }) }));
+    box.append(el("p", { text: t("web.conflict.hint") }));
+    const table = el("table", { className: "sw-conflict-table" });
+    table.append(el("tr", {}, [
+      el("th", { text: t("web.conflict.field") }),
+      el("th", { text: t("web.conflict.yours") }),
+      el("th", { text: t("web.conflict.theirs", { user: current.updated_by || "?" }) }),
+    ]));
+    names.forEach((name) => {
+      const keepMine = JSON.stringify(mine[name]) !== JSON.stringify(base[name]);
+      const radio = (which, checked) => el("input", { type: "radio", name: "sw-c-" + name, value: which,
+        checked: checked, "aria-label": t(which === "mine" ? "web.conflict.yours" : "web.conflict.theirs",
+          { user: current.updated_by || "?" }) + ": " + t("web.field." + name) });
+      table.append(el("tr", { "data-field": name }, [
+        el("th", { text: t("web.field." + name) }),
+        el("td", {}, [el("label", {}, [radio("mine", keepMine), el("span", { text: " " + shown(name, mine[name]),
+          className: "sw-c-mine", dir: "auto" })])]),
+        el("td", {}, [el("label", {}, [radio("theirs", !keepMine), el("span", { text: " " + shown(name, theirs[name]),
+          className: "sw-c-theirs", dir: "auto" })])]),
+      ]));
+    });
+    box.append(table);
+    box.append(el("div", { className: "sw-ed-buttons" }, [
+      el("button", { id: "sw-conflict-save", type: "button", className: "sw-ed-primary", text: t("web.conflict.save"),
+        onclick: () => {
+          const merged = Object.assign({}, theirs);
+          names.forEach((name) => {
+            const choice = box.querySelector("input[name='sw-c-" + name + "']:checked");
+            if (choice && choice.value === "mine") merged[name] = mine[name];
+          });
+          fillForm(merged);
+          box.hidden = true;
+          save();
+        } }),
+    ]));
+    box.hidden = false;
+    fillForm(mine);
+    box.scrollIntoView({ block: "start" });
+  }
+
+  let saving = false;
+
   async function save() {
+    if (saving || !editing) return;
     const errorBox = document.getElementById("sw-form-error");
     errorBox.textContent = "";
     const values = formValues();
-    let result;
+    if (values.time === false) {
+      errorBox.textContent = t("web.map.bad_time");
+      input("time").focus();
+      return;
+    }
+    let request;
     if (editing.mode === "new") {
       if (!values.position) {
         errorBox.textContent = t("web.map.need_position");
+        return;
+      }
+      // Outside the area is often a slip ("0 0", a swapped hemisphere): ask once before saving.
+      if (parsedPosition && parsedPosition.outside_area && !editing.outsideConfirmed) {
+        editing.outsideConfirmed = true;
+        errorBox.textContent = t("web.map.outside_confirm", { ddm: parsedPosition.ddm });
+        document.getElementById("sw-save").textContent = t("web.map.save_anyway");
         return;
       }
       const body = {};
       Object.entries(values).forEach(([k, v]) => {
         if (v !== null) body[k] = v;
       });
-      result = await api("POST", "/api/incidents", body);
+      // One key per report, kept across retries: the server stores it with the incident, so a
+      // retry after a lost answer returns the first incident instead of a second one.
+      editing.key = editing.key || newKey();
+      request = ["POST", "/api/incidents", body, { "Idempotency-Key": editing.key }];
     } else {
       const record = editing.record;
       const body = { version: record.version };
@@ -359,22 +577,37 @@
         closeForm();
         return;
       }
-      result = await api("PATCH", "/api/incidents/" + encodeURIComponent(record.id), body);
-      if (result.status === 409 && result.data && result.data.current) {
-        upsert(result.data.current);
-        openForm({ mode: "edit", record: result.data.current });
-        document.getElementById("sw-form-error").textContent = result.data.detail;
-        return;
-      }
+      request = ["PATCH", "/api/incidents/" + encodeURIComponent(record.id), body];
+    }
+    saving = true;
+    const button = document.getElementById("sw-save");
+    button.disabled = true;
+    writeState("pending", t("web.write.pending"));
+    let result;
+    try {
+      result = await send(...request);
+    } finally {
+      saving = false;
+      button.disabled = false;
+    }
+    if (editing && editing.mode === "edit" && result.status === 409 && result.data && result.data.current) {
+      writeState("failed", t("web.conflict.status"));
+      upsert(result.data.current);
+      showConflict(values, editing.initial, result.data.current);
+      return;
     }
     if (!result.ok) {
       errorBox.textContent = problem(result);
+      // The form keeps what was typed; retrying sends the same request (same key).
+      writeState("failed", t("web.write.failed_detail", { reason: problem(result) }), save);
       return;
     }
     const record = result.data;
     closeForm();
     upsert(record);
-    flash(t(result.status === 201 ? "web.map.saved_new" : "web.map.saved", { ddm: record.position_ddm }));
+    const text = t(request[0] === "POST" ? "web.map.saved_new" : "web.map.saved", { ddm: record.position_ddm });
+    writeState("saved", text);
+    flash("");
     updateCount();
   }
 
@@ -410,6 +643,8 @@
       buttons.append(el("a", { href: "/incidents/" + encodeURIComponent(record.id) + "?lang=" + lang, text: t("web.map.open") }));
     }
     if (me.can_edit) {
+      buttons.append(el("button", { type: "button", className: "sw-move", text: t("web.move.start"),
+        onclick: () => startMove(record.id) }));
       buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id) }));
     }
     box.append(buttons);
@@ -431,7 +666,7 @@
     let entry = markers.get(record.id);
     if (!entry) {
       const marker = window.L.marker([record.lat, record.lon], {
-        draggable: me.can_edit,
+        draggable: false,
         icon: icon(record),
         title: record.position_ddm,
         keyboard: true,
@@ -440,10 +675,10 @@
       entry = { marker: marker, record: record };
       markers.set(record.id, entry);
       marker.on("add", () => tag(entry));
-      marker.on("dragstart", () => {
-        busy += 1;
+      // Markers move only in move mode: a pan that starts on a marker must never move a boat.
+      marker.on("dragend", () => {
+        if (moving && moving.entry === entry) movedTo(entry.marker.getLatLng());
       });
-      marker.on("dragend", () => moved(entry));
       marker.bindPopup(() => popupContent(entry.record), { maxWidth: 320 });
       marker.addTo(layer);
     } else {
@@ -476,37 +711,175 @@
     }
   }
 
-  async function moved(entry) {
-    const p = entry.marker.getLatLng();
-    const lon = window.L.Util.wrapNum(p.lng, [-180, 180], true);
-    const result = await api("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
-      version: entry.record.version,
-      lat: Number(p.lat.toFixed(6)),
-      lon: Number(lon.toFixed(6)),
-    });
+  // ------------------------------------------------------------------- move mode
+
+  function wrapped(latlng) {
+    return {
+      lat: Number(latlng.lat.toFixed(6)),
+      lon: Number(window.L.Util.wrapNum(latlng.lng, [-180, 180], true).toFixed(6)),
+    };
+  }
+
+  function startMove(id) {
+    const entry = markers.get(id);
+    if (!entry || moving) return;
+    map.closePopup();
+    closeForm();
+    const r = entry.record;
+    moving = { entry: entry, from: { lat: r.lat, lon: r.lon, ddm: r.position_ddm }, to: null };
+    busy += 1; // no refresh moves the marker under the coordinator's finger
+    entry.marker.dragging.enable();
+    const node = entry.marker.getElement();
+    if (node) node.classList.add("sw-inc-moving");
+    showMoveBox();
+  }
+
+  function showMoveBox() {
+    const m = moving;
+    moveBox.replaceChildren(
+      el("strong", { text: t("web.move.title", { id: m.entry.record.id }) }),
+      el("p", { text: t("web.move.hint") }),
+      el("div", { className: "sw-ed-fromto", dir: "ltr" }, [
+        el("span", { text: t("web.move.from") }), el("output", { id: "sw-move-from", text: m.from.ddm }),
+        el("span", { text: t("web.move.to") }), el("output", { id: "sw-move-to", text: m.to ? m.to.ddm : "–" }),
+      ]),
+      el("div", { className: "sw-ed-buttons" }, [
+        el("button", { id: "sw-move-confirm", type: "button", className: "sw-ed-primary",
+          text: t("web.move.confirm"), disabled: !(m.to && m.to.ddm), onclick: confirmMove }),
+        el("button", { id: "sw-move-cancel", type: "button", text: t("web.map.cancel"), onclick: cancelMove }),
+      ])
+    );
+    moveBox.hidden = false;
+  }
+
+  async function movedTo(latlng) {
+    const m = moving;
+    const to = wrapped(latlng);
+    m.to = { lat: to.lat, lon: to.lon, ddm: null };
+    showMoveBox();
+    const result = await send("GET", "/api/positions/parse?text=" + encodeURIComponent(to.lat + ", " + to.lon));
+    if (moving !== m || m.to.lat !== to.lat || m.to.lon !== to.lon) return;
+    if (result.ok) m.to.ddm = result.data.ddm;
+    else flash(problem(result), true);
+    showMoveBox();
+  }
+
+  function endMove() {
+    if (!moving) return;
+    const entry = moving.entry;
+    entry.marker.dragging.disable();
+    const node = entry.marker.getElement();
+    if (node) node.classList.remove("sw-inc-moving");
+    moving = null;
+    moveBox.hidden = true;
     busy = Math.max(0, busy - 1);
+  }
+
+  function cancelMove() {
+    if (!moving) return;
+    moving.entry.marker.setLatLng([moving.entry.record.lat, moving.entry.record.lon]);
+    endMove();
+  }
+
+  async function confirmMove() {
+    const m = moving;
+    if (!m || !m.to || !m.to.ddm) return;
+    endMove();
+    await patchPosition(m.entry, m.from, m.to, false);
+  }
+
+  // Send a move; on failure the marker goes back to where the server has it.
+  async function patchPosition(entry, from, to, isUndo) {
+    writeState("pending", t("web.write.pending"));
+    busy += 1;
+    let result;
+    try {
+      result = await send("PATCH", "/api/incidents/" + encodeURIComponent(entry.record.id), {
+        version: entry.record.version,
+        lat: to.lat,
+        lon: to.lon,
+      });
+    } finally {
+      busy = Math.max(0, busy - 1);
+    }
     if (result.ok) {
       upsert(result.data);
-      flash(t("web.map.moved", { ddm: result.data.position_ddm }));
+      const text = t(isUndo ? "web.move.undone" : "web.map.moved", { ddm: result.data.position_ddm });
+      const undo = isUndo ? null : () => {
+        const current = markers.get(entry.record.id);
+        if (current) patchPosition(current, to, from, true);
+      };
+      writeState("saved", text, null, undo);
     } else {
       if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
-      else entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
-      flash(problem(result), true);
+      entry.marker.setLatLng([entry.record.lat, entry.record.lon]);
+      writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
+        () => patchPosition(markers.get(entry.record.id) || entry, from, to, isUndo));
     }
   }
 
-  async function retract(id) {
+  async function retract(id, confirmed) {
     const entry = markers.get(id);
-    if (!entry || !window.confirm(t("web.map.retract_confirm"))) return;
-    const result = await api("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
+    if (!entry || (!confirmed && !window.confirm(t("web.map.retract_confirm")))) return;
     map.closePopup();
+    writeState("pending", t("web.write.pending"));
+    const result = await send("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
     if (result.ok) {
       remove(id);
-      flash(t("web.map.retracted"));
+      writeState("saved", t("web.map.retracted"));
+      updateCount();
+    } else if (result.status === 409 && result.data && result.data.current &&
+               result.data.current.status === "retracted") {
+      // The first attempt went through and only its answer was lost.
+      remove(id);
+      writeState("saved", t("web.map.retracted"));
       updateCount();
     } else {
-      flash(problem(result), true);
+      if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
+      writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
+        () => retract(id, true));
     }
+  }
+
+  // "33°12.500'N 012°45.300'E", as the server writes it.
+  function ddm(lat, lon) {
+    const part = (value, width, pos, neg) => {
+      const abs = Math.abs(value);
+      let deg = Math.floor(abs);
+      let min = Number(((abs - deg) * 60).toFixed(3));
+      if (min >= 60) {
+        deg += 1;
+        min = 0;
+      }
+      return String(deg).padStart(width, "0") + "°" + min.toFixed(3).padStart(6, "0") + "'" + (value < 0 ? neg : pos);
+    };
+    return part(lat, 2, "N", "S") + " " + part(lon, 3, "E", "W");
+  }
+
+  // A history entry's changes in words: positions in DDM, lists joined, names translated.
+  function readableChanges(changes) {
+    const pairs = Object.assign({}, changes);
+    if (pairs.lat && pairs.lon) {
+      const typed = pairs.position_text || [null, null];
+      pairs.position = [0, 1].map((i) =>
+        pairs.lat[i] !== null && pairs.lon[i] !== null ? ddm(pairs.lat[i], pairs.lon[i]) : typed[i]);
+      delete pairs.lat;
+      delete pairs.lon;
+      delete pairs.position_text;
+    }
+    const show = (name, v) => {
+      if (v === null || v === undefined || v === "") return "–";
+      if (Array.isArray(v)) return v.length ? v.map((x) => show(name, x)).join(", ") : "–";
+      if (name === "status") return t("web.status." + v);
+      if (name === "boat_type") return t("web.boat." + v);
+      return String(v);
+    };
+    return Object.keys(pairs).sort().map((name) => {
+      const key = "web.field." + (name === "notes" ? "note" : name);
+      const label = Object.prototype.hasOwnProperty.call(T, key) ? T[key] : name;
+      const pair = Array.isArray(pairs[name]) ? pairs[name] : [null, pairs[name]];
+      return [label, show(name, pair[0]), show(name, pair[1])];
+    });
   }
 
   async function showHistory(id) {
@@ -526,10 +899,8 @@
       item.append(el("div", { className: "sw-h-head",
         text: "v" + h.version + " · " + h.action + " · " + h.user + " · " + timeText(h.at) }));
       const changes = el("ul");
-      Object.keys(h.changes || {}).sort().forEach((name) => {
-        const pair = h.changes[name];
-        const show = (v) => (v === null || v === undefined ? "–" : String(v));
-        changes.append(el("li", { text: name + ": " + show(pair[0]) + " → " + show(pair[1]) }));
+      readableChanges(h.changes || {}).forEach(([label, before, after]) => {
+        changes.append(el("li", { text: label + ": " + before + " → " + after }));
       });
       item.append(changes);
       list.append(item);
@@ -541,22 +912,74 @@
     listInfo.textContent = t("web.map.count", { n: markers.size });
   }
 
-  async function loadIncidents() {
-    if (busy || editing) return;
-    const result = await api("GET", "/api/incidents?since=" + period);
-    if (!result.ok) {
-      flash(problem(result), true);
+  function hhmm(date) {
+    return pad(date.getUTCHours()) + ":" + pad(date.getUTCMinutes());
+  }
+
+  // The state of the live picture: ok, or lost (requests fail) / stale (nothing new for long).
+  function showConnection() {
+    const now = Date.now();
+    const stale = lastOk !== null && now - lastOk.getTime() > STALE_MS;
+    const state = failures > 0 ? "lost" : stale ? "stale" : "ok";
+    if (lastOk) updatedBox.textContent = t("web.conn.updated", { time: hhmm(lastOk) });
+    connBox.dataset.state = state;
+    document.documentElement.dataset.swConnection = state;
+    if (state === "ok") {
+      connBox.hidden = true;
+      connBox.replaceChildren();
       return;
     }
-    const seen = new Set();
-    result.data.features.forEach((f) => {
-      seen.add(f.id);
-      upsert(f.properties);
-    });
-    Array.from(markers.keys()).forEach((id) => {
-      if (!seen.has(id)) remove(id);
-    });
-    updateCount();
+    const text = lastOk
+      ? t(state === "lost" ? "web.conn.lost" : "web.conn.stale", { time: hhmm(lastOk) })
+      : t("web.conn.lost_never");
+    connBox.replaceChildren(
+      el("span", { text: text }),
+      el("button", { id: "sw-reconnect", type: "button", text: t("web.conn.retry_now"), onclick: refreshNow })
+    );
+    connBox.hidden = false;
+  }
+
+  function schedule(ms) {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(loadIncidents, ms);
+  }
+
+  function refreshNow() {
+    clearTimeout(refreshTimer);
+    loadIncidents();
+  }
+
+  async function loadIncidents() {
+    // While a move is in flight the markers stay as they are; look again soon.
+    if (busy) {
+      schedule(RETRY_FIRST_MS);
+      return;
+    }
+    const wanted = period;
+    const result = await send("GET", "/api/incidents?since=" + wanted);
+    if (!result.ok) {
+      if (result.status === 401) flash(problem(result), true);
+      failures += 1;
+      showConnection();
+      schedule(Math.min(REFRESH_MS, RETRY_FIRST_MS * Math.pow(2, failures - 1)));
+      return;
+    }
+    failures = 0;
+    lastOk = new Date();
+    schedule(REFRESH_MS);
+    // An open form is left as it is: only the markers change.
+    if (!busy && wanted === period) {
+      const seen = new Set();
+      result.data.features.forEach((f) => {
+        seen.add(f.id);
+        upsert(f.properties);
+      });
+      Array.from(markers.keys()).forEach((id) => {
+        if (!seen.has(id)) remove(id);
+      });
+      updateCount();
+    }
+    showConnection();
     document.documentElement.dataset.swIncidents = "loaded";
   }
 
@@ -573,8 +996,13 @@
     layer = window.L.layerGroup().addTo(map);
     buildPanel();
     map.on("click", onMapClick);
+    fitPhone();
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && moving) cancelMove();
+    });
     await loadIncidents();
-    setInterval(loadIncidents, REFRESH_MS);
+    setInterval(showConnection, 10000);
+    window.addEventListener("online", refreshNow);
     document.documentElement.dataset.swEditor = "ready";
   }
 

@@ -1,0 +1,379 @@
+"""The coordinators' editor under real conditions: failed requests, lost links, slips of the finger.
+
+A live ``seawatch serve`` on loopback and Debian's chromium through playwright; network faults are
+injected with playwright's route interception (``route.abort()``), so the server and the page
+are real and only the link between them fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import LiveServer, add_accounts, start_server
+from tests.web.test_browser import loopback_page, marker, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with no risk map yet: the editor runs on the plain map (fast to start)."""
+    data_dir = tmp_path_factory.mktemp("editor")
+    tokens = add_accounts(data_dir)
+    server = start_server(data_dir)
+    server.tokens = tokens
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def create(server: LiveServer, **fields: Any) -> dict[str, Any]:
+    answer = server.session("amina").post(
+        f"{server.url}/api/incidents", json={"lat": 33.2, "lon": 12.7, **fields}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def centre(locator: Any) -> tuple[float, float]:
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag(page: Any, locator: Any, dx: float, dy: float) -> None:
+    x, y = centre(locator)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx / 2, y + dy / 2, steps=6)
+    page.mouse.move(x + dx, y + dy, steps=6)
+    page.mouse.up()
+
+
+def abort_patches(route: Any) -> None:
+    if route.request.method == "PATCH":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, browser):
+    created = create(plain, persons=40)
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        dot = marker(page, created["id"])
+        dot.wait_for(state="visible")
+        before = centre(dot)
+        page.route("**/api/incidents/*", abort_patches)
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
+        drag(page, dot, 80, 50)
+        page.click("#sw-move-confirm")
+        # the coordinator is told, and the marker shows where the server still has it
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("could not be reached")
+        after = centre(dot)
+        assert abs(after[0] - before[0]) < 2 and abs(after[1] - before[1]) < 2
+        page.unroute("**/api/incidents/*")
+        stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+        assert (stored["version"], stored["lat"], stored["lon"]) == (1, 33.2, 12.7)
+        # the live picture still updates: a new incident reported elsewhere appears
+        later = create(plain, lat=33.5, lon=13.1)
+        page.select_option("#sw-period", "24h")
+        marker(page, later["id"]).wait_for(state="visible", timeout=10_000)
+
+
+def test_a_pan_that_starts_on_a_marker_never_moves_it(plain, browser):
+    created = create(plain, persons=70, lat=33.3, lon=12.4)
+    patches: list[str] = []
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
+        dot = marker(page, created["id"])
+        dot.wait_for(state="visible")
+        drag(page, dot, 120, 90)  # a pan on a phone that happens to start on the boat
+        page.wait_for_timeout(500)
+        assert patches == []
+        assert page.locator("#sw-move").is_hidden()
+
+        # move mode: drag, read old and new in DDM, confirm, then undo
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
+        expect(page.locator("#sw-move-from")).to_have_text(created["position_ddm"])
+        expect(page.locator("#sw-move-confirm")).to_be_disabled()
+        drag(page, dot, 60, 40)
+        expect(page.locator("#sw-move-to")).to_contain_text("°")
+        new_ddm = page.locator("#sw-move-to").inner_text()
+        assert new_ddm != created["position_ddm"]
+        assert patches == []  # nothing is saved before the confirm
+        with page.expect_response(lambda r: r.request.method == "PATCH") as moved:
+            page.click("#sw-move-confirm")
+        assert moved.value.json()["position_ddm"] == new_ddm
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        with page.expect_response(lambda r: r.request.method == "PATCH") as undone:
+            page.click("#sw-undo")
+        back = undone.value.json()
+        assert (back["lat"], back["lon"], back["version"]) == (33.3, 12.4, 3)
+
+        # Escape leaves move mode and puts the marker back
+        before = centre(dot)
+        dot.click()
+        page.click(".leaflet-popup .sw-move")
+        drag(page, dot, 50, 50)
+        page.keyboard.press("Escape")
+        assert page.locator("#sw-move").is_hidden()
+        after = centre(dot)
+        assert abs(after[0] - before[0]) < 2 and abs(after[1] - before[1]) < 2
+    assert len(patches) == 2
+
+
+def test_report_whose_answer_was_lost_is_retried_without_a_duplicate(plain, browser):
+    stored: list[dict[str, Any]] = []
+
+    def lose_first_answer(route: Any) -> None:
+        if route.request.method == "POST" and not stored:
+            # the server stores the report; its answer never reaches the browser
+            answer = route.fetch()
+            stored.append(answer.json())
+            route.abort()
+        else:
+            route.continue_()
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.route("**/api/incidents", lose_first_answer)
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "33 40.0N 013 10.0E")
+        expect(page.locator("#sw-parsed")).to_contain_text("33°40.000'N")
+        page.fill("#sw-f-persons", "55")
+        page.click("#sw-save")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("Not saved")
+        assert page.locator("#sw-incident-form").is_visible()  # what was typed is still there
+        with page.expect_response(lambda r: r.request.method == "POST") as retried:
+            page.click("#sw-retry")
+        assert retried.value.headers.get("idempotent-replayed") == "true"
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        assert retried.value.json()["id"] == stored[0]["id"]
+        marker(page, stored[0]["id"]).wait_for(state="visible")
+    mine = [
+        f
+        for f in plain.session("amina").get(f"{plain.url}/api/incidents").json()["features"]
+        if f["properties"]["persons"] == 55
+    ]
+    assert [f["id"] for f in mine] == [stored[0]["id"]]
+
+
+def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
+    created = create(plain, persons=30, lat=33.0, lon=12.2)
+    failures = {"PATCH": 1, "DELETE": 1}
+
+    def fail_once(route: Any) -> None:
+        method = route.request.method
+        if failures.get(method):
+            failures[method] -= 1
+            if method == "PATCH":
+                route.fulfill(status=500, body="")
+            else:
+                route.fetch()  # stored, answer lost
+                route.abort()
+        else:
+            route.continue_()
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.on("dialog", lambda dialog: dialog.accept())
+        sign_in(page, plain.url, "amina")
+        page.route("**/api/incidents/*", fail_once)
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-edit")
+        page.fill("#sw-f-survivors", "28")
+        page.click("#sw-save")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("500")
+        assert page.input_value("#sw-f-survivors") == "28"
+        page.click("#sw-retry")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        assert page.locator("#sw-incident-form").is_hidden()
+
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-retract")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        page.click("#sw-retry")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        expect(marker(page, created["id"])).to_have_count(0)
+    stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert (stored["survivors"], stored["status"]) == (28, "retracted")
+
+
+def abort_lists(route: Any) -> None:
+    if route.request.method == "GET":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def test_lost_connection_is_shown_reconnects_by_itself_and_keeps_the_form(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.clock.install()
+        sign_in(page, plain.url, "amina")
+        expect(page.locator("#sw-updated")).to_have_text(re.compile(r"^Updated \d\d:\d\d UTC$"))
+        updated = page.locator("#sw-updated").inner_text()
+        assert page.locator("#sw-conn").is_hidden()
+
+        # a report is being typed when the link drops
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "33 20N 12 30E")
+        page.fill("#sw-f-note", "seen by fishermen, 60 on board")
+        page.route("**/api/incidents?*", abort_lists)
+        page.clock.run_for(61_000)
+        expect(page.locator("#sw-conn")).to_be_visible()
+        expect(page.locator("#sw-conn")).to_have_attribute("data-state", "lost")
+        expect(page.locator("#sw-conn")).to_contain_text("Connection lost")
+        assert updated.removeprefix("Updated ") in page.locator("#sw-conn").inner_text()
+
+        # the link comes back; meanwhile someone else reported an incident
+        page.unroute("**/api/incidents?*")
+        other = create(plain, lat=32.9, lon=13.4, persons=12)
+        page.clock.run_for(11_000)  # the retry after 5 s, then after 10 s at most
+        expect(page.locator("#sw-conn")).to_be_hidden()
+        marker(page, other["id"]).wait_for(state="visible")
+        # the open form kept what was typed
+        assert page.input_value("#sw-f-note") == "seen by fishermen, 60 on board"
+        assert page.input_value("#sw-f-position") == "33 20N 12 30E"
+        assert page.locator("#sw-incident-form").is_visible()
+
+
+def test_edit_conflict_keeps_what_was_typed_and_merges_field_by_field(plain, browser):
+    created = create(plain, persons=90, lat=33.1, lon=12.1, note="first sighting")
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-edit")
+        page.fill("#sw-f-survivors", "50")
+        page.fill("#sw-f-note", "mine: 50 picked up by MV Aurora")
+        # meanwhile another coordinator saves a change to the same incident
+        theirs = plain.session("root").patch(
+            f"{plain.url}/api/incidents/{created['id']}",
+            json={"version": 1, "status": "rescued", "note": "theirs: rescue under way"},
+        )
+        assert theirs.status_code == 200
+        page.click("#sw-save")
+        conflict = page.locator("#sw-conflict")
+        expect(conflict).to_be_visible()
+        expect(conflict).to_contain_text("root")
+        rows = conflict.locator("tr[data-field]")
+        assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.field)")) == [
+            "note",
+            "status",
+            "survivors",
+        ]
+        note = conflict.locator("tr[data-field=note]")
+        assert "mine: 50 picked up" in note.locator(".sw-c-mine").inner_text()
+        assert "theirs: rescue under way" in note.locator(".sw-c-theirs").inner_text()
+        # what was typed is still in the form
+        assert page.input_value("#sw-f-survivors") == "50"
+        # the coordinator's own changes are chosen, the other change is kept; take their note
+        assert conflict.locator("tr[data-field=survivors] input[value=mine]").is_checked()
+        assert conflict.locator("tr[data-field=status] input[value=theirs]").is_checked()
+        note.locator("input[value=theirs]").check()
+        with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+            page.click("#sw-conflict-save")
+        assert saved.value.status == 200
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+    stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert (stored["survivors"], stored["status"], stored["notes"], stored["version"]) == (
+        50,
+        "rescued",
+        "theirs: rescue under way",
+        3,
+    )
+
+
+def test_sign_in_limit_shows_the_wait_in_the_page(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.goto(plain.url + "/login")
+        for _ in range(4):
+            page.fill("input[name=name]", "root")
+            page.fill("input[name=password]", "not-the-password")
+            page.click("button[type=submit]")
+        wait = page.locator("#sw-login-wait")
+        expect(wait).to_be_visible()
+        seconds = int(wait.get_attribute("data-wait"))
+        assert seconds > 0
+        expect(wait).to_contain_text(f"Wait {seconds} seconds")
+        assert "HTTP ERROR" not in page.content()
+        assert page.locator("input[name=password]").is_visible()
+
+
+def test_time_field_is_24_hour_iso_utc(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.click("#sw-report")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", page.input_value("#sw-f-time"))
+        page.fill("#sw-f-position", "33 05N 12 55E")
+        expect(page.locator("#sw-parsed")).to_contain_text("33°05.000'N")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.fill("#sw-f-time", "12/07/2026 3:15 PM")
+        page.click("#sw-save")
+        expect(page.locator("#sw-form-error")).to_contain_text("YYYY-MM-DD HH:MM")
+        assert posts == []
+        page.fill("#sw-f-time", "2026-12-01 15:15")
+        with page.expect_response(lambda r: r.request.method == "POST") as saved:
+            page.click("#sw-save")
+        assert saved.value.request.post_data_json["time"] == "2026-12-01T15:15:00Z"
+        assert saved.value.json()["time"].startswith("2026-12-01T15:15:00")
+
+
+def test_history_reads_in_words_with_positions_in_ddm(plain, browser):
+    created = create(plain, lat=33.25, lon=12.5, persons=44, status="distress")
+    moved = plain.session("amina").patch(
+        f"{plain.url}/api/incidents/{created['id']}",
+        json={"version": 1, "lat": 33.5, "lon": 12.75, "status": "rescued"},
+    )
+    assert moved.status_code == 200
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        marker(page, created["id"]).click()
+        page.click(".leaflet-popup .sw-show-history")
+        page.wait_for_selector("#sw-history li[data-version='2']")
+        text = page.locator("#sw-history li[data-version='2']").inner_text()
+        assert "Position: 33°15.000'N 012°30.000'E → 33°30.000'N 012°45.000'E" in text
+        assert "Status: distress → rescued" in text
+        assert "33.25" not in text and "[" not in text
+        page.goto(f"{plain.url}/incidents/{created['id']}")
+        table = page.locator("table").last.inner_text()
+        assert "33°15.000'N 012°30.000'E" in table and "33°30.000'N 012°45.000'E" in table
+        assert "33.25" not in table and "['" not in table
+
+
+def test_map_page_has_navigation_and_sign_out(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        assert page.locator("#sw-editor a[href^='/incidents']").is_visible()
+        assert page.locator("#sw-editor a[href^='/maps']").is_visible()
+        page.click("#sw-logout")
+        page.wait_for_url("**/login")
+        assert page.context.request.get(plain.url + "/api/me").status == 401
+
+
+def test_a_position_outside_the_area_is_saved_only_when_confirmed(plain, browser):
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "0 0")
+        expect(page.locator("#sw-parsed")).to_contain_text("outside the area")
+        page.click("#sw-save")
+        expect(page.locator("#sw-form-error")).to_contain_text("outside the area")
+        expect(page.locator("#sw-save")).to_have_text("Save anyway")
+        assert posts == []
+        with page.expect_response(lambda r: r.request.method == "POST") as saved:
+            page.click("#sw-save")
+        assert saved.value.status == 201 and saved.value.json()["lat"] == 0
