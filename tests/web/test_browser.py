@@ -80,6 +80,35 @@ def marker(page: Any, incident_id: str) -> Any:
     return page.locator(f".sw-inc[data-id='{incident_id}']")
 
 
+def open_popup(page: Any, incident_id: str) -> Any:
+    """Click an incident's marker until its popup shows (at most 3 clicks).
+
+    On a loaded 2-core test machine a click sometimes opens no popup (seen in about 1 of 6
+    parallel runs, never alone; not yet explained); a coordinator would click again.
+    """
+    popup = page.locator(".leaflet-popup .sw-pop-note")
+    for _ in range(3):
+        marker(page, incident_id).click()
+        try:
+            popup.wait_for(state="visible", timeout=5000)
+            return popup
+        except Exception:  # playwright TimeoutError: click again
+            continue
+    raise AssertionError(f"no popup after 3 clicks on incident {incident_id}")
+
+
+def settled(page: Any, script: str) -> float:
+    """The value of ``script`` once two readings 300 ms apart agree (CSS transitions done)."""
+    value = page.evaluate(script)
+    for _ in range(20):
+        page.wait_for_timeout(300)
+        again = page.evaluate(script)
+        if again == value:
+            return again
+        value = again
+    return value
+
+
 def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
     with loopback_page(browser, live.url) as (page, record):
         sign_in(page, live.url, "amina")
@@ -197,8 +226,7 @@ def test_hostile_text_shows_as_text_and_never_runs(live, browser):
     with loopback_page(browser, live.url) as (page, record):
         sign_in(page, live.url, "amina")
         for incident_id, payload in zip(ids[:4], XSS[:4], strict=True):
-            marker(page, incident_id).click()
-            popup = page.locator(".leaflet-popup .sw-pop-note")
+            popup = open_popup(page, incident_id)
             assert popup.inner_text() == payload
             page.click(".leaflet-popup .sw-show-history")
             expect(page.locator("#sw-history")).to_contain_text(f"→ {payload}")
@@ -243,15 +271,15 @@ VISIBLE_MAP = """(() => {
 def test_phone_map_gets_most_of_the_screen_and_the_form_is_a_bottom_sheet(live, browser):
     with offline_page(browser, viewport=(390, 844), allow=(live.url + "/",)) as (page, record):
         sign_in(page, live.url, "amina")
-        shown = page.evaluate(VISIBLE_MAP)
+        shown = settled(page, VISIBLE_MAP)
         page.click("#sw-report")
         sheet = page.locator("#sw-editor").bounding_box()
         assert abs(sheet["y"] + sheet["height"] - 844) < 2 and sheet["width"] >= 388
         page.fill("#sw-f-position", TYPED)
         page.fill("#sw-f-note", "typed on a phone")
         page.click("#sw-sheet-toggle")
-        collapsed = page.evaluate(VISIBLE_MAP)
-        print(f"phone 390x844: map {shown:.0%} of the screen, {collapsed:.0%} with the form folded")
+        collapsed = settled(page, VISIBLE_MAP)
+        print(f"phone 390x844: map {shown:.1%} of the screen, {collapsed:.1%} with the form folded")
         assert collapsed >= 0.60 and shown >= 0.55
         page.click("#sw-sheet-toggle")
         assert page.input_value("#sw-f-note") == "typed on a phone"
