@@ -285,6 +285,7 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
         }
         for inc in report.incidents
     ]
+    view["alerts"] = [a["headline_ar" if lang == "ar" else "headline_en"] for a in report.alerts]
     view["sources"] = _source_lines(report, lang)
     if parts.interactive:
         view["attached_map"] = tr(
@@ -497,6 +498,8 @@ def render_text(view: dict[str, Any]) -> str:
                     when=when,
                 )
             )
+    out += ["", f"== {tr('mail.alerts.heading')} =="]
+    out += [f"- {line}" for line in view["alerts"]] or [tr("mail.alerts.none")]
     out += ["", f"== {tr('mail.incidents.heading')} =="]
     if not view["incidents"]:
         out.append(tr("mail.incidents.none"))

@@ -126,6 +126,8 @@ class Report:
     incidents: list[IncidentLine] = field(default_factory=list)
     sources: list[SourceLine] = field(default_factory=list)
     failing_jobs: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    """CAP alerts in force (:func:`seawatch.alerts.alerts_in_force`), worst first."""
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -201,6 +203,7 @@ def gather_report(
     _part(report, "incidents", lambda: _fill_incidents(report, settings))
     _part(report, "sources", lambda: _fill_sources(report, settings))
     _part(report, "jobs", lambda: _fill_jobs(report, settings))
+    _part(report, "alerts", lambda: _fill_alerts(report, settings))
     return report
 
 
@@ -210,6 +213,14 @@ def _part(report: Report, what: str, fill: Any) -> None:
     except Exception as exc:  # one broken part must not stop the morning message
         log.error("e-mail: %s unavailable: %s: %s", what, type(exc).__name__, exc, exc_info=True)
         report.problems.append(Problem(what, f"{type(exc).__name__}: {exc}"))
+
+
+def _fill_alerts(report: Report, settings: Settings) -> None:
+    """The CAP alerts in force, as the alerts stage left them in ``<data>/cap/``."""
+    from seawatch.alerts import alerts_in_force
+    from seawatch.storage import DataPaths
+
+    report.alerts = alerts_in_force(DataPaths(settings.data_dir), report.created)
 
 
 def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
