@@ -18,6 +18,8 @@ PostgreSQL (``postgresql://`` is read as psycopg 3) gets connection checks befor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from sqlalchemy.pool import StaticPool
 
 from seawatch.errors import DataError
 
-__all__ = ["BUSY_TIMEOUT_S", "is_memory", "make_engine", "normalize_url"]
+__all__ = ["BUSY_TIMEOUT_S", "is_memory", "make_engine", "normalize_url", "write_transaction"]
 
 BUSY_TIMEOUT_S = 60.0
 """Wait this long for another process's write (assumption, to calibrate: the longest write is a
@@ -93,3 +95,17 @@ def make_engine(url: str | Path, *, pool_size: int = 8) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction that reads, then writes: on SQLite it takes the write lock at ``BEGIN``.
+
+    A plain ``BEGIN`` followed by a read and then a write fails at once with "database is
+    locked" when another process wrote in between (WAL cannot upgrade a stale read snapshot; the
+    busy timeout does not apply), so read-then-write transactions start with ``BEGIN IMMEDIATE``.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(seawatch_write=True)
+        with conn.begin():
+            yield conn

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from seawatch.config import Settings
-from seawatch.db import make_engine
+from seawatch.db import make_engine, write_transaction
 from seawatch.storage import DataPaths
 from seawatch.timeutil import isoformat_utc, now_utc
 
@@ -118,7 +118,7 @@ class RunLog:
 
     def mark_interrupted(self) -> int:
         """Close runs left ``running`` by a process that no longer exists; returns how many."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             rows = conn.execute(
                 sa.select(RUNS.c.id, RUNS.c.pid).where(RUNS.c.outcome == "running")
             ).all()

@@ -35,7 +35,7 @@ from seawatch.config import WEATHER_SOURCES, Settings
 from seawatch.errors import ConfigError, FetchError, SeawatchError
 from seawatch.fetchers import status
 from seawatch.fetchers.base import MissingCredentialsError, SourceFetch, store_forecast
-from seawatch.geo.regrid import area_grid, components_to_degrees, regrid
+from seawatch.geo.regrid import area_grid, components_to_degrees, refuse_point_forecast, regrid
 from seawatch.schema import FORECAST_VARIABLES, make_canonical
 from seawatch.storage import DataPaths
 
@@ -215,9 +215,12 @@ def fetch_weather(
     table = fetchers()
     outcomes: list[SourceOutcome] = []
     delivered: list[SourceFetch] = []
+    grid = area_grid(settings.area.bbox, settings.grid.resolution)
     for name in names:
         try:
             got = table[name](settings, progress=progress, session=session)
+            # a point, row or column cannot be put on the area grid: this source failed
+            refuse_point_forecast(got.dataset, grid)
         except MissingCredentialsError as exc:
             log.warning("%s", exc)
             status.record_failure(settings.data_dir, name, str(exc))
@@ -262,7 +265,6 @@ def fetch_weather(
         result.seconds = round(time.perf_counter() - started, 2)
         reasons = "; ".join(f"{o.name}: {_strip(o.reason, o.name)}" for o in outcomes)
         raise NoWeatherError(f"no weather source delivered ({reasons})", result)
-    grid = area_grid(settings.area.bbox, settings.grid.resolution)
     merged = merge_datasets([(f.source, f.dataset) for f in delivered], grid)
     target = DataPaths(settings.data_dir).forecast
     store_forecast(merged, target, name="merged forecast")

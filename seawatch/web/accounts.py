@@ -26,7 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from seawatch.config import Settings
-from seawatch.db import make_engine
+from seawatch.db import make_engine, write_transaction
 from seawatch.errors import ConflictError, DataError, NotFoundError
 from seawatch.timeutil import as_utc, now_utc
 
@@ -198,7 +198,7 @@ class AccountStore:
         check_role(role)
         check_password(password)
         now = now_utc()
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
                 raise ConflictError(f"user {name!r} exists already")
             user_id = conn.execute(

@@ -8,6 +8,7 @@ person can act on in ``detail`` (and per field in ``errors``); nothing is writte
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -201,10 +202,13 @@ def get_incidents(
 
     def build() -> bytes:
         # the same writer as `seawatch incidents export --format geojson`
-        records = store_of(request).list(**query)
-        if anonymous:
-            records = [for_viewer(r, who) for r in records]
-        return to_geojson(records).encode()
+        text = to_geojson(store_of(request).list(**query))
+        if not anonymous:
+            return text.encode()
+        collection = json.loads(text)
+        for feature in collection["features"]:
+            feature["properties"] = for_viewer(feature["properties"], who)
+        return _dumps(collection)
 
     key = (*query.items(), ("anonymous", anonymous))
     body = request.app.state.query_cache.get(key, build)

@@ -74,7 +74,11 @@ class RiskData:
 
         def read(ds: xr.Dataset) -> Any:
             created_at = ds.attrs.get("created_at")
-            return jsonable(read_summary(self.path, str(created_at) if created_at else None))
+            try:
+                summary = read_summary(self.path, str(created_at) if created_at else None)
+            except DataError as exc:  # server state, not the caller's request: 404 like no risk
+                raise NotFoundError(str(exc)) from None
+            return jsonable(summary)
 
         return self.derived("summary", read)
 

@@ -266,3 +266,25 @@ def test_fetchers_use_the_one_regridder_without_importing_the_layers():
     from seawatch.layers import grid
 
     assert grid.regrid.__module__ == "seawatch.geo.regrid"
+
+
+def test_a_source_giving_one_row_of_points_fails_alone_and_the_chain_goes_on(
+    httpserver, tmp_path, mirror, fast_session
+):
+    """Open-Meteo at 0.5° over a 0.2°-tall area gives one row of points: it cannot be put on
+    the area grid, so that source is recorded as failed and ECMWF still gives the forecast."""
+    serve_all(httpserver, mirror)
+    settings = settings_for(
+        tmp_path,
+        httpserver.url_for("").rstrip("/"),
+        AREA_SOUTH="33.0",
+        AREA_NORTH="33.2",
+        AREA_WEST="12.0",
+        AREA_EAST="14.0",
+    )
+    result = fetch_weather(settings, progress=False, session=fast_session)
+    om, ec = result.source("open_meteo"), result.source("ecmwf")
+    assert om.status == "failed" and "single row of points" in om.reason, om.reason
+    assert ec.status == "ok" and ec.used
+    assert status.read_status(settings)["open_meteo"]["last_error"] == om.reason
+    assert set(result.variables.values()) == {"ecmwf"}
