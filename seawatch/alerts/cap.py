@@ -122,9 +122,7 @@ def _info(alert: etree._Element, info: Info) -> None:
     _sub(el, "severity", info.severity)
     _sub(el, "certainty", info.certainty)
     for name, value in info.event_codes:
-        code = _sub(el, "eventCode")
-        _sub(code, "valueName", name)
-        _sub(code, "value", value)
+        _named(el, "eventCode", name, value)
     _sub(el, "onset", cap_time(info.onset))
     _sub(el, "expires", cap_time(info.expires))
     _sub(el, "senderName", info.sender_name)
@@ -135,18 +133,21 @@ def _info(alert: etree._Element, info: Info) -> None:
     if info.web:
         _sub(el, "web", info.web)
     for name, value in info.parameters:
-        parameter = _sub(el, "parameter")
-        _sub(parameter, "valueName", name)
-        _sub(parameter, "value", value)
+        _named(el, "parameter", name, value)
     for area in info.areas:
         area_el = _sub(el, "area")
         _sub(area_el, "areaDesc", area.desc)
         for ring in area.polygons:
             _sub(area_el, "polygon", _pairs(ring))
         for name, value in area.geocodes:
-            geocode = _sub(area_el, "geocode")
-            _sub(geocode, "valueName", name)
-            _sub(geocode, "value", value)
+            _named(area_el, "geocode", name, value)
+
+
+def _named(parent: etree._Element, tag: str, name: str, value: str) -> None:
+    """A CAP ``valueName``/``value`` pair (eventCode, parameter, geocode)."""
+    element = _sub(parent, tag)
+    _sub(element, "valueName", name)
+    _sub(element, "value", value)
 
 
 def to_xml(message: Message) -> bytes:

@@ -257,15 +257,7 @@ class AccountStore:
 
     def disable(self, name: str) -> User:
         """Disable a user: sign-in, sessions and tokens stop working at once."""
-        user = self.get_user(name)
-        with self.engine.begin() as conn:
-            conn.execute(
-                users.update()
-                .where(users.c.id == user.id)
-                .values(disabled=True, updated_at=now_utc())
-            )
-            conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
-        return User(id=user.id, name=user.name, role=user.role, disabled=True)
+        return self._set_disabled(name, True)
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user if ``name`` and ``password`` match an enabled account, else None."""
@@ -362,14 +354,20 @@ class AccountStore:
 
     def enable(self, name: str) -> User:
         """Undo :meth:`disable`: sign-in and the user's remaining API tokens work again."""
+        return self._set_disabled(name, False)
+
+    def _set_disabled(self, name: str, disabled: bool) -> User:
+        """Set the account's ``disabled`` flag; disabling also ends its browser sessions."""
         user = self.get_user(name)
         with self.engine.begin() as conn:
             conn.execute(
                 users.update()
                 .where(users.c.id == user.id)
-                .values(disabled=False, updated_at=now_utc())
+                .values(disabled=disabled, updated_at=now_utc())
             )
-        return User(id=user.id, name=user.name, role=user.role, disabled=False)
+            if disabled:
+                conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
+        return User(id=user.id, name=user.name, role=user.role, disabled=disabled)
 
     # browser sessions --------------------------------------------------------------------------
 
