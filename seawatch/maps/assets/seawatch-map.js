@@ -278,7 +278,10 @@
   SeawatchMap.prototype._buildLegend = function () {
     var self = this, D = this.D;
     this._panel("bottomright", "sw-legend", function (div) {
-      var h = "<details open><summary>" + esc(self.msg("legend.title")) + "</summary>";
+      // On a phone the legend starts folded (one tap opens it), so it covers neither the sea
+      // nor the time and boat-type controls.
+      var folded = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+      var h = "<details" + (folded ? "" : " open") + "><summary>" + esc(self.msg("legend.title")) + "</summary>";
       h += "<div class='sw-legend-sub'>" + esc(self.msg("legend.hazard_for")) + " <b class='sw-legend-vessel'></b></div>";
       D.levels.forEach(function (lv, i) {
         h += "<div class='sw-row'><span class='sw-swatch' style='background:" + D.colours[i] + "'></span>" +

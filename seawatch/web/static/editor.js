@@ -251,14 +251,11 @@
     }
   }
 
-  // On a phone the map's own legend starts folded (one tap opens it) and Leaflet's bottom
-  // controls sit above the bottom sheet, so neither covers the incidents.
+  // On a phone Leaflet's bottom controls sit above the bottom sheet, so they do not cover the
+  // incidents (the map's own legend starts folded there by itself).
   function fitPhone() {
     const phone = window.matchMedia("(max-width: 600px)");
-    if (phone.matches) {
-      document.querySelectorAll(".sw-legend details[open]").forEach((d) => d.removeAttribute("open"));
-      if (!editing) setSheet(false);
-    }
+    if (phone.matches && !editing) setSheet(false);
     const place = () => {
       const height = phone.matches ? panel.getBoundingClientRect().height : 0;
       document.documentElement.style.setProperty("--sw-sheet", Math.ceil(height) + "px");
