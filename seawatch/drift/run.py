@@ -289,7 +289,11 @@ def run_drift(
     from seawatch.drift.engine import run_in_worker
 
     prepared = prepare(request, settings, land=land, risk_path=risk_path)
-    sim = (submit or run_in_worker)(prepared.spec)
+    try:
+        sim = (submit or run_in_worker)(prepared.spec)
+    except Exception as exc:  # OpenDrift's errors (its own classes), a dead worker: one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DriftRefusalError(f"OpenDrift could not run this drift: {first}") from exc
     return finish(prepared, sim, Path(out_dir))
 
 
