@@ -188,3 +188,26 @@ def test_cli_refusal_is_one_line_exit_2_nothing_written(tmp_path, forecast_file)
     assert len(lines) == 1 and "2026-01-11T00:00:00Z" in lines[0] and "--hours 24" in lines[0]
     assert not out.exists()
     assert not list(tmp_path.glob(".out.*"))
+
+
+def test_cli_takes_position_time_and_boat_from_an_incident(tmp_path, forecast_file):
+    require_opendrift()
+    from seawatch.config import load_settings
+    from seawatch.incidents.store import IncidentStore
+
+    settings = load_settings(environ={}, data_dir=tmp_path)
+    with IncidentStore.from_settings(settings) as store:
+        rec = store.create(
+            {"position": "35°00.0'N 016°00.0'E", "time": "2026-01-10T02:00:00Z",
+             "boat_type": "wooden", "persons": 300},
+            user="coordinator",
+        )  # fmt: skip
+    out = tmp_path / "out"
+    proc = _cli("--incident", rec["id"][:6], "--hours", "3", "--elements", "200",
+                "--forecast", str(forecast_file), "--out", str(out), "--json",
+                data_dir=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["incident_id"] == rec["id"]
+    assert result["start"] == {"lat": 35.0, "lon": 16.0, "time": "2026-01-10T02:00:00Z"}
+    assert result["object"] == "wooden_boat" and result["leeway_category"] == 50
