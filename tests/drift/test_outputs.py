@@ -211,3 +211,10 @@ def test_cli_takes_position_time_and_boat_from_an_incident(tmp_path, forecast_fi
     assert result["incident_id"] == rec["id"]
     assert result["start"] == {"lat": 35.0, "lon": 16.0, "time": "2026-01-10T02:00:00Z"}
     assert result["object"] == "wooden_boat" and result["leeway_category"] == 50
+
+
+def test_netcdf_passes_the_cf_1_10_checker(drift_dir, tmp_path):
+    from tests.layers.cfcheck import cf_compliance
+
+    errors, _ = cf_compliance(drift_dir / "drift.nc", tmp_path)
+    assert errors == [], "\n".join(errors)
