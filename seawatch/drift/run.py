@@ -288,8 +288,11 @@ def run_drift(
     written then.
     """
     from seawatch.drift.engine import DriftWorker
+    from seawatch.drift.objects import opendrift_dir
 
     t0 = time.perf_counter()
+    resolve_object(request.object)  # the quick refusals, before a worker starts
+    opendrift_dir()
     with contextlib.ExitStack() as stack:
         if submit is None:  # start the worker first: OpenDrift imports while we check
             submit = stack.enter_context(DriftWorker()).run

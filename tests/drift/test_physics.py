@@ -184,3 +184,19 @@ def test_object_table_names_proxies_and_reads_any_category():
     assert object_for_boat_type(None) == "rubber_dinghy"
     with pytest.raises(DataError, match="give 1 to 85"):
         resolve_object(86)
+
+
+def test_opendrift_leaves_the_calling_process_alone(settings, forecast_file, tmp_path):
+    """The default worker: no OpenDrift import, no root log handler, global RNG untouched here."""
+    import logging
+    import sys
+
+    require_opendrift()
+    np.random.seed(1234)
+    state = np.random.get_state()[1].copy()
+    handlers = list(logging.getLogger().handlers)
+    run_drift(request(forecast_file, hours=1, elements=50), settings, tmp_path / "d")
+    assert (tmp_path / "d" / "drift.json").is_file()
+    assert "opendrift" not in sys.modules
+    assert logging.getLogger().handlers == handlers
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
