@@ -223,7 +223,7 @@ def test_netcdf_passes_the_cf_1_10_checker(drift_dir, tmp_path):
 def test_without_risk_dataset_the_hazard_is_said_to_be_skipped(drift_dir):
     result = read_result(drift_dir)
     assert result["hazard_along"] is None
-    assert "not assessed (no risk dataset" in (drift_dir / "sitrep.en.txt").read_text("utf-8")
+    assert "not assessed, no risk dataset at" in (drift_dir / "sitrep.en.txt").read_text("utf-8")
     assert result["survival_hours"] == pytest.approx(5.2, abs=0.1)  # Hayward 1975 at 16 degC
 
 
