@@ -490,6 +490,10 @@ class _FrameStore:
 # Zoom from which port names show without hovering (zoom 7: about 1.2 km a pixel at 33 N, the
 # coast from Zuwara to Tripoli spans ~100 px, so the names there still fit once decluttered).
 PORT_LABEL_ZOOM = 7
+# Where names collide the first in this order keeps its place: Libya's three largest cities (the
+# towns readers place the coast by), then departure points at exact positions, approximate ones,
+# disembarkation ports. Assumption, to calibrate with coordinators.
+PORT_LABEL_FIRST = ("tripoli", "benghazi", "misrata")
 # Opacity of the survival-time raster (``seawatch-map.js`` draws it at this opacity).
 SURVIVAL_OPACITY = 0.6
 
@@ -503,6 +507,11 @@ def reading_aids(lang: str) -> dict[str, Any]:
     from seawatch.geo.regions import ports
     from seawatch.layers.capsize import TABLE
 
+    def rank(port: Any) -> tuple[int, int]:
+        if port.id in PORT_LABEL_FIRST:
+            return (0, PORT_LABEL_FIRST.index(port.id))
+        return (1 + (port.kind != "departure") * 2 + bool(port.approx), 0)
+
     port_rows = [
         {
             "name": port.name_ar if lang == "ar" and port.name_ar else port.name,
@@ -510,10 +519,10 @@ def reading_aids(lang: str) -> dict[str, Any]:
             "lon": round(float(port.geometry.x), 5),
             "kind": port.kind,
         }
-        for port in ports().itertuples()
+        for port in sorted(ports().itertuples(), key=rank)
     ]
     return {
-        "portLabels": port_rows,
+        "portLabels": port_rows,  # in label priority order
         "portLabelZoom": PORT_LABEL_ZOOM,
         "seaColour": styles.SEA_COLOUR,
         "swatchColours": [

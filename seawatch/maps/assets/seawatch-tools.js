@@ -487,11 +487,8 @@
       pane.style.zIndex = 640;
       pane.style.pointerEvents = "none";
     }
-    // Departure points first: when two names collide, the one planners watch is kept.
-    var order = D.portLabels.slice().sort(function (a, b) {
-      return (a.kind === "departure" ? 0 : 1) - (b.kind === "departure" ? 0 : 1);
-    });
-    var labels = order.map(function (p) {
+    // D.portLabels comes in priority order: when two names collide, the first keeps its place.
+    var labels = D.portLabels.map(function (p) {
       var m = L.marker([p.lat, p.lon], {
         pane: "swLabels", interactive: false, keyboard: false,
         icon: L.divIcon({
@@ -505,27 +502,54 @@
     });
     // Each name tries the side its script reads from first, then the other side, above, below;
     // it never covers a port square, a SAR label or another name, and is left out otherwise.
+    // Boxes come from the map's projection (not from the DOM, which may still show the old view).
     var sides = document.documentElement.getAttribute("dir") === "rtl" ? ["left", "right", "above", "below"]
       : ["right", "left", "above", "below"];
+    var isLabel = {};
+    labels.forEach(function (m) { isLabel[L.stamp(m)] = true; });
+    function box(pt, w, h, side) {
+      if (side === "right") return { left: pt.x + 9, right: pt.x + 9 + w, top: pt.y - h / 2, bottom: pt.y + h / 2 };
+      if (side === "left") return { left: pt.x - 9 - w, right: pt.x - 9, top: pt.y - h / 2, bottom: pt.y + h / 2 };
+      if (side === "above") return { left: pt.x - w / 2, right: pt.x + w / 2, top: pt.y - 8 - h, bottom: pt.y - 8 };
+      return { left: pt.x - w / 2, right: pt.x + w / 2, top: pt.y + 8, bottom: pt.y + 8 + h };
+    }
     function clashes(r, taken) {
       return taken.some(function (o) {
         return r.left < o.right + 2 && r.right + 2 > o.left && r.top < o.bottom + 1 && r.bottom + 1 > o.top;
       });
     }
+    function fixedBoxes() {
+      var out = [];
+      ports.layer.eachLayer(function (l) {
+        if (isLabel[L.stamp(l)] || !l.getLatLng) return;
+        var p = map.latLngToContainerPoint(l.getLatLng());
+        out.push({ left: p.x - 7, right: p.x + 7, top: p.y - 7, bottom: p.y + 7 });
+      });
+      var sar = sw.extra.sar;
+      if (sar && map.hasLayer(sar.layer)) {
+        sar.layer.eachLayer(function (l) {
+          var el = l.getElement && l.getElement(), tag = el && el.querySelector && el.querySelector(".sw-sar-label");
+          if (!tag || !l.getLatLng) return;
+          var p = map.latLngToContainerPoint(l.getLatLng()), w = tag.offsetWidth, h = tag.offsetHeight;
+          out.push({ left: p.x - w / 2, right: p.x + w / 2, top: p.y - h / 2, bottom: p.y + h / 2 });
+        });
+      }
+      return out;
+    }
     function declutter() {
       var on = map.getZoom() >= D.portLabelZoom && map.hasLayer(ports.layer), shown = 0;
-      var fixed = map.getContainer().querySelectorAll(".sw-sar-label, .sw-port-icon");
-      var taken = Array.prototype.map.call(fixed, function (e) { return e.getBoundingClientRect(); });
+      var taken = on ? fixedBoxes() : [];
       labels.forEach(function (m) {
         var el = m.getElement();
         if (!el) return;
         el.style.visibility = "hidden";
         if (!on) return;
-        var span = el.firstChild;
+        var span = el.firstChild, pt = map.latLngToContainerPoint(m.getLatLng());
+        var w = span.offsetWidth, h = span.offsetHeight;
         for (var k = 0; k < sides.length; k++) {
-          span.className = span.className.replace(/ sw-pl-\w+/g, "") + " sw-pl-" + sides[k];
-          var r = span.getBoundingClientRect();
+          var r = box(pt, w, h, sides[k]);
           if (clashes(r, taken)) continue;
+          span.className = span.className.replace(/ sw-pl-\w+/g, "") + " sw-pl-" + sides[k];
           taken.push(r);
           el.style.visibility = "visible";
           shown += 1;
