@@ -530,8 +530,11 @@
         sar.layer.eachLayer(function (l) {
           var el = l.getElement && l.getElement(), tag = el && el.querySelector && el.querySelector(".sw-sar-label");
           if (!tag || !l.getLatLng) return;
-          var p = map.latLngToContainerPoint(l.getLatLng()), w = tag.offsetWidth, h = tag.offsetHeight;
-          out.push({ left: p.x - w / 2, right: p.x + w / 2, top: p.y - h / 2, bottom: p.y + h / 2 });
+          // where the label sits relative to its point (centred, or not quite in right-to-left)
+          var a = el.getBoundingClientRect(), r = tag.getBoundingClientRect();
+          var p = map.latLngToContainerPoint(l.getLatLng());
+          out.push({ left: p.x + r.left - a.left, right: p.x + r.right - a.left, top: p.y + r.top - a.top,
+            bottom: p.y + r.bottom - a.top });
         });
       }
       return out;
