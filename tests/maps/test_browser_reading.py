@@ -300,6 +300,19 @@ CORPUS = (
 )
 
 
+# Pieces of what people type, joined at random (seeded): the two parsers must agree on each.
+PIECES = ["33", "12.5", "045", "3312.5", "0124518", "7", "60", "°", "'", '"', "''", "N", "S", "E",
+          "W", " ", " ", ",", ";", "/", "-", ":", "+", "lat", "Lon", "شمال", "شرقا", "٣٣", "٫٥",
+          "POINT", "(", ")", "d", "min", ".", "90", "181"]  # fmt: skip
+
+
+def _fuzz(n: int = 3000, seed: int = 14) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(2, 9))) for _ in range(n)]
+
+
 def _python(text: str) -> dict:
     try:
         p = parse_position(text)
@@ -315,19 +328,22 @@ def test_page_parser_reads_positions_as_the_python_parser(browser, map_files):
             """(texts) => texts.map(t => { try { const p = seawatchParsePosition(t);
                    return {ok: true, lat: p.lat, lon: p.lon, format: p.format}; }
                  catch (e) { return {ok: false, message: e.message, name: e.name}; } })""",
-            CORPUS,
+            CORPUS + _fuzz(),
         )
         expected_fragments = dict(INVALID)
-        for text, js in zip(CORPUS, got, strict=True):
+        accepted = 0
+        for text, js in zip(CORPUS + _fuzz(), got, strict=True):
             py = _python(text)
             assert js["ok"] == py["ok"], (text, js, py)
             if py["ok"]:
                 assert (js["lat"], js["lon"], js["format"]) == (py["lat"], py["lon"], py["format"])
+                accepted += 1
             else:
                 assert js["name"] == "PositionError"
                 fragment = expected_fragments.get(text)
                 if fragment:
                     assert fragment in js["message"], (text, js["message"])
+        assert accepted > len(VALID) + 60  # the random strings include readable positions too
         assert record.problems() == []
 
 
