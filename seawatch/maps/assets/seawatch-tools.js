@@ -729,7 +729,9 @@
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
         var folded = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
-        div.innerHTML = "<details" + (folded ? "" : " open") + "><summary>" + esc(sw.msg("goto.label")) + "</summary>" +
+        div.innerHTML = "<details" + (folded ? "" : " open") + "><summary title='" + esc(sw.msg("goto.label")) + "'>" +
+          "<span class='sw-goto-mark sw-goto-icon-text' aria-hidden='true'></span><span class='sw-goto-summary'>" +
+          esc(sw.msg("goto.label")) + "</span></summary>" +
           "<form class='sw-goto-form'><input type='text' class='sw-goto-input' dir='ltr' spellcheck='false' autocomplete='off'" +
           " aria-label='" + esc(sw.msg("goto.label")) + "' placeholder='" + esc(sw.msg("goto.placeholder")) + "'>" +
           "<button type='submit'>" + esc(sw.msg("goto.show")) + "</button></form>" +
