@@ -95,6 +95,8 @@ MESSAGE_PREFIXES = (
     "filter.",
     "incident.",
     "ruler.",
+    "goto.",
+    "chart.",
 )
 
 
@@ -200,11 +202,13 @@ class SeawatchLayers(JSCSSMixin, folium.MacroElement):
     default_js: ClassVar = [
         ("markercluster", MARKERCLUSTER_JS),
         ("seawatch_map", "seawatch:seawatch-map.js"),
+        ("seawatch_tools", "seawatch:seawatch-tools.js"),
     ]
     default_css: ClassVar = [
         ("markercluster_css", MARKERCLUSTER_CSS[0]),
         ("markercluster_default_css", MARKERCLUSTER_CSS[1]),
         ("seawatch_map_css", "seawatch:seawatch-map.css"),
+        ("seawatch_tools_css", "seawatch:seawatch-tools.css"),
     ]
     _template = Template(
         """
@@ -222,6 +226,7 @@ class SeawatchLayers(JSCSSMixin, folium.MacroElement):
             {%- endfor %}
         });
         window.seawatchMap = {{ this.get_name() }};
+        seawatchReadingAids({{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -463,6 +468,7 @@ def map_data(
         "banners": banners(info, lang),
         "runText": run_text(info, lang),
         "attribution": [translate(k, lang) for k in ATTRIBUTION_KEYS],
+        **reading_aids(lang),
     }
 
 
@@ -479,6 +485,56 @@ class _FrameStore:
             found = self._index[png] = len(self.uris)
             self.uris.append(fr.data_uri(png))
         return found
+
+
+# Zoom from which port names show without hovering (zoom 7: about 1.2 km a pixel at 33 N, the
+# coast from Zuwara to Tripoli spans ~100 px, so the names there still fit once decluttered).
+PORT_LABEL_ZOOM = 7
+# Where names collide the first in this order keeps its place: Libya's three largest cities (the
+# towns readers place the coast by), then departure points at exact positions, approximate ones,
+# disembarkation ports. Assumption, to calibrate with coordinators.
+PORT_LABEL_FIRST = ("tripoli", "benghazi", "misrata")
+# Opacity of the survival-time raster (``seawatch-map.js`` draws it at this opacity).
+SURVIVAL_OPACITY = 0.6
+
+
+def reading_aids(lang: str) -> dict[str, Any]:
+    """Data of ``assets/seawatch-tools.js``: port labels, legend swatches as drawn, Beaufort.
+
+    The hazard raster is drawn at :data:`styles.HAZARD_OPACITY` over the sea colour, so the
+    legend shows each level's colour blended the same way (what the eye compares).
+    """
+    from seawatch.geo.regions import ports
+    from seawatch.layers.capsize import TABLE
+
+    def rank(port: Any) -> tuple[int, int]:
+        if port.id in PORT_LABEL_FIRST:
+            return (0, PORT_LABEL_FIRST.index(port.id))
+        return (1 + (port.kind != "departure") * 2 + bool(port.approx), 0)
+
+    port_rows = [
+        {
+            "name": port.name_ar if lang == "ar" and port.name_ar else port.name,
+            "lat": round(float(port.geometry.y), 5),
+            "lon": round(float(port.geometry.x), 5),
+            "kind": port.kind,
+        }
+        for port in sorted(ports().itertuples(), key=rank)
+    ]
+    return {
+        "portLabels": port_rows,  # in label priority order
+        "portLabelZoom": PORT_LABEL_ZOOM,
+        "seaColour": styles.SEA_COLOUR,
+        "swatchColours": [
+            styles.blend_over(c, styles.SEA_COLOUR, styles.HAZARD_OPACITY)
+            for c in styles.HAZARD_COLOURS
+        ],
+        "survivalSwatches": [
+            styles.blend_over(c, styles.SEA_COLOUR, SURVIVAL_OPACITY)
+            for c in styles.SURVIVAL_COLOURS
+        ],
+        "beaufortMs": list(TABLE["beaufort_lower_limits"].value),  # type: ignore[arg-type]
+    }
 
 
 def _land(risk: xr.Dataset) -> np.ndarray | None:

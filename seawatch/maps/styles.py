@@ -66,6 +66,13 @@ def hex_to_rgb(colour: str) -> tuple[int, int, int]:
     return (int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16))
 
 
+def blend_over(colour: str, under: str, opacity: float) -> str:
+    """``colour`` drawn at ``opacity`` over ``under``, as the browser composites it (``#rrggbb``)."""
+    top, base = hex_to_rgb(colour), hex_to_rgb(under)
+    mixed = (round(opacity * t + (1 - opacity) * b) for t, b in zip(top, base, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
 def status_colour(status: str | None) -> str:
     """Marker colour of an incident status (case-insensitive)."""
     return STATUS_COLOURS.get(str(status or "").strip().lower(), UNKNOWN_STATUS_COLOUR)

@@ -154,3 +154,29 @@ def test_float32_coordinates_on_the_edge_are_inside(settings, make_forecast):
     out = regrid(fc, target_grid(settings))
     assert np.isfinite(out["hs"].sel(lat=34.0).values).all()
     assert np.isfinite(out["hs"].sel(lat=32.5).values).all()
+
+
+def test_coastal_cell_partly_at_sea_is_a_sea_cell():
+    import shapely
+
+    from seawatch.geo.coastline import land_geometry, land_mask
+    from seawatch.layers.grid import land_cells
+
+    res = 0.05
+    lat, lon = axis(32.5, 33.2, res), axis(12.0, 14.0, res)
+    land = land_cells(lat, lon, res)
+    j, i = int(np.argmin(np.abs(lat - 32.8))), int(np.argmin(np.abs(lon - 12.55)))
+    # Centre on land near Sabratha, about half of the cell is sea: it must carry a forecast.
+    assert land_mask(lat, lon)[j, i] and not land[j, i]
+    # Exact for every cell along the coast: land only where the polygons cover the whole cell.
+    boxes = shapely.box(
+        lon[None, :] - res / 2,
+        lat[:, None] - res / 2,
+        lon[None, :] + res / 2,
+        lat[:, None] + res / 2,
+    )
+    covered = shapely.covers(land_geometry(), boxes)
+    centre = land_mask(lat, lon)
+    assert not (land & ~covered).any()  # no land cell reaches the sea
+    assert (land == (centre & covered)).all()
+    assert land.sum() > 0.9 * (centre & covered).sum() > 100

@@ -3,8 +3,8 @@
 The sea state is a north-westerly gale crossing the area (wave height rising to ~4 m in the
 north-west and ~2.5 m off Tripoli, then easing), on the bundled coastline's land mask; hazard
 levels follow the rubber-dinghy / wooden-boat / small-boat thresholds of docs/risk-model.md
-(step 1) with a steepness and a gust modifier recorded in ``drivers``. Land cells carry the
-int8 fill value, as in the real file.
+(step 1) with a steepness and a gust modifier recorded in ``drivers``. Land cells (wholly on
+land, as in the grid of the risk layers) carry the int8 fill value, as in the real file.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from seawatch.geo.coastline import land_mask
 from seawatch.layers.capsize import DRIVER_FLAGS, drivers_attrs
+from seawatch.layers.grid import land_cells
 from seawatch.schema import HAZARD_LEVELS, VESSELS, hazard_level_attrs
 
 FILL = np.int8(-127)
@@ -46,7 +46,7 @@ def make_risk(
     lat = np.round(np.arange(south + resolution / 2, north, resolution), 6)
     lon = np.round(np.arange(west + resolution / 2, east, resolution), 6)
     times = pd.date_range(start, periods=hours // step_hours, freq=f"{step_hours}h").values
-    land = land_mask(lat, lon)
+    land = land_cells(lat, lon, resolution)
     nt, ny, nx = len(times), len(lat), len(lon)
     hours_since = (np.arange(nt) * step_hours).astype(float)[:, None, None]
     la = lat[None, :, None]

@@ -100,3 +100,34 @@ def test_palette_never_overflows_and_keeps_the_level_colour():
         assert all(
             abs(int(a) - c) <= 3 for a, c in zip(palette.rgba[i][:3], (r, g, b), strict=True)
         )
+
+
+def test_hazard_frame_colours_every_cell_that_reaches_the_sea(risk, settings):
+    """No blank strip along the coast: a cell partly at sea is drawn, whatever its centre."""
+    import shapely
+
+    from seawatch.geo.coastline import land_geometry, land_mask
+    from seawatch.maps.context import forecast_info
+    from seawatch.maps.interactive import map_data
+    from tests.maps.conftest import NOW
+
+    data = map_data(risk, None, settings, "en", NOW, forecast_info(risk, NOW, 18))
+    uri = data["frames"][data["hazard"]["rubber_dinghy"][0]]
+    import base64
+
+    png = base64.b64decode(uri.split(",", 1)[1])
+    alpha = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[..., 3]
+    lat, lon = risk["lat"].values, risk["lon"].values
+    res = float(lat[1] - lat[0])
+    rows = fr.mercator_rows(lat)
+    boxes = shapely.box(
+        lon[None, :] - res / 2,
+        lat[:, None] - res / 2,
+        lon[None, :] + res / 2,
+        lat[:, None] + res / 2,
+    )
+    reaches_sea = ~shapely.covers(land_geometry(), boxes)
+    coastal_land_centre = reaches_sea & land_mask(lat, lon)
+    assert coastal_land_centre.sum() > 20  # the fixture's coast has such cells
+    drawn = np.stack([alpha[fr.row_of_lat(rows, float(y))] > 0 for y in lat])
+    assert drawn[reaches_sea].all()

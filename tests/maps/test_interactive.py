@@ -158,3 +158,17 @@ def test_land_is_never_drawn(risk, settings):
     land = risk["land"].values[rows.source_rows, :] == 1
     assert (rgba[..., 3][land] == 0).all()
     assert (rgba[..., 3][~land] == 255).all()
+
+
+def test_reading_aids_data(risk, settings):
+    info = forecast_info(risk, NOW, 18)
+    en = map_data(risk, None, settings, "en", NOW, info)
+    ar = map_data(risk, None, settings, "ar", NOW, info)
+    assert [p["name"] for p in en["portLabels"][:3]] == ["Tripoli", "Benghazi", "Misrata"]
+    assert ar["portLabels"][0]["name"] == "طرابلس"
+    kinds = [p["kind"] for p in en["portLabels"]]
+    assert kinds.index("arrival") > max(i for i, k in enumerate(kinds) if k == "departure")
+    assert en["portLabelZoom"] == 7
+    # 60 % of the level colour over the sea colour, as the browser composites the raster
+    assert en["swatchColours"][3] == "#d97a79"  # 0.6 * #d73027 + 0.4 * #dbe9f4
+    assert len(en["beaufortMs"]) == 12 and en["beaufortMs"][7] == 17.2

@@ -284,13 +284,13 @@
       var h = "<details" + (folded ? "" : " open") + "><summary>" + esc(self.msg("legend.title")) + "</summary>";
       h += "<div class='sw-legend-sub'>" + esc(self.msg("legend.hazard_for")) + " <b class='sw-legend-vessel'></b></div>";
       D.levels.forEach(function (lv, i) {
-        h += "<div class='sw-row'><span class='sw-swatch' style='background:" + D.colours[i] + "'></span>" +
+        h += "<div class='sw-row'><span class='sw-swatch sw-swatch-hazard' style='background:" + (D.swatchColours || D.colours)[i] + "'></span>" +
           "<b>" + esc(lv.word) + "</b> \u2013 " + esc(lv.meaning) + "</div>";
       });
       if (D.survival) {
         h += "<div class='sw-legend-sub'>" + esc(self.msg("legend.survival")) + "</div>";
-        D.survivalClasses.forEach(function (c) {
-          h += "<div class='sw-row'><span class='sw-swatch' style='background:" + c.colour + "'></span>" + esc(c.label) + "</div>";
+        D.survivalClasses.forEach(function (c, i) {
+          h += "<div class='sw-row'><span class='sw-swatch' style='background:" + (D.survivalSwatches ? D.survivalSwatches[i] : c.colour) + "'></span>" + esc(c.label) + "</div>";
         });
       }
       h += "<div class='sw-legend-sub'>" + esc(self.msg("legend.ports")) + "</div>";
@@ -455,8 +455,10 @@
         h += "</table><div class='sw-note'>" + fmt(esc(this.msg("popup.node")), { pos: "<bdi dir='ltr'>" + esc(ddmPair(A.lat0 + j * A.dlat, A.lon0 + i * A.dlon, 1)) + "</bdi>" }) + "</div>";
       }
     }
+    if (this._chartFor) h += "<div class='sw-chart' dir='ltr'></div>";
     h += "</div>";
     L.popup({ maxWidth: 380 }).setLatLng(latlng).setContent(h).openOn(this.map);
+    if (this._chartFor) this._chartFor(latlng);
   };
 
   // ---- arrows and contours ----------------------------------------------------------------
@@ -466,6 +468,7 @@
     var ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (kind === "contours") { this._drawContours(ctx); return; }
+    if (kind === "wind" && this._drawBarbs) { this._drawBarbs(ctx); return; }
     var pts = map.latLngToContainerPoint([A.lat0, A.lon0]);
     var p2 = map.latLngToContainerPoint([A.lat0 + A.dlat, A.lon0 + A.dlon]);
     var spacing = Math.max(1, Math.ceil(36 / Math.max(1, Math.abs(p2.x - pts.x))));
