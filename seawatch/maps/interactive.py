@@ -306,10 +306,13 @@ def build_html(
         zoom_control=True,
     )
     fmap.get_root().title = translate("map.page_title", lang)
-    osm = folium.TileLayer(
-        "OpenStreetMap", name="osm", control=False, show=False, attr="&copy; OpenStreetMap"
-    )
-    osm.add_to(fmap)
+    # Tile requests tell the tile server which sea area is being watched: only when configured.
+    osm = None
+    if settings.maps.online_tiles:
+        osm = folium.TileLayer(
+            "OpenStreetMap", name="osm", control=False, show=False, attr="&copy; OpenStreetMap"
+        )
+        osm.add_to(fmap)
     extra = {}
     bbox = (float(lon[0]) - 1, float(lat[0]) - 1, float(lon[-1]) + 1, float(lat[-1]) + 1)
     coast = coastline_layer(bbox)

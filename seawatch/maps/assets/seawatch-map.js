@@ -169,7 +169,7 @@
     var bases = {};
     bases[this.msg("layer.base_plain")] = plain;
     if (D.osm) bases[this.msg("layer.base_osm")] = D.osm;
-    (navigator.onLine && D.osm ? D.osm : plain).addTo(map);
+    plain.addTo(map); // the bundled coastline; online tiles only when picked (and configured)
 
     this.hazardLayer.addTo(map);
     if (this.incidentLayer) this.incidentLayer.addTo(map);
