@@ -185,6 +185,7 @@
     map.fitBounds(bounds);
     this._localise();
     this._phoneLayout(bounds);
+    this._printSupport();
     document.addEventListener("keydown", function (e) { self._onKey(e); });
     this.setTime(this.t);
   };
@@ -757,6 +758,30 @@
     map.fitBounds(bounds, { paddingTopLeft: [0, top], paddingBottomRight: [0, bottom] });
     L.Popup.mergeOptions({ autoPanPaddingTopLeft: L.point(8, top + 8), autoPanPaddingBottomRight: L.point(8, bottom + 8) });
     c.setAttribute("data-sw-layout", "phone");
+  };
+
+  // Printing (seawatch-map.css "Print"; seawatch map --print): the legend opens and the map
+  // re-measures the page; afterwards the legend folds back if it was folded.
+  SeawatchMap.prototype._printSupport = function () {
+    var self = this, wasOpen = null;
+    var before = function () {
+      var d = self.map.getContainer().querySelector(".sw-legend details");
+      if (d && wasOpen === null) { wasOpen = d.open; d.open = true; }
+      self.map.invalidateSize({ pan: false });
+    };
+    var after = function () {
+      var d = self.map.getContainer().querySelector(".sw-legend details");
+      if (d && wasOpen !== null) d.open = wasOpen;
+      wasOpen = null;
+      self.map.invalidateSize({ pan: false });
+    };
+    window.addEventListener("beforeprint", before);
+    window.addEventListener("afterprint", after);
+    if (window.matchMedia) {
+      var print = window.matchMedia("print");
+      var change = function (e) { if (e.matches) before(); else after(); };
+      if (print.addEventListener) print.addEventListener("change", change);
+    }
   };
 
   window.SeawatchMap = SeawatchMap;
