@@ -558,7 +558,8 @@ def _short_vessel_label(vessel: str, lang: str) -> str:
 # Numbers, dates, clock times and signed leads ("2026-11-24 06:00 UTC", "+6"), which an
 # Arabic line would otherwise reorder ("24-11-2026"), are wrapped in LEFT-TO-RIGHT ISOLATE ...
 # POP DIRECTIONAL ISOLATE (Unicode UAX #9), so they read the same in every language.
-_LTR_RUN = re.compile(r"[+\-]?\d[\d:./\-]*(?: \d[\d:./\-]*)*(?: UTC)?")
+# Digits inside a word ("ifs025", "v1") stay with it: an isolate would split them off.
+_LTR_RUN = re.compile(r"(?<!\w)[+\-]?\d[\d:./\-]*(?: \d[\d:./\-]*)*(?: UTC)?")
 LRI, PDI = "\u2066", "\u2069"
 
 

@@ -147,7 +147,8 @@ def test_phone_tap_shows_position_in_ddm_and_popup_fits(browser, phone_maps, lan
         popup = _rect(page, ".leaflet-popup-content-wrapper")
         assert popup[0] >= 0 and popup[1] >= 0 and popup[2] <= PHONE[0] and popup[3] <= PHONE[1]
         assert not _overlap(popup, _rect(page, ".sw-time")), popup
-        assert not _overlap(popup, _rect(page, ".sw-info")), popup
+        for cover in (".sw-info", ".sw-filter", ".leaflet-control-zoom", ".sw-ruler"):
+            assert not _overlap(popup, _rect(page, cover)), (popup, cover)
         # an incident's popup (the longest: every field) fits too, opened as its marker does
         page.evaluate(
             """() => { const r = seawatchMap.D.incidents.rows[1];

@@ -212,3 +212,19 @@ def test_iom_values_are_arabic_in_the_arabic_map():
     assert by_cause[
         "Harsh environmental conditions / lack of adequate shelter, food, water"
     ] == translate("map.iom.cause.harsh_conditions", "ar")
+
+
+def test_only_free_standing_numbers_are_isolated(risk, settings):
+    """Dates, times and leads are wrapped in LRI ... PDI; digits inside a name are not split off."""
+    from seawatch.maps.context import forecast_info
+    from seawatch.maps.interactive import map_data
+
+    named = risk.assign_attrs(model="ecmwf_ifs025 gale v1", source="open_meteo")
+    info = forecast_info(named, NOW, 18)
+    ar = map_data(named, None, settings, "ar", NOW, info)
+    assert "\u20662026-11-24 00:00 UTC\u2069" in ar["runText"]
+    assert "ecmwf_ifs025 gale v1" in ar["runText"]
+    assert ar["times"][ar["start"]]["utc"] == "\u20662026-11-24 06:00 UTC\u2069"
+    assert "\u2066+6\u2069" in ar["times"][ar["start"]]["lead"]
+    en = map_data(named, None, settings, "en", NOW, info)
+    assert "\u2066" not in en["runText"] and en["times"][0]["utc"] == "2026-11-24 00:00 UTC"

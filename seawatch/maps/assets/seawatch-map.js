@@ -749,14 +749,19 @@
     if (window.ResizeObserver && panel) new ResizeObserver(lift).observe(panel);
     // Open on the forecast area filling the free band between the top and bottom controls, and
     // keep popups clear of them.
-    var top = 0, bottom = 0;
-    Array.prototype.forEach.call(c.querySelectorAll(".leaflet-top.leaflet-left .leaflet-control"), function (el) {
-      top = Math.max(top, el.offsetTop + el.offsetHeight);
-    });
+    var below = function (selector) {
+      var y = 0;
+      Array.prototype.forEach.call(c.querySelectorAll(selector), function (el) { y = Math.max(y, el.offsetTop + el.offsetHeight); });
+      return y;
+    };
+    var top = below(".leaflet-top.leaflet-left .leaflet-control"), bottom = 0;
     if (panel) bottom = c.clientHeight - panel.getBoundingClientRect().top + c.getBoundingClientRect().top;
     map.options.zoomSnap = 0.25;
     map.fitBounds(bounds, { paddingTopLeft: [0, top], paddingBottomRight: [0, bottom] });
-    L.Popup.mergeOptions({ autoPanPaddingTopLeft: L.point(8, top + 8), autoPanPaddingBottomRight: L.point(8, bottom + 8) });
+    // A popup is as wide as the screen: it also keeps below the right-hand buttons (its close
+    // button would be under them).
+    var popupTop = Math.max(top, below(".leaflet-top.leaflet-right .leaflet-control"));
+    L.Popup.mergeOptions({ autoPanPaddingTopLeft: L.point(8, popupTop + 8), autoPanPaddingBottomRight: L.point(8, bottom + 8) });
     c.setAttribute("data-sw-layout", "phone");
   };
 
