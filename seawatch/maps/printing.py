@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,38 +101,43 @@ def print_map(html: Path, out: Path, paper: str = "a4") -> Path:
         raise PrintError(
             "printing the map needs playwright: pip install 'seawatch[print]'"
         ) from exc
-    width, height = paper_pixels(paper)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-            try:
-                context = browser.new_context(
-                    offline=True, viewport={"width": width, "height": height}
-                )
-                context.route("**/*", _local_only)
-                page = context.new_page()
-                page.goto(html.resolve().as_uri())
-                page.wait_for_function(
-                    "document.querySelector('.leaflet-container[data-sw-frame]') !== null",
-                    timeout=LOAD_TIMEOUT_MS,
-                )
-                page.emulate_media(media="print")
-                page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-                page.wait_for_timeout(300)  # the map re-lays out for print
-                page.evaluate(FIT_JS)
-                page.wait_for_timeout(300)
-                pdf = page.pdf(
-                    format=paper.upper(),
-                    landscape=True,
-                    print_background=True,
-                    margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
-                )
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PrintError(f"printing {html} failed in chromium: {first}") from exc
+    # Playwright's sync API refuses a thread that runs an asyncio loop (a web handler, or
+    # another sync playwright session): print from a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            pdf = pool.submit(_render_pdf, sync_playwright, html, chromium, paper).result()
+        except PlaywrightError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PrintError(f"printing {html} failed in chromium: {first}") from exc
     return atomic_write_bytes(out, pdf)
+
+
+def _render_pdf(sync_playwright: Any, html: Path, chromium: str, paper: str) -> bytes:
+    width, height = paper_pixels(paper)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+        try:
+            context = browser.new_context(offline=True, viewport={"width": width, "height": height})
+            context.route("**/*", _local_only)
+            page = context.new_page()
+            page.goto(html.resolve().as_uri())
+            page.wait_for_function(
+                "document.querySelector('.leaflet-container[data-sw-frame]') !== null",
+                timeout=LOAD_TIMEOUT_MS,
+            )
+            page.emulate_media(media="print")
+            page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+            page.wait_for_timeout(300)  # the map re-lays out for print
+            page.evaluate(FIT_JS)
+            page.wait_for_timeout(300)
+            return page.pdf(
+                format=paper.upper(),
+                landscape=True,
+                print_background=True,
+                margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
+            )
+        finally:
+            browser.close()
 
 
 def _local_only(route: Any) -> None:
