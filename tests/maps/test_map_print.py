@@ -116,6 +116,11 @@ def test_print_media_hides_controls_and_keeps_the_legend(browser, map_html):
         assert not any(shown[s] for s in CONTROLS), shown
         assert all(shown[s] for s in KEPT), shown
         assert page.evaluate("document.querySelector('.sw-legend details').open")
+        kept = [
+            page.locator(s).bounding_box() for s in (".sw-time", ".leaflet-control-attribution")
+        ]
+        time_box, credits = kept
+        assert time_box["x"] + time_box["width"] <= credits["x"], kept  # side by side, no overlap
         box = page.locator(".leaflet-container").bounding_box()
         assert (box["width"], box["height"]) == (width, height)  # the map fills the sheet
         assert page.is_visible(".sw-banner-demo")  # a demo print still says so
