@@ -229,9 +229,15 @@ class SummarySettings:
 
 @dataclass(frozen=True)
 class MapSettings:
-    """Interactive map: time step in hours between frames (1 or 3 typical)."""
+    """Interactive map: time step in hours between frames (1 or 3 typical).
+
+    ``online_tiles`` offers OpenStreetMap tiles as a base map. Off by default: the map then
+    loads nothing from the network (the bundled coastline is the base map), and no tile server
+    learns which stretch of sea the coast guard is looking at.
+    """
 
     step_hours: int = 1
+    online_tiles: bool = False
 
     def check(self, prefix: str) -> None:
         if self.step_hours not in (1, 2, 3, 6):

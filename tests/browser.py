@@ -80,15 +80,22 @@ def launch_browser() -> Iterator[Any]:
 
 @contextmanager
 def offline_page(
-    browser: Any, viewport: tuple[int, int] = (1280, 860), allow: tuple[str, ...] = ("file://",)
+    browser: Any,
+    viewport: tuple[int, int] = (1280, 860),
+    allow: tuple[str, ...] = ("file://",),
+    touch: bool = False,
 ) -> Iterator[tuple[Any, PageRecord]]:
     """A page that may load only from ``allow`` (and data:/blob:), recording what it blocks.
 
     With the default it is fully offline (a map opened from disk); a page served on loopback
-    passes its own origin, e.g. ``allow=("http://127.0.0.1:8123/",)``.
+    passes its own origin, e.g. ``allow=("http://127.0.0.1:8123/",)``. ``touch`` emulates a
+    phone (touch screen, mobile viewport), so ``page.tap`` works.
     """
     context = browser.new_context(
-        offline=allow == ("file://",), viewport={"width": viewport[0], "height": viewport[1]}
+        offline=allow == ("file://",),
+        viewport={"width": viewport[0], "height": viewport[1]},
+        has_touch=touch,
+        is_mobile=touch,
     )
     record = PageRecord()
 

@@ -74,12 +74,32 @@ def build(
 @click.option(
     "--lang", type=click.Choice(["en", "ar"]), help="Language of the maps [default: config `lang`]."
 )
+@click.option(
+    "--print",
+    "paper",
+    type=click.Choice(["a4", "a3"], case_sensitive=False),
+    help="Also print map.html to a landscape PDF for this paper (map-a4.pdf); needs chromium.",
+)
 @pass_settings
 def map_command(
-    settings: Settings, risk_path: Path | None, out_dir: Path | None, lang: str | None
+    settings: Settings,
+    risk_path: Path | None,
+    out_dir: Path | None,
+    lang: str | None,
+    paper: str | None,
 ) -> None:
     """Render the interactive map (map.html) and the static map (map.png, map.pdf)."""
     from seawatch.pipeline import render
 
-    for path in render(settings, risk_path=risk_path, out_dir=out_dir, lang=lang).values():
+    if paper:  # no chromium: say so before spending time on the maps
+        from seawatch.maps.printing import find_chromium
+
+        find_chromium()
+    paths = render(settings, risk_path=risk_path, out_dir=out_dir, lang=lang)
+    for path in paths.values():
         click.echo(path)
+    if paper:
+        from seawatch.maps.printing import print_map
+
+        paper = paper.lower()
+        click.echo(print_map(paths["html"], paths["html"].with_name(f"map-{paper}.pdf"), paper))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -311,10 +312,13 @@ def build_html(
         zoom_control=True,
     )
     fmap.get_root().title = translate("map.page_title", lang)
-    osm = folium.TileLayer(
-        "OpenStreetMap", name="osm", control=False, show=False, attr="&copy; OpenStreetMap"
-    )
-    osm.add_to(fmap)
+    # Tile requests tell the tile server which sea area is being watched: only when configured.
+    osm = None
+    if settings.maps.online_tiles:
+        osm = folium.TileLayer(
+            "OpenStreetMap", name="osm", control=False, show=False, attr="&copy; OpenStreetMap"
+        )
+        osm.add_to(fmap)
     extra = {}
     bbox = (float(lon[0]) - 1, float(lat[0]) - 1, float(lon[-1]) + 1, float(lat[-1]) + 1)
     coast = coastline_layer(bbox)
@@ -428,10 +432,11 @@ def map_data(
             "north": rows.north,
             "height": rows.height,
         },
-        "times": [_time_labels(times[i], info, lang) for i in shown],
+        "times": [_isolated(_time_labels(times[i], info, lang), lang) for i in shown],
         "start": start,
         "vessels": vessels,
         "vesselLabels": {v: _vessel_label(v, lang) for v in vessels},
+        "vesselShort": {v: _short_vessel_label(v, lang) for v in vessels},
         "frames": store.uris,
         "hazard": hazard,
         "risk": risk_frames,
@@ -465,8 +470,8 @@ def map_data(
         "contourLevels": list(styles.HS_CONTOUR_LEVELS_M),
         "atlas": field_atlas(risk, shown, settings.grid.resolution, land),
         "incidents": incidents_payload(incidents, now, lang),
-        "banners": banners(info, lang),
-        "runText": run_text(info, lang),
+        "banners": [{**b, "text": _isolated(b["text"], lang)} for b in banners(info, lang)],
+        "runText": _isolated(run_text(info, lang), lang),
         "attribution": [translate(k, lang) for k in ATTRIBUTION_KEYS],
         **reading_aids(lang),
     }
@@ -599,6 +604,76 @@ def _vessel_label(vessel: str, lang: str) -> str:
         return vessel.replace("_", " ")
 
 
+def _short_vessel_label(vessel: str, lang: str) -> str:
+    try:
+        return translate(f"map.vessel_short.{vessel}", lang)
+    except KeyError:
+        return _vessel_label(vessel, lang)
+
+
+# Numbers, dates, clock times and signed leads ("2026-11-24 06:00 UTC", "+6"), which an
+# Arabic line would otherwise reorder ("24-11-2026"), are wrapped in LEFT-TO-RIGHT ISOLATE ...
+# POP DIRECTIONAL ISOLATE (Unicode UAX #9), so they read the same in every language.
+# Digits inside a word ("ifs025", "v1") stay with it: an isolate would split them off.
+_LTR_RUN = re.compile(r"(?<!\w)[+\-]?\d[\d:./\-]*(?: \d[\d:./\-]*)*(?: UTC)?")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def _isolated(value: Any, lang: str) -> Any:
+    """``value`` (text, or a dict of texts) with its number runs isolated, in right-to-left pages."""
+    if direction(lang) != "rtl":
+        return value
+    if isinstance(value, dict):
+        return {k: _isolated(v, lang) if k != "iso" else v for k, v in value.items()}
+    return _LTR_RUN.sub(lambda m: LRI + m.group(0) + PDI, value)
+
+
+# IOM Missing Migrants Project values (their English categories) -> catalogue keys, so the
+# Arabic map names causes and routes in Arabic. Several values are joined by "," without a
+# space (one category itself holds ", ").
+IOM_VALUE_KEYS = {
+    "cause": {
+        "Drowning": "map.iom.cause.drowning",
+        "Mixed or unknown": "map.iom.cause.mixed_unknown",
+        "Harsh environmental conditions / lack of adequate shelter, food, water": (
+            "map.iom.cause.harsh_conditions"
+        ),
+        "Vehicle accident / death linked to hazardous transport": "map.iom.cause.vehicle",
+        "Sickness / lack of access to adequate healthcare": "map.iom.cause.sickness",
+        "Violence": "map.iom.cause.violence",
+        "Accidental death": "map.iom.cause.accidental",
+    },
+    "route": {
+        "Central Mediterranean": "map.iom.route.central_med",
+        "Western Mediterranean": "map.iom.route.western_med",
+        "Eastern Mediterranean": "map.iom.route.eastern_med",
+        "Sahara Desert crossing": "map.iom.route.sahara",
+    },
+}
+VALUE_PREFIXES = {"boat_type": "web.boat.", "source": "map.source.", "flags": "map.flag."}
+_IOM_JOIN = re.compile(r",(?! )")
+
+
+def _value_text(field: str, value: Any, lang: str) -> Any:
+    """An incident's value as the map shows it: known categories in the page's language."""
+    if field in IOM_VALUE_KEYS and isinstance(value, str):
+        keys = IOM_VALUE_KEYS[field]
+        parts = [p.strip() for p in _IOM_JOIN.split(value)]
+        words = [translate(keys[p], lang) if p in keys else p for p in parts]
+        return ("، " if lang == "ar" else ", ").join(words)
+    prefix = VALUE_PREFIXES.get(field)
+    if prefix is None:
+        return value
+    items = value if isinstance(value, list | tuple) else [value]
+    words = []
+    for item in items:
+        try:
+            words.append(translate(f"{prefix}{item}", lang))
+        except KeyError:
+            words.append(str(item))
+    return ("، " if lang == "ar" else ", ").join(words) if words else None
+
+
 def _status_label(status: str, lang: str) -> str:
     try:
         return translate(f"status.{status}", lang)
@@ -681,9 +756,15 @@ def incidents_payload(incidents: Any | None, now: dt.datetime, lang: str) -> dic
         for field in INCIDENT_FIELDS:
             if field in ("time", "position"):
                 continue
-            value = _plain(record.get(field))
+            raw = record.get(field)
+            if field in VALUE_PREFIXES and isinstance(raw, list | tuple | np.ndarray):
+                value = list(raw) or None  # each flag translated, then joined
+            else:
+                value = _plain(raw)
             if field == "status" and value:
                 value = _status_label(str(value).lower(), lang)
+            elif value is not None and value != "":
+                value = _value_text(field, value, lang)
             if value is not None and value != "":
                 row[field] = value
         rows.append(row)

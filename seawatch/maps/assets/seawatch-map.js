@@ -61,10 +61,10 @@
 
   // A nautical-mile scale bar (Leaflet's own shows only metric and imperial).
   var ScaleNM = L.Control.Scale.extend({
-    options: { metric: true, imperial: false, maxWidth: 140, position: "bottomleft" },
+    options: { metric: true, imperial: false, maxWidth: 140, position: "bottomleft", label: "{nm} NM" },
     _updateMetric: function (maxMeters) {
       var nm = maxMeters / NM_M, n = nm >= 1 ? this._getRoundNum(nm) : Math.round(nm * 10) / 10;
-      this._updateScale(this._mScale, n + " NM", n / nm);
+      this._updateScale(this._mScale, fmt(this.options.label, { nm: n }), n / nm);
     },
   });
 
@@ -169,7 +169,7 @@
     var bases = {};
     bases[this.msg("layer.base_plain")] = plain;
     if (D.osm) bases[this.msg("layer.base_osm")] = D.osm;
-    (navigator.onLine && D.osm ? D.osm : plain).addTo(map);
+    plain.addTo(map); // the bundled coastline; online tiles only when picked (and configured)
 
     this.hazardLayer.addTo(map);
     if (this.incidentLayer) this.incidentLayer.addTo(map);
@@ -180,9 +180,12 @@
     this._buildLegend();
     this._buildTimeControl();
     this._buildRuler();
-    new ScaleNM().addTo(map);
+    new ScaleNM({ label: this.msg("map.scale_nm") }).addTo(map);
     map.on("click", function (e) { if (!self.measuring) self.pointForecast(e.latlng); });
     map.fitBounds(bounds);
+    this._localise();
+    this._phoneLayout(bounds);
+    this._printSupport();
     document.addEventListener("keydown", function (e) { self._onKey(e); });
     this.setTime(this.t);
   };
@@ -241,8 +244,11 @@
   SeawatchMap.prototype._onKey = function (e) {
     var tag = (e.target && e.target.tagName) || "";
     if ((tag === "INPUT" && e.target.type !== "range") || tag === "TEXTAREA" || tag === "SELECT") return;
-    if (e.key === "ArrowRight" || e.key === "PageDown") { this.setTime(this.t + 1); e.preventDefault(); }
-    else if (e.key === "ArrowLeft" || e.key === "PageUp") { this.setTime(this.t - 1); e.preventDefault(); }
+    // Right to left, later times lie to the left (as on the slider and the step buttons).
+    var rtl = document.documentElement.getAttribute("dir") === "rtl";
+    var later = rtl ? "ArrowLeft" : "ArrowRight", earlier = rtl ? "ArrowRight" : "ArrowLeft";
+    if (e.key === later || e.key === "PageDown") { this.setTime(this.t + 1); e.preventDefault(); }
+    else if (e.key === earlier || e.key === "PageUp") { this.setTime(this.t - 1); e.preventDefault(); }
     else if (e.key === "Home") { this.setTime(0); e.preventDefault(); }
     else if (e.key === "End") { this.setTime(this.D.times.length - 1); e.preventDefault(); }
     else if (e.key === " " && tag !== "BUTTON") { this.play(); e.preventDefault(); }
@@ -690,6 +696,100 @@
     this.rulerButton.classList.remove("sw-active");
     this.map.off("click", this._rulerClick);
     this.map.getContainer().style.cursor = "";
+  };
+
+  // ---- language of Leaflet's own controls, and the phone layout ---------------------------
+  // (seawatch-map.css "Phones"; every string from the catalogue: map.* keys)
+
+  SeawatchMap.prototype._localise = function () {
+    var self = this, c = this.map.getContainer();
+    var label = function (selector, key) {
+      Array.prototype.forEach.call(c.querySelectorAll(selector), function (el) {
+        el.title = self.msg(key);
+        el.setAttribute("aria-label", self.msg(key));
+      });
+    };
+    label(".leaflet-control-zoom-in", "map.zoom_in");
+    label(".leaflet-control-zoom-out", "map.zoom_out");
+    label(".leaflet-control-layers-toggle", "map.layers");
+    if (this.rulerButton) this.rulerButton.textContent = this.msg("map.ruler_button");
+    this.map.on("popupopen", function (e) {
+      var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.title = self.msg("map.close_popup"); close.setAttribute("aria-label", self.msg("map.close_popup")); }
+    });
+    // The last position tapped or clicked stays shown, in DDM (a phone has no pointer to follow).
+    var position = c.querySelector(".leaflet-control-mouseposition");
+    if (position) {
+      this.map.on("click", function (e) {
+        position.textContent = ddmPair(e.latlng.lat, e.latlng.lng, 3);
+        c.setAttribute("data-sw-tapped", position.textContent);
+      });
+    }
+  };
+
+  SeawatchMap.prototype._phoneLayout = function (bounds) {
+    var self = this, map = this.map, c = map.getContainer();
+    if (!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches)) return;
+    c.classList.add("sw-phone");
+    // Small buttons go to one column on the right, under the layers button; the left keeps
+    // the forecast run and the incident filter, the bottom the time and boat-type controls.
+    var right = map._controlCorners.topright;
+    if (map.zoomControl) right.appendChild(map.zoomControl.getContainer());
+    if (this.rulerButton) right.appendChild(this.rulerButton.parentNode);
+    var position = c.querySelector(".leaflet-control-mouseposition");
+    if (position) position.textContent = this.msg("map.position_tap");
+    // Short boat-type names (the long one in the tooltip) keep the three buttons on one line.
+    Array.prototype.forEach.call(c.querySelectorAll("input[name=sw-vessel]"), function (input) {
+      var short = self.D.vesselShort && self.D.vesselShort[input.value], text = input.nextSibling;
+      if (!short || !text || text.nodeType !== 3) return;
+      input.parentNode.title = self.D.vesselLabels[input.value];
+      text.textContent = " " + short;
+    });
+    // The bottom-right controls (legend, position, credits) sit above the time panel.
+    var panel = c.querySelector(".sw-time");
+    var lift = function () { if (panel) c.style.setProperty("--sw-bottom", panel.offsetHeight + 10 + "px"); };
+    lift();
+    if (window.ResizeObserver && panel) new ResizeObserver(lift).observe(panel);
+    // Open on the forecast area filling the free band between the top and bottom controls, and
+    // keep popups clear of them.
+    var below = function (selector) {
+      var y = 0;
+      Array.prototype.forEach.call(c.querySelectorAll(selector), function (el) { y = Math.max(y, el.offsetTop + el.offsetHeight); });
+      return y;
+    };
+    var top = below(".leaflet-top.leaflet-left .leaflet-control"), bottom = 0;
+    if (panel) bottom = c.clientHeight - panel.getBoundingClientRect().top + c.getBoundingClientRect().top;
+    map.options.zoomSnap = 0.25;
+    map.fitBounds(bounds, { paddingTopLeft: [0, top], paddingBottomRight: [0, bottom] });
+    // A popup is as wide as the screen: it also keeps below the right-hand buttons (its close
+    // button would be under them).
+    var popupTop = Math.max(top, below(".leaflet-top.leaflet-right .leaflet-control"));
+    L.Popup.mergeOptions({ autoPanPaddingTopLeft: L.point(8, popupTop + 8), autoPanPaddingBottomRight: L.point(8, bottom + 8) });
+    c.setAttribute("data-sw-layout", "phone");
+  };
+
+  // Printing (seawatch-map.css "Print"; seawatch map --print): the legend opens and the map
+  // re-measures the page; afterwards the legend folds back if it was folded.
+  SeawatchMap.prototype._printSupport = function () {
+    var self = this, wasOpen = null;
+    var before = function () {
+      var d = self.map.getContainer().querySelector(".sw-legend details");
+      if (d && wasOpen === null) { wasOpen = d.open; d.open = true; }
+      self.map.invalidateSize({ pan: false });
+    };
+    var after = function () {
+      var d = self.map.getContainer().querySelector(".sw-legend details");
+      if (d && wasOpen !== null) d.open = wasOpen;
+      wasOpen = null;
+      self.map.invalidateSize({ pan: false });
+    };
+    window.addEventListener("beforeprint", before);
+    window.addEventListener("afterprint", after);
+    if (window.matchMedia) {
+      var print = window.matchMedia("print");
+      var change = function (e) { if (e.matches) before(); else after(); };
+      if (print.addEventListener) print.addEventListener("change", change);
+    }
   };
 
   window.SeawatchMap = SeawatchMap;
