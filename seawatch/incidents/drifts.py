@@ -1,0 +1,227 @@
+"""Stored drifts of incidents: each "where is it now?" run with its inputs and outputs.
+
+A drift row is written when a coordinator asks for it (``queued``), marked ``running`` when the
+worker starts it, and ends ``done`` (with ``drift.json``, ``drift.geojson``, KML and GPX) or
+``failed`` (with the one-line reason). Rows are never deleted: a drift is evidence of what the
+coordinators were told at the time. A service that stops while drifts are queued or running
+marks them ``failed`` with :data:`INTERRUPTED` the next time it starts (see
+:meth:`DriftStore.interrupt_unfinished`), so no drift stays "running" for ever.
+
+The table lives in the incident store's database (migration 0003), on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from seawatch.errors import DataError, NotFoundError
+from seawatch.incidents.model import JSONText, UTCDateTime
+from seawatch.incidents.store import IncidentStore
+from seawatch.timeutil import now_utc
+
+__all__ = ["INTERRUPTED", "STATUSES", "DriftStore", "drifts_table"]
+
+STATUSES = ("queued", "running", "done", "failed")
+INTERRUPTED = "interrupted: the service stopped before the drift finished; start it again"
+MAX_ERROR_CHARS = 500
+
+drifts_table = sa.Table(
+    "drifts",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("request", JSONText(), nullable=False),
+    sa.Column("result", JSONText()),
+    sa.Column("geojson", JSONText()),
+    sa.Column("kml", sa.Text),
+    sa.Column("gpx", sa.Text),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("started_at", UTCDateTime()),
+    sa.Column("finished_at", UTCDateTime()),
+)
+
+_SUMMARY = [
+    c
+    for c in drifts_table.c
+    if c.name not in ("geojson", "kml", "gpx")  # large: read only when asked for
+]
+
+
+def one_line(text: str) -> str:
+    """The last non-empty line of ``text``, at most :data:`MAX_ERROR_CHARS` characters."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    line = lines[-1] if lines else "the drift failed without saying why"
+    return line[:MAX_ERROR_CHARS]
+
+
+class DriftStore:
+    """Drift rows in the database of an :class:`IncidentStore`."""
+
+    def __init__(self, store: IncidentStore) -> None:
+        self.store = store
+
+    def _tx(self, write: bool) -> Any:
+        return self.store._transaction(write=write)
+
+    # -------------------------------------------------------------------- writing
+
+    def create(self, incident_id: str, request: Mapping[str, Any], user: str) -> dict[str, Any]:
+        """A queued drift of an existing incident.
+
+        Raises
+        ------
+        NotFoundError
+            No such incident.
+        """
+        if not user or not str(user).strip():
+            raise DataError("a user name is required to start a drift")
+        with self._tx(write=True) as conn:
+            self.store._get(conn, incident_id)
+            drift_id = conn.execute(
+                sa.insert(drifts_table).values(
+                    incident_id=incident_id,
+                    status="queued",
+                    request=dict(request),
+                    created_by=str(user).strip()[:200],
+                    created_at=now_utc(),
+                )
+            ).inserted_primary_key[0]
+        return self.get(int(drift_id))
+
+    def _set(self, drift_id: int, allowed: Iterable[str], **values: Any) -> bool:
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                sa.update(drifts_table)
+                .where(drifts_table.c.id == drift_id, drifts_table.c.status.in_(list(allowed)))
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    def start(self, drift_id: int) -> bool:
+        """Mark a queued drift running; False if it is no longer queued."""
+        return self._set(drift_id, ("queued",), status="running", started_at=now_utc())
+
+    def finish(
+        self,
+        drift_id: int,
+        result: Mapping[str, Any],
+        geojson: Mapping[str, Any] | None,
+        kml: str | None,
+        gpx: str | None,
+    ) -> bool:
+        """Store the outputs of a drift that ran; False if it was not running (interrupted)."""
+        return self._set(
+            drift_id,
+            ("queued", "running"),
+            status="done",
+            result=dict(result),
+            geojson=dict(geojson) if geojson is not None else None,
+            kml=kml,
+            gpx=gpx,
+            error=None,
+            finished_at=now_utc(),
+        )
+
+    def fail(self, drift_id: int, error: str) -> bool:
+        """Mark a drift failed with the one-line reason; False if it had already ended."""
+        return self._set(
+            drift_id,
+            ("queued", "running"),
+            status="failed",
+            error=one_line(error),
+            finished_at=now_utc(),
+        )
+
+    def interrupt_unfinished(self) -> int:
+        """Mark every queued or running drift failed (:data:`INTERRUPTED`); how many there were.
+
+        Called when the web service starts: the worker that ran them is gone.
+        """
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                sa.update(drifts_table)
+                .where(drifts_table.c.status.in_(["queued", "running"]))
+                .values(status="failed", error=INTERRUPTED, finished_at=now_utc())
+            )
+        return int(result.rowcount or 0)
+
+    # -------------------------------------------------------------------- reading
+
+    @staticmethod
+    def _row(row: Any) -> dict[str, Any]:
+        return dict(row._mapping)
+
+    def get(self, drift_id: int, outputs: bool = False) -> dict[str, Any]:
+        """One drift (``outputs``: also its GeoJSON, KML and GPX).
+
+        Raises
+        ------
+        NotFoundError
+            No such drift.
+        """
+        columns = list(drifts_table.c) if outputs else _SUMMARY
+        with self._tx(write=False) as conn:
+            row = conn.execute(
+                sa.select(*columns).where(drifts_table.c.id == int(drift_id))
+            ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no drift with id {drift_id}")
+        return self._row(row)
+
+    def list_for(self, incident_id: str) -> list[dict[str, Any]]:
+        """The drifts of an incident, newest first (without their GeoJSON, KML, GPX)."""
+        with self._tx(write=False) as conn:
+            self.store._get(conn, incident_id)
+            rows = conn.execute(
+                sa.select(*_SUMMARY)
+                .where(drifts_table.c.incident_id == incident_id)
+                .order_by(drifts_table.c.created_at.desc(), drifts_table.c.id.desc())
+            ).all()
+        return [self._row(r) for r in rows]
+
+    def latest_done(
+        self, incident_ids: Iterable[str], outputs: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """The newest finished drift of each of ``incident_ids`` that has one."""
+        wanted = sorted(set(incident_ids))
+        columns = list(drifts_table.c) if outputs else _SUMMARY
+        found: dict[str, dict[str, Any]] = {}
+        d = drifts_table
+        with self._tx(write=False) as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                newest = (
+                    sa.select(d.c.incident_id, sa.func.max(d.c.id).label("id"))
+                    .where(d.c.status == "done", d.c.incident_id.in_(chunk))
+                    .group_by(d.c.incident_id)
+                    .subquery()
+                )
+                rows = conn.execute(sa.select(*columns).join(newest, newest.c.id == d.c.id)).all()
+                for row in rows:
+                    found[row.incident_id] = self._row(row)
+        return found
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        """Queued and running drifts, oldest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                sa.select(*_SUMMARY)
+                .where(drifts_table.c.status.in_(["queued", "running"]))
+                .order_by(drifts_table.c.id)
+            ).all()
+        return [self._row(r) for r in rows]
+
+
+def age_hours(drift: Mapping[str, Any], now: dt.datetime | None = None) -> float | None:
+    """Hours since the drift finished (None if it has not)."""
+    finished = drift.get("finished_at")
+    if finished is None:
+        return None
+    return (now_utc(now) - finished).total_seconds() / 3600.0
