@@ -225,3 +225,56 @@ def age_hours(drift: Mapping[str, Any], now: dt.datetime | None = None) -> float
     if finished is None:
         return None
     return (now_utc(now) - finished).total_seconds() / 3600.0
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def datum_at(result: Mapping[str, Any], when: dt.datetime) -> dict[str, Any] | None:
+    """The datum of the drift's last output hour at or before ``when``.
+
+    Before the drift starts, its first point; after it ends, its last (the caller tells the
+    reader the drift has ended: ``ended`` is True then). ``{"time", "lat", "lon", "ended"}``.
+    """
+    track = list(result.get("datum_track") or [])
+    if not track:
+        datum = result.get("datum")
+        end = result.get("end_time")
+        if not datum or not end:
+            return None
+        return {"time": _parse(end), "lat": datum["lat"], "lon": datum["lon"], "ended": True}
+    chosen = track[0]
+    for point in track:
+        if _parse(point["time"]) <= when:
+            chosen = point
+    at = _parse(chosen["time"])
+    ended = chosen is track[-1] and when > at
+    return {"time": at, "lat": float(chosen["lat"]), "lon": float(chosen["lon"]), "ended": ended}
+
+
+def area_at(
+    result: Mapping[str, Any],
+    geojson: Mapping[str, Any] | None,
+    at: dt.datetime,
+    probability: float = 0.9,
+) -> float | None:
+    """Search area [NM²] of ``probability`` at output hour ``at`` (from ``drift.geojson``).
+
+    Without per-hour areas, the end-of-drift area when ``at`` is the end time, else None.
+    """
+    for feature in (geojson or {}).get("features", ()):
+        props = feature.get("properties") or {}
+        if (
+            props.get("kind") == "area"
+            and abs(float(props.get("probability", -1)) - probability) < 1e-6
+            and props.get("time")
+            and _parse(props["time"]) == at
+        ):
+            value = props.get("area_nm2")
+            return None if value is None else float(value)
+    if result.get("end_time") and _parse(result["end_time"]) == at:
+        for area in result.get("areas") or ():
+            if abs(float(area.get("probability", -1)) - probability) < 1e-6:
+                return float(area["area_nm2"])
+    return None
