@@ -95,6 +95,7 @@ MESSAGE_PREFIXES = (
     "filter.",
     "incident.",
     "ruler.",
+    "drift.",
 )
 
 
@@ -200,11 +201,13 @@ class SeawatchLayers(JSCSSMixin, folium.MacroElement):
     default_js: ClassVar = [
         ("markercluster", MARKERCLUSTER_JS),
         ("seawatch_map", "seawatch:seawatch-map.js"),
+        ("seawatch_drift", "seawatch:seawatch-drift.js"),
     ]
     default_css: ClassVar = [
         ("markercluster_css", MARKERCLUSTER_CSS[0]),
         ("markercluster_default_css", MARKERCLUSTER_CSS[1]),
         ("seawatch_map_css", "seawatch:seawatch-map.css"),
+        ("seawatch_drift_css", "seawatch:seawatch-drift.css"),
     ]
     _template = Template(
         """
@@ -245,6 +248,7 @@ def render_interactive(
     settings: Settings,
     lang: str | None = None,
     now: dt.datetime | None = None,
+    drifts: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write the interactive map as one self-contained offline HTML file.
 
@@ -265,6 +269,10 @@ def render_interactive(
         ``"en"`` or ``"ar"``; default the configured language.
     now
         Reference time for data age, staleness and incident filters (default: the clock).
+    drifts
+        Drifts to draw (``drift.json`` dicts of ``seawatch drift``; with their
+        ``drift.geojson`` under ``"geojson"`` the areas follow the time control hour by hour,
+        without it only the end-of-drift areas are drawn), or None for no drift layer content.
 
     Returns
     -------
@@ -279,7 +287,7 @@ def render_interactive(
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / "map.html"
-    html = build_html(risk, incidents, settings, lang=lang, now=now)
+    html = build_html(risk, incidents, settings, lang=lang, now=now, drifts=drifts)
     return atomic_write_text(out, html)
 
 
@@ -289,6 +297,7 @@ def build_html(
     settings: Settings,
     lang: str | None = None,
     now: dt.datetime | None = None,
+    drifts: list[dict[str, Any]] | None = None,
 ) -> str:
     """The interactive map page as a string (see :func:`render_interactive`)."""
     lang = resolve_lang(lang, settings.lang)
@@ -296,6 +305,7 @@ def build_html(
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
     data = map_data(risk, incidents, settings, lang, now, info)
+    data["drifts"] = drifts_payload(drifts)
 
     lat, lon = risk["lat"].values, risk["lon"].values
     fmap = SeawatchLeafletMap(
@@ -464,6 +474,59 @@ def map_data(
         "runText": run_text(info, lang),
         "attribution": [translate(k, lang) for k in ATTRIBUTION_KEYS],
     }
+
+
+def _rounded(value: Any, decimals: int = 5) -> Any:
+    """Floats rounded (5 decimals of a degree: about 1 m), recursively; the page stays small."""
+    if isinstance(value, float):
+        return round(value, decimals)
+    if isinstance(value, list | tuple):
+        return [_rounded(v, decimals) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v, decimals) for k, v in value.items()}
+    return value
+
+
+def drifts_payload(drifts: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Drifts for ``seawatch-drift.js``: each ``drift.json`` (with its ``geojson`` if given).
+
+    Accepts the contract's ``drift.json`` dicts and the web service's
+    ``{"id", "incident_id", "result", "geojson"}``; only what the layer draws is kept.
+    """
+    out = []
+    for drift in drifts or ():
+        result = drift.get("result", drift)
+        geojson = drift.get("geojson", result.get("geojson"))
+        kept = {
+            k: result[k]
+            for k in (
+                "object",
+                "start",
+                "end_time",
+                "datum_track",
+                "stranded_fraction",
+                "forcing",
+                "hazard_along",
+                "survival_hours",
+                "incident_id",
+            )
+            if k in result
+        }
+        if geojson is None:
+            kept["areas"] = result.get("areas", [])
+        entry: dict[str, Any] = {"result": _rounded(kept)}
+        if geojson is not None:
+            features = [
+                f
+                for f in geojson.get("features", ())
+                if (f.get("properties") or {}).get("kind") == "area"
+            ]
+            entry["geojson"] = {"type": "FeatureCollection", "features": _rounded(features)}
+        for key in ("id", "incident_id"):
+            if drift.get(key) is not None:
+                entry[key] = drift[key]
+        out.append(entry)
+    return out
 
 
 class _FrameStore:
@@ -757,4 +820,4 @@ def _html(text: str) -> str:
     )
 
 
-__all__ = ["build_html", "map_data", "render_interactive"]
+__all__ = ["build_html", "drifts_payload", "map_data", "render_interactive"]
