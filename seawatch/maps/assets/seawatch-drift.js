@@ -162,15 +162,15 @@
       });
     }
     if (isFinite(d.start.lat)) {
-      L.marker([d.start.lat, d.start.lon], { icon: L.divIcon({ className: "sw-drift-lkp", iconSize: [12, 12] }), keyboard: false })
-        .bindTooltip(this.msg("drift.lkp", { pos: ddm(d.start.lat, d.start.lon), time: utc(d.start.t) }), { direction: "top" })
-        .on("click", function () { self.select(entry); })
-        .addTo(group);
+      // Not clickable: the last known position is the incident's own marker, which must stay
+      // clickable under it (the panel says the position and time).
+      L.marker([d.start.lat, d.start.lon], { icon: L.divIcon({ className: "sw-drift-lkp", iconSize: [12, 12] }),
+        keyboard: false, interactive: false }).addTo(group);
     }
     // A diamond, so the datum is never taken for an incident's round marker.
     entry.datum = L.marker([d.track.length ? d.track[0].lat : d.start.lat, d.track.length ? d.track[0].lon : d.start.lon],
-      { icon: L.divIcon({ className: "sw-drift-datum", html: "<div></div>", iconSize: [14, 14] }), keyboard: false, zIndexOffset: 500 })
-      .on("click", function () { self.select(entry); })
+      { icon: L.divIcon({ className: "sw-drift-datum", html: "<div></div>", iconSize: [14, 14] }), keyboard: false,
+        interactive: false, zIndexOffset: 500 })
       .addTo(group);
     group.addTo(this.layer);
     this.drifts.push(entry);
