@@ -95,7 +95,7 @@ MESSAGE_PREFIXES = (
     "filter.",
     "incident.",
     "ruler.",
-    "drift.",
+    "drift.ui.",
 )
 
 

@@ -471,7 +471,7 @@ def page_rows(request: Request, incident_id: str, lang: str) -> list[dict[str, A
             {
                 "id": drift["id"],
                 "status": drift["status"],
-                "status_text": words.get(f"drift.status.{drift['status']}", drift["status"]),
+                "status_text": words.get(f"drift.ui.status.{drift['status']}", drift["status"]),
                 "error": drift.get("error") or "",
                 "created": drift["created_at"].strftime("%Y-%m-%d %H:%M"),
                 "by": drift.get("created_by") or "",

@@ -99,7 +99,7 @@
     this.sm = sm;
     this.map = sm.map;
     this.M = sm.M || {};
-    this.label = this.msg("drift.layer");
+    this.label = this.msg("drift.ui.layer");
     this.layer = L.layerGroup().addTo(this.map);
     this.drifts = [];
     this.selected = null;
@@ -118,8 +118,8 @@
 
   SeawatchDrift.prototype._objectName = function (o) {
     if (o === undefined || o === null) return "";
-    var key = "drift.object." + o;
-    return this.M[key] !== undefined ? this.M[key] : this.msg("drift.object.other", { n: o });
+    var key = "drift.ui.object." + o;
+    return this.M[key] !== undefined ? this.M[key] : this.msg("drift.ui.object.other", { n: o });
   };
 
   SeawatchDrift.prototype._buildPanel = function () {
@@ -245,28 +245,28 @@
     this.panel.hidden = false;
     var d = s.d, area = s.shownArea, p = s.shownDatum;
     var a90 = area && area.a90 ? area.a90.nm2 : null, a50 = area && area.a50 ? area.a50.nm2 : null;
-    var title = this.msg("drift.panel_title", { object: this._objectName(d.object) });
+    var title = this.msg("drift.ui.panel_title", { object: this._objectName(d.object) });
     var lines = [];
-    lines.push(fmt(esc(this.msg("drift.lkp")), { pos: "<bdi dir='ltr'>" + esc(ddm(d.start.lat, d.start.lon)) + "</bdi>", time: "<bdi dir='ltr'>" + esc(utc(d.start.t)) + "</bdi>" }));
+    lines.push(fmt(esc(this.msg("drift.ui.lkp")), { pos: "<bdi dir='ltr'>" + esc(ddm(d.start.lat, d.start.lon)) + "</bdi>", time: "<bdi dir='ltr'>" + esc(utc(d.start.t)) + "</bdi>" }));
     if (p) {
-      lines.push("<b>" + fmt(esc(this.msg("drift.datum_at")), { time: "<bdi dir='ltr'>" + esc(utc(p.t)) + "</bdi>", pos: "<bdi dir='ltr' class='sw-drift-pos'>" + esc(ddm(p.lat, p.lon)) + "</bdi>" }) + "</b>");
+      lines.push("<b>" + fmt(esc(this.msg("drift.ui.datum_at")), { time: "<bdi dir='ltr'>" + esc(utc(p.t)) + "</bdi>", pos: "<bdi dir='ltr' class='sw-drift-pos'>" + esc(ddm(p.lat, p.lon)) + "</bdi>" }) + "</b>");
     }
-    if (area) lines.push("<span class='sw-drift-areas'>" + esc(this.msg("drift.areas_at", { a50: num(a50), a90: num(a90) })) + "</span>");
+    if (area) lines.push("<span class='sw-drift-areas'>" + esc(this.msg("drift.ui.areas_at", { a50: num(a50), a90: num(a90) })) + "</span>");
     var note = "";
     var first = d.track.length ? d.track[0].t : d.start.t;
     var last = d.track.length ? d.track[d.track.length - 1].t : d.end;
-    if (isFinite(t) && t < first) note = this.msg("drift.before_start", { time: utc(t) });
-    else if (isFinite(t) && isFinite(last) && t > last) note = this.msg("drift.after_end", { time: utc(last) });
+    if (isFinite(t) && t < first) note = this.msg("drift.ui.before_start", { time: utc(t) });
+    else if (isFinite(t) && isFinite(last) && t > last) note = this.msg("drift.ui.after_end", { time: utc(last) });
     var h = p ? d.hazard[p.t] : null;
     if (h && h.level_name) {
       var levels = this.sm.D.levels || [];
       var word = levels[h.level] ? levels[h.level].word : h.level_name;
-      lines.push(esc(this.msg("drift.hazard", { level: word })));
+      lines.push(esc(this.msg("drift.ui.hazard", { level: word })));
     }
-    if (d.survival !== null && d.survival !== undefined && isFinite(d.survival)) lines.push(esc(this.msg("drift.survival", { h: num(d.survival) })));
-    if (d.stranded) lines.push(esc(this.msg("drift.stranded", { pct: Math.round(d.stranded * 100) })));
+    if (d.survival !== null && d.survival !== undefined && isFinite(d.survival)) lines.push(esc(this.msg("drift.ui.survival", { h: num(d.survival) })));
+    if (d.stranded) lines.push(esc(this.msg("drift.ui.stranded", { pct: Math.round(d.stranded * 100) })));
     if (d.forcing && d.forcing.source) {
-      lines.push("<span class='sw-note'>" + esc(this.msg("drift.forcing", { source: d.forcing.source, run: d.forcing.reference_time ? utc(epoch(d.forcing.reference_time)) : "?" })) + "</span>");
+      lines.push("<span class='sw-note'>" + esc(this.msg("drift.ui.forcing", { source: d.forcing.source, run: d.forcing.reference_time ? utc(epoch(d.forcing.reference_time)) : "?" })) + "</span>");
     }
     var open = this.panel.querySelector("details");
     var isOpen = open ? open.open : !this.folded;
@@ -275,11 +275,11 @@
     html += "</summary>";
     if (note) html += "<div class='sw-drift-note' role='status'>" + esc(note) + "</div>";
     html += "<div>" + lines.join("</div><div>") + "</div>";
-    html += "<div class='sw-drift-legend'><span class='sw-drift-sw sw-drift-sw-50'></span>" + esc(this.msg("drift.area50_label")) +
-      " <span class='sw-drift-sw sw-drift-sw-90'></span>" + esc(this.msg("drift.area90_label")) +
-      " <span class='sw-drift-sw sw-drift-sw-track'></span>" + esc(this.msg("drift.track_label")) + "</div>";
-    html += "<div class='sw-note'>" + esc(this.msg("drift.utc_note")) +
-      " <button type='button' class='sw-drift-zoom'>" + esc(this.msg("drift.zoom")) + "</button></div></details>";
+    html += "<div class='sw-drift-legend'><span class='sw-drift-sw sw-drift-sw-50'></span>" + esc(this.msg("drift.ui.area50_label")) +
+      " <span class='sw-drift-sw sw-drift-sw-90'></span>" + esc(this.msg("drift.ui.area90_label")) +
+      " <span class='sw-drift-sw sw-drift-sw-track'></span>" + esc(this.msg("drift.ui.track_label")) + "</div>";
+    html += "<div class='sw-note'>" + esc(this.msg("drift.ui.utc_note")) +
+      " <button type='button' class='sw-drift-zoom'>" + esc(this.msg("drift.ui.zoom")) + "</button></div></details>";
     this.panel.innerHTML = html;
     this.panel.querySelector(".sw-drift-zoom").addEventListener("click", function () { self.zoom(); });
   };

@@ -643,7 +643,7 @@
       buttons.append(el("button", { type: "button", className: "sw-move", text: t("web.move.start"),
         onclick: () => startMove(record.id) }));
       buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id) }));
-      buttons.append(el("button", { type: "button", className: "sw-drift", text: t("drift.where_now"),
+      buttons.append(el("button", { type: "button", className: "sw-drift", text: t("drift.ui.where_now"),
         onclick: () => startDrift(record.id) }));
     }
     box.append(buttons);
@@ -995,12 +995,12 @@
   async function startDrift(id) {
     map.closePopup();
     const shortId = id.slice(0, 8);
-    writeState("pending", t("drift.queued", { id: shortId }));
+    writeState("pending", t("drift.ui.queued", { id: shortId }));
     document.documentElement.dataset.swDrift = "running";
     const result = await send("POST", "/api/incidents/" + encodeURIComponent(id) + "/drifts", {});
     if (!result.ok) {
       document.documentElement.dataset.swDrift = "failed";
-      writeState("failed", t("drift.failed", { reason: problem(result) }), () => startDrift(id));
+      writeState("failed", t("drift.ui.failed", { reason: problem(result) }), () => startDrift(id));
       return;
     }
     pollDrift(result.data.id, id, 0);
@@ -1016,27 +1016,27 @@
         return;
       }
       document.documentElement.dataset.swDrift = "failed";
-      writeState("failed", t("drift.failed", { reason: problem(result) }));
+      writeState("failed", t("drift.ui.failed", { reason: problem(result) }));
       return;
     }
     const drift = result.data;
     if (drift.status === "queued" || drift.status === "running") {
-      writeState("pending", t("drift.running", { id: shortId }));
+      writeState("pending", t("drift.ui.running", { id: shortId }));
       setTimeout(() => pollDrift(driftId, incidentId, 0), DRIFT_POLL_MS);
       return;
     }
     if (drift.status === "failed") {
       document.documentElement.dataset.swDrift = "failed";
-      writeState("failed", t("drift.failed", { reason: drift.error || "?" }), () => startDrift(incidentId));
+      writeState("failed", t("drift.ui.failed", { reason: drift.error || "?" }), () => startDrift(incidentId));
       return;
     }
     const now = (drift.summary && drift.summary.now) || {};
     const area = now.area_90_nm2;
-    writeState("saved", t("drift.ready", { ddm: now.ddm || "–",
+    writeState("saved", t("drift.ui.ready", { ddm: now.ddm || "–",
       a90: area === null || area === undefined ? "–" : area >= 100 ? area.toFixed(0) : area.toFixed(1) }));
     const layer = driftLayer();
     if (layer) layer.add(drift);
-    else flash(t("drift.no_layer"));
+    else flash(t("drift.ui.no_layer"));
     document.documentElement.dataset.swDrift = "ready";
   }
 
