@@ -2,6 +2,7 @@
 
 # Importing a module registers its commands on the root group.
 from seawatch.cli import alerts as _alerts  # noqa: F401  alerts, alerts cancel
+from seawatch.cli import drift as _drift  # noqa: F401  drift
 from seawatch.cli import incidents as _incidents  # noqa: F401  incidents, position, fetch incidents
 from seawatch.cli import pipeline as _pipeline  # noqa: F401  demo, build, map
 from seawatch.cli import schedule as _schedule  # noqa: F401  schedule, run, email
