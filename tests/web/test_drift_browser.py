@@ -63,9 +63,11 @@ def _live(tmp: Path, forecast: bool):
     tokens = add_accounts(data_dir)
     server = start_server(data_dir, env={"SEAWATCH_GRID_RESOLUTION": "0.25"})
     server.tokens = tokens
-    deadline = time.monotonic() + 120
-    while not server.session("victor").get(f"{server.url}/api/status").json()["map"]["maps"]:
-        assert time.monotonic() < deadline, "the live map was not rendered"
+    viewer = server.session("victor")
+    viewer.get(f"{server.url}/?lang=ar")  # the Arabic map is rendered once asked for
+    deadline = time.monotonic() + 180
+    while set(viewer.get(f"{server.url}/api/status").json()["map"]["maps"]) != {"en", "ar"}:
+        assert time.monotonic() < deadline, "the live maps were not rendered"
         time.sleep(0.3)
     return server
 
@@ -137,7 +139,11 @@ def test_where_is_it_now_end_to_end(browser, tmp_path):
                 assert state == "ready", page.inner_text("#sw-write")
                 expect(page.locator("path.sw-drift-area-90")).to_have_count(1)
                 assert page.get_attribute(".leaflet-container", "data-sw-drift-a90")
+                if not page.evaluate("document.querySelector('.sw-drift-panel details').open"):
+                    page.click(".sw-drift-panel summary")  # folded on a phone
                 panel = page.inner_text(".sw-drift-panel")
+                title = "Drift of rubber boat" if lang == "en" else "انجراف قارب مطاطي"
+                assert title in panel
                 assert "°" in panel and "'N" in panel and "UTC" in panel
                 print(f"{lang}: first drift result on the map after {seconds:.1f} s")
                 page.screenshot(path=str(SHOTS / f"e2e-{lang}-{viewport[0]}x{viewport[1]}.png"))

@@ -1032,7 +1032,8 @@
     }
     const now = (drift.summary && drift.summary.now) || {};
     const area = now.area_90_nm2;
-    writeState("saved", t("drift.ui.ready", { ddm: now.ddm || "–",
+    // The position in a left-to-right isolate, so Arabic text around it cannot reorder it.
+    writeState("saved", t("drift.ui.ready", { ddm: now.ddm ? "\u2066" + now.ddm + "\u2069" : "–",
       a90: area === null || area === undefined ? "–" : area >= 100 ? area.toFixed(0) : area.toFixed(1) }));
     const layer = driftLayer();
     if (layer) layer.add(drift);
