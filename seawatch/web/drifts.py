@@ -194,6 +194,10 @@ class DriftRunner:
         )
         with self._lock:
             self._procs[drift_id] = proc
+            stopping = self._stopping
+        if stopping:  # stop() ran while this process was starting
+            _kill(proc)
+            return INTERRUPTED
         try:
             _stdout, stderr = proc.communicate(timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
@@ -213,15 +217,21 @@ class DriftRunner:
         with self._lock:
             self._stopping = True
             procs = list(self._procs.values())
-        for proc in procs:
-            _kill(proc)
+        for proc in procs:  # the worker thread reading its output sees it end
+            _signal(proc)
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.drifts.interrupt_unfinished()
 
 
-def _kill(proc: subprocess.Popen[str]) -> None:
+def _signal(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the drift's process group (the command and any worker it started)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """Kill and reap; only from the thread that owns ``proc``."""
+    _signal(proc)
     with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
         proc.communicate(timeout=10)
 
