@@ -64,6 +64,9 @@ MAX_HOURS = 72
 """Longest drift a page may ask for (assumption: beyond 3 days the forecast and the Leeway
 spread make the areas too wide to search; to calibrate with the coordinators)."""
 OPEN_STATUSES = ("distress",)
+MAP_DRIFTS = 50
+"""Open cases whose drift the live map draws, newest first (a drift's areas are about 0.2 MB
+for 24 h: this bounds the map's download; assumption, to calibrate)."""
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(require_viewer)]
@@ -388,11 +391,21 @@ def get_incident_drifts(request: Request, incident_id: IncidentId, who: Viewer) 
 
 @router.get("/api/drifts", tags=["drifts"], summary="Latest drift of each open distress case")
 def get_open_drifts(request: Request, who: Viewer) -> Response:
-    """For the live map: the newest finished drift of every incident still in distress."""
+    """For the live map: the newest finished drift of the newest open distress cases.
+
+    ``result`` and ``geojson`` hold only what the map draws (the search areas per hour, 5
+    decimals); the whole outputs are at ``/api/drifts/{id}``.
+    """
+    from seawatch.maps.interactive import drifts_payload
+
     store = request.app.state.store
-    open_ids = [r["id"] for r in store.list(statuses=OPEN_STATUSES, limit=500)]
+    open_ids = [r["id"] for r in store.list(statuses=OPEN_STATUSES, limit=MAP_DRIFTS)]
     latest = drifts_of(request).latest_done(open_ids, outputs=True)
-    return json_response([drift_json(d, who, outputs=True) for d in latest.values()])
+    out = []
+    for drift in latest.values():
+        (drawn,) = drifts_payload([drift])
+        out.append({**drift_json(drift, who), **drawn})
+    return json_response(out)
 
 
 @router.get(

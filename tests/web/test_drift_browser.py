@@ -150,5 +150,12 @@ def test_where_is_it_now_end_to_end(browser, tmp_path):
                 assert real_problems(record) == []
         drifts = server.session("victor").get(f"{server.url}/api/incidents/{incident['id']}/drifts")
         assert [d["status"] for d in drifts.json()] == ["done", "done"]
+        with loopback_page(browser, server.url) as (page, record):
+            sign_in(page, server.url, "victor")
+            page.goto(f"{server.url}/incidents/{incident['id']}?lang=ar")
+            assert page.locator(".sw-drift-row.sw-drift-done").count() == 2
+            assert page.locator(".sw-drift-row .sw-drift-gpx").count() == 2
+            page.screenshot(path=str(SHOTS / "incident-page-ar-1280x860.png"), full_page=True)
+            assert real_problems(record) == []
     finally:
         server.stop()

@@ -89,7 +89,10 @@ def test_readers_see_and_download_drifts(server):
 
     # the live map's list: the newest finished drift of each open distress case
     latest = viewer.get(f"{server.url}/api/drifts").json()
-    assert drift_id in [d["id"] for d in latest]
+    (drawn,) = [d for d in latest if d["id"] == drift_id]
+    assert drawn["summary"]["end"]["ddm"] == end["ddm"]
+    assert {f["properties"]["kind"] for f in drawn["geojson"]["features"]} == {"area"}
+    assert len(drawn["geojson"]["features"]) == 50  # 25 hours x (50 %, 90 %)
 
 
 def test_only_coordinators_start_drifts_and_anonymous_sees_nothing(server):
