@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import shapely
+import shapely.geometry
 import sqlalchemy as sa
 
 from seawatch.errors import DataError, NotFoundError
@@ -23,7 +25,7 @@ from seawatch.incidents.model import JSONText, UTCDateTime
 from seawatch.incidents.store import IncidentStore
 from seawatch.timeutil import now_utc
 
-__all__ = ["INTERRUPTED", "STATUSES", "DriftStore", "drifts_table"]
+__all__ = ["INTERRUPTED", "STATUSES", "DriftStore", "drifts_table", "map_payload"]
 
 STATUSES = ("queued", "running", "done", "failed")
 INTERRUPTED = "interrupted: the service stopped before the drift finished; start it again"
@@ -278,3 +280,69 @@ def area_at(
             if abs(float(area.get("probability", -1)) - probability) < 1e-6:
                 return float(area["area_nm2"])
     return None
+
+
+def _rounded(value: Any, decimals: int = 5) -> Any:
+    """Floats rounded (5 decimals of a degree: about 1 m), recursively; the page stays small."""
+    if isinstance(value, float):
+        return round(value, decimals)
+    if isinstance(value, list | tuple):
+        return [_rounded(v, decimals) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v, decimals) for k, v in value.items()}
+    return value
+
+
+DRIFT_SIMPLIFY_DEG = 0.0005
+"""Search-area outlines on the map are simplified to about 50 m (the areas are kilometres
+across; the downloads keep every vertex). Measured: a 24-hour drift on the demo forecast drew
+286 kB of areas, 49 kB simplified."""
+
+
+def _simplified(geometry: dict[str, Any]) -> dict[str, Any]:
+    shape = shapely.geometry.shape(geometry)
+    return shapely.geometry.mapping(
+        shapely.simplify(shape, DRIFT_SIMPLIFY_DEG, preserve_topology=True)
+    )
+
+
+def map_payload(drifts: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Drifts for the map layer (``seawatch-drift.js``): each ``drift.json`` and its areas.
+
+    Accepts the contract's ``drift.json`` dicts and the web service's
+    ``{"id", "incident_id", "result", "geojson"}``; only what the layer draws is kept.
+    """
+    out = []
+    for drift in drifts or ():
+        result = drift.get("result", drift)
+        geojson = drift.get("geojson", result.get("geojson"))
+        kept = {
+            k: result[k]
+            for k in (
+                "object",
+                "start",
+                "end_time",
+                "datum_track",
+                "stranded_fraction",
+                "forcing",
+                "hazard_along",
+                "survival_hours",
+                "incident_id",
+            )
+            if k in result
+        }
+        if geojson is None:
+            kept["areas"] = result.get("areas", [])
+        entry: dict[str, Any] = {"result": _rounded(kept)}
+        if geojson is not None:
+            features = [
+                {**f, "geometry": _simplified(f["geometry"])}
+                for f in geojson.get("features", ())
+                if (f.get("properties") or {}).get("kind") == "area" and f.get("geometry")
+            ]
+            entry["geojson"] = {"type": "FeatureCollection", "features": _rounded(features)}
+        for key in ("id", "incident_id"):
+            if drift.get(key) is not None:
+                entry[key] = drift[key]
+        out.append(entry)
+    return out

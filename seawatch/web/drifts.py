@@ -39,7 +39,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from seawatch.config import Settings
 from seawatch.geo.positions import format_ddm
-from seawatch.incidents.drifts import INTERRUPTED, DriftStore, area_at, datum_at, one_line
+from seawatch.incidents.drifts import (
+    INTERRUPTED,
+    DriftStore,
+    area_at,
+    datum_at,
+    map_payload,
+    one_line,
+)
 from seawatch.timeutil import isoformat_utc, now_utc
 from seawatch.web.api import ERROR_RESPONSES, IncidentId, json_response, write_lock
 from seawatch.web.auth import (
@@ -396,14 +403,12 @@ def get_open_drifts(request: Request, who: Viewer) -> Response:
     ``result`` and ``geojson`` hold only what the map draws (the search areas per hour, 5
     decimals); the whole outputs are at ``/api/drifts/{id}``.
     """
-    from seawatch.maps.interactive import drifts_payload
-
     store = request.app.state.store
     open_ids = [r["id"] for r in store.list(statuses=OPEN_STATUSES, limit=MAP_DRIFTS)]
     latest = drifts_of(request).latest_done(open_ids, outputs=True)
     out = []
     for drift in latest.values():
-        (drawn,) = drifts_payload([drift])
+        (drawn,) = map_payload([drift])
         out.append({**drift_json(drift, who), **drawn})
     return json_response(out)
 
