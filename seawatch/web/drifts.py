@@ -342,18 +342,18 @@ def start_drift(
     returned instead of starting a second (a double click starts one drift)."""
     drifts = drifts_of(request)
     runner = runner_of(request)
-    for existing in drifts.list_for(incident_id):
-        if existing["status"] in ("queued", "running"):
-            return existing
-    if not runner.has_room():
-        raise HTTPException(
-            503,
-            f"{runner.pending()} drifts are already running or waiting; try again in a minute",
-            headers={"Retry-After": "30"},
-        )
-    with write_lock(request):
+    with write_lock(request):  # the check and the insert together (one writer per process)
+        for existing in drifts.list_for(incident_id):
+            if existing["status"] in ("queued", "running"):
+                return existing
+        if not runner.has_room():
+            raise HTTPException(
+                503,
+                f"{runner.pending()} drifts are already running or waiting; try again in a minute",
+                headers={"Retry-After": "30"},
+            )
         drift = drifts.create(incident_id, body.model_dump(exclude_none=True), who.name or "?")
-    runner.submit(drift)
+        runner.submit(drift)
     request.app.state.log.info(
         "%s started drift %s of incident %s", who.name, drift["id"], incident_id
     )

@@ -132,6 +132,9 @@ def test_a_failed_drift_shows_its_one_line_error(server):
     assert started.status_code == 202, started.text
     assert started.json()["status"] in ("queued", "running")
     assert started.headers["location"] == f"/api/drifts/{started.json()['id']}"
+    # a second click while it runs answers the same drift (the command takes seconds to start)
+    again = server.session("amina").post(f"{server.url}/api/incidents/{incident['id']}/drifts")
+    assert again.status_code == 202 and again.json()["id"] == started.json()["id"]
     failed = _wait(server, started.json()["id"])
     assert failed["status"] == "failed" and failed["summary"] is None
     assert failed["error"] and "\n" not in failed["error"] and len(failed["error"]) <= 500
