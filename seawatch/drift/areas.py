@@ -8,9 +8,10 @@ section 4.4), so this is seawatch's own design:
   degrees;
 * the density is a 2-D histogram of the elements still afloat, smoothed by a Gaussian kernel
   of Scott's-rule bandwidth (a binned kernel density estimate, Wand & Jones 1995 ch. 2.4);
-* the *p* % search area is the highest-density region holding *p* % of that density (Hyndman
-  1996): the cells above the density level at which the mass reaches *p*, drawn as contour
-  polygons (contourpy), so a cloud split left and right of downwind gives two polygons;
+* the *p* % search area is the highest-density region holding *p* % of the elements (Hyndman
+  1996, the sample estimate: the level is the (1 - p) quantile of the density at the
+  elements), drawn as contour polygons (contourpy), so a cloud split left and right of
+  downwind gives two polygons;
 * the datum is the centre of mass of the elements in the part of the 90 % area that holds the
   most of them: for a single cloud nearly its centroid, for a cloud split into two lobes
   (left and right of downwind) the centre of the heavier lobe, never the empty sea between
@@ -103,13 +104,14 @@ def summarize_cloud(
     density /= density.sum()
     xc = 0.5 * (xe[:-1] + xe[1:])
     yc = 0.5 * (ye[:-1] + ye[1:])
-    ordered = np.sort(density.ravel())[::-1]
-    mass = np.cumsum(ordered)
+    ix = np.clip(((x - x0) / cell).astype(int), 0, nx - 1)
+    iy = np.clip(((y - y0) / cell).astype(int), 0, ny - 1)
+    at_elements = density[ix, iy]
     areas: dict[float, MultiPolygon] = {}
     areas_nm2: dict[float, float] = {}
     regions: dict[float, MultiPolygon] = {}
     for p in probabilities:
-        level = float(ordered[min(int(np.searchsorted(mass, p)), ordered.size - 1)])
+        level = float(np.quantile(at_elements, 1.0 - p))
         poly_m = _region(xc, yc, density, level)
         regions[p] = poly_m
         areas_nm2[p] = poly_m.area / NM_M**2

@@ -15,13 +15,13 @@ none of which may touch the seawatch process (../shared/docs/drift-leeway.md sec
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import multiprocessing
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -133,11 +133,68 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 
 def worker_init() -> None:
-    """Start a drift worker in the temporary folder: opendrift loads ``.env`` from the cwd."""
+    """Prepare a drift worker process.
+
+    Its working folder is the temporary one (opendrift loads ``.env`` from the cwd), and Python
+    warnings and stray log records go nowhere: OpenDrift routes warnings into logging
+    (``captureWarnings``) and its own records are collected by :func:`simulate` and returned.
+    """
     os.chdir(tempfile.gettempdir())
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
+def _serve(conn: Any) -> None:
+    """Worker main loop: import OpenDrift at once, then run the one spec it is sent."""
+    worker_init()
+    with contextlib.suppress(Exception):  # reported by simulate() if a spec comes
+        import opendrift.models.leeway  # noqa: F401  the slow import, while the caller checks
+    spec = conn.recv()
+    if spec is None:
+        return
+    try:
+        conn.send(("ok", simulate(spec)))
+    except BaseException as exc:  # SystemExit from OpenDrift included: the caller decides
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class DriftWorker:
+    """One spawn process for one drift, started early so OpenDrift imports during the checks.
+
+    Use as a context manager; leaving the block ends the process (at once if no drift was
+    sent, e.g. after a refusal).
+    """
+
+    def __init__(self) -> None:
+        context = worker_context()
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        child.close()
+
+    def __enter__(self) -> DriftWorker:
+        return self
+
+    def run(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Run ``spec`` in the worker; RuntimeError with the worker's one line if it fails."""
+        self._conn.send(spec)
+        try:
+            status, payload = self._conn.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the drift worker died (exit code {self._process.exitcode})"
+            ) from None
+        if status != "ok":
+            raise RuntimeError(payload)
+        return payload
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=10)
+        self._conn.close()
 
 
 def run_in_worker(spec: dict[str, Any]) -> dict[str, Any]:
     """:func:`simulate` in a fresh ``spawn`` process, so OpenDrift never runs in this one."""
-    with ProcessPoolExecutor(1, mp_context=worker_context(), initializer=worker_init) as pool:
-        return pool.submit(simulate, spec).result()
+    with DriftWorker() as worker:
+        return worker.run(spec)

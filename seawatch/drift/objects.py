@@ -151,8 +151,8 @@ def resolve_object(value: str | int) -> ObjectChoice:
         if number not in table:
             raise DataError(f"Leeway category {number} does not exist; give 1 to {len(table)}")
         row = table[number]
-        for choice in OBJECTS.values():
-            if choice.category == number:
+        for choice in OBJECTS.values():  # a class's category or proxy: its capsize hazard
+            if number == choice.category or number in choice.alternatives:
                 return ObjectChoice(
                     str(row["OBJKEY"]), number, choice.vessel, False, str(row["Description"])
                 )

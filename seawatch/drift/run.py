@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -286,11 +287,34 @@ def run_drift(
     :class:`DriftRefusalError` (one line, exit 2) when the drift cannot be run as asked; nothing is
     written then.
     """
-    from seawatch.drift.engine import run_in_worker
+    from seawatch.drift.engine import DriftWorker
 
-    prepared = prepare(request, settings, land=land, risk_path=risk_path)
-    sim = (submit or run_in_worker)(prepared.spec)
-    return finish(prepared, sim, Path(out_dir))
+    t0 = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if submit is None:  # start the worker first: OpenDrift imports while we check
+            submit = stack.enter_context(DriftWorker()).run
+        prepared = prepare(request, settings, land=land, risk_path=risk_path)
+        t1 = time.perf_counter()
+        try:
+            sim = submit(prepared.spec)
+        except Exception as exc:  # OpenDrift's errors (its own classes), a dead worker
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DriftRefusalError(f"OpenDrift could not run this drift: {first}") from exc
+    t2 = time.perf_counter()
+    for line in sim.get("log", []):
+        log.debug("OpenDrift: %s", line)
+    result = finish(prepared, sim, Path(out_dir))
+    seconds = sim.get("seconds", {})
+    log.info(
+        "drift: checks %.1f s, worker %.1f s (OpenDrift import and readers %.1f s, run %.1f s), "
+        "areas and files %.1f s",
+        t1 - t0,
+        t2 - t1,
+        seconds.get("import", float("nan")),
+        seconds.get("run", float("nan")),
+        time.perf_counter() - t2,
+    )
+    return result
 
 
 def finish(prepared: Prepared, sim: dict[str, Any], out_dir: Path) -> dict[str, Any]:

@@ -42,9 +42,12 @@ def require_opendrift() -> None:
     pytest.skip(message)
 
 
-def synthetic_forecast(hours: int = 24, start: dt.datetime = START) -> xr.Dataset:
+def synthetic_forecast(
+    hours: int = 24, start: dt.datetime = START, lon0: float = 15.5
+) -> xr.Dataset:
+    """The uniform forecast; ``lon0`` moves its west edge (the grid is 4 degrees wide)."""
     lat = np.round(np.arange(34.0, 36.0001, 0.1), 6)
-    lon = np.round(np.arange(15.5, 19.5001, 0.1), 6)
+    lon = np.round(np.arange(lon0, lon0 + 4.0001, 0.1), 6)
     times = np.array(
         [
             np.datetime64(start.replace(tzinfo=None), "ns") + np.timedelta64(h, "h")

@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 from seawatch.drift import DriftRefusalError, DriftRequest, run_drift
 from seawatch.drift.areas import LocalProjection
 from seawatch.drift.objects import leeway_table
+from seawatch.errors import DataError
 from seawatch.schema import write_dataset
 from tests.drift.conftest import CURRENT, LKP, START, WIND, require_opendrift, synthetic_forecast
 
@@ -166,3 +167,20 @@ def test_refuses_when_the_cloud_leaves_the_forecast_area(settings, forecast_file
             request(forecast_file, lon=19.2, elements=200), settings, tmp_path / "x", submit=submit
         )
     assert not (tmp_path / "x").exists()
+
+
+def test_object_table_names_proxies_and_reads_any_category():
+    from seawatch.drift.objects import OBJECTS, object_for_boat_type, resolve_object
+
+    require_opendrift()
+    assert {k: v.category for k, v in OBJECTS.items()} == {
+        "rubber_dinghy": 27, "wooden_boat": 50, "small_boat": 47, "person_in_water": 1,
+    }  # fmt: skip
+    assert all(o.proxy and o.reason for o in OBJECTS.values())
+    assert len(leeway_table()) == 85 and leeway_table()[1]["OBJKEY"] == "PIW-1"
+    assert resolve_object("85").category == 85 and not resolve_object(85).proxy
+    assert resolve_object(26).vessel == "rubber_dinghy"  # the dinghy's other proxy
+    assert object_for_boat_type("iron") == "small_boat"
+    assert object_for_boat_type(None) == "rubber_dinghy"
+    with pytest.raises(DataError, match="give 1 to 85"):
+        resolve_object(86)
