@@ -177,12 +177,14 @@ class DriftStore:
             raise NotFoundError(f"no drift with id {drift_id}")
         return self._row(row)
 
-    def list_for(self, incident_id: str) -> list[dict[str, Any]]:
-        """The drifts of an incident, newest first (without their GeoJSON, KML, GPX)."""
+    def list_for(self, incident_id: str, geojson: bool = False) -> list[dict[str, Any]]:
+        """The drifts of an incident, newest first, without their KML and GPX (and without
+        their GeoJSON unless ``geojson``: it holds the search areas of every hour)."""
+        columns = [*_SUMMARY, drifts_table.c.geojson] if geojson else _SUMMARY
         with self._tx(write=False) as conn:
             self.store._get(conn, incident_id)
             rows = conn.execute(
-                sa.select(*_SUMMARY)
+                sa.select(*columns)
                 .where(drifts_table.c.incident_id == incident_id)
                 .order_by(drifts_table.c.created_at.desc(), drifts_table.c.id.desc())
             ).all()

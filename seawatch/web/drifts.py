@@ -393,7 +393,8 @@ def post_drift(
 )
 def get_incident_drifts(request: Request, incident_id: IncidentId, who: Viewer) -> Response:
     """Newest first, without their outputs (see ``links``)."""
-    return json_response([drift_json(d, who) for d in drifts_of(request).list_for(incident_id)])
+    drifts = drifts_of(request).list_for(incident_id, geojson=True)
+    return json_response([drift_json(d, who) for d in drifts])
 
 
 @router.get("/api/drifts", tags=["drifts"], summary="Latest drift of each open distress case")
@@ -491,7 +492,7 @@ def page_rows(request: Request, incident_id: str, lang: str) -> list[dict[str, A
 
     words = texts(lang)
     rows = []
-    for drift in drifts_of(request).list_for(incident_id):
+    for drift in drifts_of(request).list_for(incident_id, geojson=True):
         data = summary(drift) or {}
         now = data.get("now") or {}
         request_ = drift.get("request") or {}

@@ -155,6 +155,7 @@ def test_where_is_it_now_end_to_end(browser, tmp_path):
             page.goto(f"{server.url}/incidents/{incident['id']}?lang=ar")
             assert page.locator(".sw-drift-row.sw-drift-done").count() == 2
             assert page.locator(".sw-drift-row .sw-drift-gpx").count() == 2
+            assert page.locator(".sw-drift-row .sw-drift-area90").count() == 2
             page.screenshot(path=str(SHOTS / "incident-page-ar-1280x860.png"), full_page=True)
             assert real_problems(record) == []
     finally:

@@ -9,6 +9,7 @@ server; this data directory holds no forecast, so the command refuses and the dr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -32,7 +33,9 @@ def _incident(server, user: str = "amina") -> dict:
     return answer.json()
 
 
-def _stored_drift(data_dir: Path, incident_id: str, status: str = "done") -> int:
+def _stored_drift(
+    data_dir: Path, incident_id: str, status: str = "done", start: dt.datetime | None = None
+) -> int:
     """A drift written as the runner would, in the server's own database."""
     with IncidentStore(f"sqlite:///{data_dir / 'incidents.sqlite'}") as store:
         drifts = DriftStore(store)
@@ -40,7 +43,7 @@ def _stored_drift(data_dir: Path, incident_id: str, status: str = "done") -> int
         if status in ("running", "done"):
             drifts.start(drift["id"])
         if status == "done":
-            out = make_drift(incident_id=incident_id)
+            out = make_drift(incident_id=incident_id, **({"start": start} if start else {}))
             drifts.finish(drift["id"], out["json"], out["geojson"], out["kml"], out["gpx"])
         return drift["id"]
 
@@ -145,11 +148,18 @@ def test_a_failed_drift_shows_its_one_line_error(server):
 
 def test_incident_page_lists_drifts_and_starts_one_by_form(server):
     incident = _incident(server)
-    _stored_drift(server.data_dir, incident["id"])
+    # a drift that started 3 h ago: "now" is its fourth hour, 90 % area pi * 2.5² NM²
+    start = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    _stored_drift(server.data_dir, incident["id"], start=start - dt.timedelta(hours=3))
+    listed = server.session("victor").get(f"{server.url}/api/incidents/{incident['id']}/drifts")
+    now = listed.json()[0]["summary"]["now"]
+    assert now["time"] == start.strftime("%Y-%m-%dT%H:%M:%SZ") and not now["ended"]
+    assert now["area_90_nm2"] == pytest.approx(19.6, abs=0.05)
     viewer = login(server, "victor")
     page = viewer.get(f"{server.url}/incidents/{incident['id']}")
     assert page.status_code == 200
     assert 'class="sw-drift-row sw-drift-done"' in page.text
+    assert '<span class="sw-drift-area90">20 NM²</span>' in page.text
     assert "NM²" in page.text and "drift.kml" in page.text and "drift.gpx" in page.text
     assert 'id="sw-drift-start"' not in page.text  # viewers cannot start one
     arabic = viewer.get(f"{server.url}/incidents/{incident['id']}?lang=ar")
