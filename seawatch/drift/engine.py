@@ -28,7 +28,7 @@ import numpy as np
 
 TIME_STEP_S = 600  # Leeway's default calculation step (leeway.py: general:time_step_minutes)
 OUTPUT_STEP_S = 3600  # hourly outputs (Leeway's default output step)
-FORCING = ("u10", "v10", "uo", "vo")
+FORCING_PAIRS = {"wind": ("u10", "v10"), "current": ("uo", "vo")}
 
 
 class _Collect(logging.StreamHandler):
@@ -47,6 +47,7 @@ def simulate(spec: dict[str, Any]) -> dict[str, Any]:
 
     ``spec`` keys: ``forecast`` (absolute path of the canonical forecast), ``start`` (ISO UTC),
     ``hours``, ``category``, ``lat``, ``lon``, ``radius_m``, ``elements``, ``seed``,
+    ``steps`` (``{"wind": [...], "current": [...]}``: time indices of the forecast to use),
     ``land_wkb`` (WKB of the land polygons in lon/lat, or None for no land), ``bbox`` (the
     forecast's west, south, east, north).
 
@@ -64,17 +65,17 @@ def simulate(spec: dict[str, Any]) -> dict[str, Any]:
     from opendrift.version import __version__ as opendrift_version
 
     start = dt.datetime.fromisoformat(spec["start"].replace("Z", "+00:00")).replace(tzinfo=None)
-    end = start + dt.timedelta(hours=spec["hours"])
     with xr.open_dataset(spec["forecast"]) as ds:
-        window = slice(
-            np.datetime64(start - dt.timedelta(hours=3)), np.datetime64(end + dt.timedelta(hours=3))
-        )
-        forcing = ds[list(FORCING)].sel(time=window).load()
+        # one reader per source: each with the steps where it has values (prepare() chose them)
+        forcing = {
+            label: ds[list(names)].isel(time=spec["steps"][label]).load()
+            for label, names in FORCING_PAIRS.items()
+        }
     collect = _Collect()
     model = Leeway(loglevel=logging.WARNING, logfile=[collect], seed=spec["seed"])
     logging.getLogger("opendrift").propagate = False
     land_wkb = spec.get("land_wkb")
-    readers: list[Any] = [Reader(forcing, name="seawatch-forecast")]
+    readers: list[Any] = [Reader(data, name=f"seawatch-{label}") for label, data in forcing.items()]
     model.set_config("general:use_auto_landmask", False)
     if land_wkb:
         land = shapely.from_wkb(land_wkb)

@@ -36,12 +36,12 @@ def hazard_along(
     ``clouds`` gives, per hour, the lon and lat of the elements inside the 90 % area.
     """
     if vessel is None:
-        return None, "no capsize hazard for this object (not a boat class of the risk dataset)"
+        return None, "this object is not a boat class of the risk dataset"
     if risk_path is None or not Path(risk_path).is_file():
-        return None, f"no risk dataset ({risk_path or 'risk.nc'} not found); hazard skipped"
+        return None, f"no risk dataset at {risk_path or 'risk.nc'}"
     with xr.open_dataset(risk_path) as risk:
         if "hazard_level" not in risk or vessel not in [str(v) for v in risk["vessel"].values]:
-            return None, f"{risk_path} has no hazard_level for {vessel}; hazard skipped"
+            return None, f"{risk_path} has no hazard_level for {vessel}"
         level = risk["hazard_level"].sel(vessel=vessel)
         rtimes = risk["time"].values
         out: list[dict[str, Any]] = []
@@ -73,7 +73,7 @@ def hazard_along(
                 }
             )
     if not out:
-        return None, f"{risk_path} does not cover the drift period; hazard skipped"
+        return None, f"{risk_path} does not cover the drift period"
     return out, None
 
 

@@ -582,7 +582,7 @@ def sitrep(lang: str, prepared: Prepared, result: dict[str, Any], products: dict
         m["drift.forcing"].format(
             source=prepared.forcing["source"],
             run=prepared.forcing["reference_time"] or "?",
-            age=f"{age:.0f}" if age is not None else "?",
+            age=_age_text(m, age),
             until=prepared.forcing["covers_until"],
         )
     )
@@ -596,6 +596,17 @@ def sitrep(lang: str, prepared: Prepared, result: dict[str, Any], products: dict
             f"{s.areas_nm2[0.9]:8.1f} NM²"
         )
     return "\n".join(lines) + "\n"
+
+
+def _age_text(m: Any, hours: float | None) -> str:
+    if hours is None:
+        return m["age.unknown"]
+    if hours < 0:
+        return m["age.future"].format(hours=round(-hours))
+    if hours < 48:
+        return m["age.hours"].format(hours=round(hours))
+    days, rest = divmod(round(hours), 24)
+    return m["age.days"].format(days=days, hours=rest)
 
 
 def _maybe_time(text: str) -> dt.datetime | None:

@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 
 NM_M = 1852.0
 FORCING = ("u10", "v10", "uo", "vo")
+PAIRS = {"wind": ("u10", "v10"), "current": ("uo", "vo")}
+# Largest gap between two time steps of the wind or the current that the drift interpolates
+# across: daily-mean currents (CMEMS MEDSEA daily products) are the coarsest forcing seawatch
+# ingests. Assumption, to calibrate.
+MAX_GAP = np.timedelta64(24, "h")
+NEAR_CELLS = 3  # OpenDrift fills NaN cells by dilation (10 passes); 3 cells is well inside that
 MAX_HOURS = 240  # ten days: beyond any forecast seawatch reads
 MAX_ELEMENTS = 100_000  # memory: 100k x 241 hours x 2 float32 = 190 MB (derived)
 
@@ -176,17 +182,7 @@ def prepare(
                 f"the start {request.lat:.4f}, {request.lon:.4f} (with its {request.radius_nm:g} "
                 f"NM radius) is outside the forecast area; the forecast covers {coverage}"
             )
-        i0 = max(int(np.searchsorted(times, start64, side="right")) - 1, 0)
-        i1 = int(np.searchsorted(times, end64, side="left"))
-        window = ds[list(FORCING)].isel(time=slice(i0, i1 + 1))
-        empty = window.isnull().all(dim=("lat", "lon")).compute()
-        for name in FORCING:
-            gaps = times[i0 : i1 + 1][empty[name].values]
-            if gaps.size:
-                raise _refuse(
-                    f"forecast {forecast_path.name} has no {name} at {_iso(gaps[0])}, within the "
-                    f"drift period; it covers {coverage}"
-                )
+        steps = _forcing_steps(ds, request, start64, end64, coverage, forecast_path.name)
         bbox = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
         attrs = dict(ds.attrs)
     if land is None:
@@ -223,6 +219,7 @@ def prepare(
         "seed": int(request.seed),
         "land_wkb": None if land.is_empty else shapely.to_wkb(land),
         "bbox": bbox,
+        "steps": steps,
     }
     return Prepared(
         replace(request, time=start),
@@ -236,6 +233,86 @@ def prepare(
         Path(risk_path),
         {"land": land_name},
     )
+
+
+def _forcing_steps(
+    ds: Any,
+    request: DriftRequest,
+    start64: np.datetime64,
+    end64: np.datetime64,
+    coverage: str,
+    name: str,
+) -> dict[str, list[int]]:
+    """Time steps of the wind and of the current that the drift uses, or a refusal.
+
+    A merged forecast holds each variable at its own source's steps only (hourly wind,
+    daily-mean currents, say). For each, the steps with values must bracket the drift period
+    with gaps of at most :data:`MAX_GAP`, and there must be values near the start. One extra
+    step on each side is kept where there is one: OpenDrift's CF reader drops an outlying
+    first or last step of an irregular series (a fix for NOAA winds), which must not cost the
+    drift its coverage.
+    """
+    times = ds["time"].values
+    lo = int(np.searchsorted(times, start64 - MAX_GAP, side="left"))
+    hi = int(np.searchsorted(times, end64 + MAX_GAP, side="right"))
+    near = ds[list(FORCING)].isel(time=slice(lo, hi))
+    valid = near.notnull().any(dim=("lat", "lon")).compute()
+    steps: dict[str, list[int]] = {}
+    for label, (u, v) in PAIRS.items():
+        ok = np.flatnonzero(valid[u].values & valid[v].values) + lo
+        what = f"{label} ({u}, {v}) of forecast {name}"
+        if ok.size == 0:
+            raise _refuse(f"no {what} near the drift period; the forecast covers {coverage}")
+        t_ok = times[ok]
+        if t_ok[0] > start64:
+            raise _refuse(
+                f"the {what} begins at {_iso(t_ok[0])}, after the drift starts "
+                f"({_iso(start64)}); give a forecast that holds the start time"
+            )
+        if t_ok[-1] < end64:
+            most = int((t_ok[-1] - start64) / np.timedelta64(1, "h"))
+            raise _refuse(
+                f"the {what} ends at {_iso(t_ok[-1])}, before the drift ends ({_iso(end64)}); "
+                + (
+                    f"use --hours {most} or a newer forecast"
+                    if most >= 1
+                    else "use a newer forecast"
+                )
+            )
+        first = int(np.flatnonzero(t_ok <= start64)[-1])
+        last = int(np.flatnonzero(t_ok >= end64)[0])
+        used = t_ok[first : last + 1]
+        if used.size > 1:
+            gaps = np.diff(used)
+            k = int(np.argmax(gaps))
+            if gaps[k] > MAX_GAP:
+                raise _refuse(
+                    f"the {what} has no values from {_iso(used[k])} to {_iso(used[k + 1])}, "
+                    f"within the drift period (at most {MAX_GAP.astype(int)} h are bridged)"
+                )
+        at = ds[u].isel(time=int(ok[first]))
+        i = int(np.abs(ds["lat"].values - request.lat).argmin())
+        j = int(np.abs(ds["lon"].values - request.lon).argmin())
+        box = at.isel(
+            lat=slice(max(i - NEAR_CELLS, 0), i + NEAR_CELLS + 1),
+            lon=slice(max(j - NEAR_CELLS, 0), j + NEAR_CELLS + 1),
+        )
+        if not bool(box.notnull().any()):
+            has = at.notnull()
+            la = ds["lat"].values[has.any("lon").values]
+            lo_ = ds["lon"].values[has.any("lat").values]
+            extent = (
+                f"lat {la.min():.2f}..{la.max():.2f}, lon {lo_.min():.2f}..{lo_.max():.2f}"
+                if la.size
+                else "nowhere"
+            )
+            raise _refuse(
+                f"the {what} has no values near the start {request.lat:.4f}, {request.lon:.4f}; "
+                f"it has values over {extent}"
+            )
+        keep = ok[max(first - 1, 0) : min(last + 2, ok.size)]
+        steps[label] = [int(x) for x in keep]
+    return steps
 
 
 def check_result(prepared: Prepared, sim: dict[str, Any]) -> None:
@@ -288,8 +365,11 @@ def run_drift(
     written then.
     """
     from seawatch.drift.engine import DriftWorker
+    from seawatch.drift.objects import opendrift_dir
 
     t0 = time.perf_counter()
+    resolve_object(request.object)  # the quick refusals, before a worker starts
+    opendrift_dir()
     with contextlib.ExitStack() as stack:
         if submit is None:  # start the worker first: OpenDrift imports while we check
             submit = stack.enter_context(DriftWorker()).run

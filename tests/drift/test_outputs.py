@@ -218,3 +218,30 @@ def test_netcdf_passes_the_cf_1_10_checker(drift_dir, tmp_path):
 
     errors, _ = cf_compliance(drift_dir / "drift.nc", tmp_path)
     assert errors == [], "\n".join(errors)
+
+
+def test_without_risk_dataset_the_hazard_is_said_to_be_skipped(drift_dir):
+    result = read_result(drift_dir)
+    assert result["hazard_along"] is None
+    assert "not assessed, no risk dataset at" in (drift_dir / "sitrep.en.txt").read_text("utf-8")
+    assert result["survival_hours"] == pytest.approx(5.2, abs=0.1)  # Hayward 1975 at 16 degC
+
+
+def test_without_opendrift_the_command_says_how_to_install_it(tmp_path, forecast_file):
+    """opendrift made unimportable (``sys.modules[name] = None``, Python's own block)."""
+    code = (
+        "import sys; sys.modules['opendrift'] = None\n"
+        "from seawatch.cli import main\n"
+        "main(sys.argv[1:], prog_name='seawatch')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--data-dir", str(tmp_path), "drift", "--position",
+         "35N 16E", "--time", "2026-01-10T00:00Z", "--forecast", str(forecast_file),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'seawatch[drift]'" in lines[0]
+    assert not (tmp_path / "out").exists()

@@ -148,14 +148,34 @@ def test_refuses_a_start_after_the_forecast(settings, forecast_file, tmp_path):
         run_drift(request(forecast_file, time=later), settings, tmp_path / "x")
 
 
-def test_refuses_a_forecast_with_a_gap_in_the_current(settings, tmp_path):
+def test_refuses_when_the_current_ends_before_the_drift(settings, tmp_path):
+    """A merged forecast whose current source stops at hour 12 while the wind goes on."""
     require_opendrift()
     ds = synthetic_forecast()
-    ds["uo"][5] = np.nan  # the current source missed hour 5
-    ds["vo"][5] = np.nan
-    path = write_dataset(ds, tmp_path / "gap.nc")
-    with pytest.raises(DriftRefusalError, match="no uo at 2026-01-10T05:00:00Z"):
+    ds["uo"][13:] = np.nan
+    ds["vo"][13:] = np.nan
+    path = write_dataset(ds, tmp_path / "short_current.nc")
+    with pytest.raises(
+        DriftRefusalError, match=r"current \(uo, vo\).* ends at 2026-01-10T12:00:00Z.*--hours 12"
+    ):
         run_drift(request(path), settings, tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_currents_every_6_hours_drive_the_drift_like_hourly_ones(
+    settings, forecast_file, submit, tmp_path
+):
+    """Each source is read at its own steps (here: current 6-hourly, wind hourly)."""
+    ds = synthetic_forecast()
+    coarse = np.arange(ds.sizes["time"]) % 6 != 0
+    ds["uo"][coarse] = np.nan
+    ds["vo"][coarse] = np.nan
+    path = write_dataset(ds, tmp_path / "six_hourly_current.nc")
+    a = run_drift(request(path, hours=12, elements=200), settings, tmp_path / "a", submit=submit)
+    b = run_drift(
+        request(forecast_file, hours=12, elements=200), settings, tmp_path / "b", submit=submit
+    )
+    assert a["datum"] == pytest.approx(b["datum"], abs=1e-5)
 
 
 def test_refuses_when_the_cloud_leaves_the_forecast_area(settings, forecast_file, submit, tmp_path):
@@ -184,3 +204,19 @@ def test_object_table_names_proxies_and_reads_any_category():
     assert object_for_boat_type(None) == "rubber_dinghy"
     with pytest.raises(DataError, match="give 1 to 85"):
         resolve_object(86)
+
+
+def test_opendrift_leaves_the_calling_process_alone(settings, forecast_file, tmp_path):
+    """The default worker: no OpenDrift import, no root log handler, global RNG untouched here."""
+    import logging
+    import sys
+
+    require_opendrift()
+    np.random.seed(1234)
+    state = np.random.get_state()[1].copy()
+    handlers = list(logging.getLogger().handlers)
+    run_drift(request(forecast_file, hours=1, elements=50), settings, tmp_path / "d")
+    assert (tmp_path / "d" / "drift.json").is_file()
+    assert "opendrift" not in sys.modules
+    assert logging.getLogger().handlers == handlers
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
