@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from playwright.sync_api import expect
 
 from tests.web.conftest import add_accounts, start_server
@@ -150,6 +151,16 @@ def test_where_is_it_now_end_to_end(browser, tmp_path):
                 assert real_problems(record) == []
         drifts = server.session("victor").get(f"{server.url}/api/incidents/{incident['id']}/drifts")
         assert [d["status"] for d in drifts.json()] == ["done", "done"]
+        # the real outputs download as they were written
+        viewer = server.session("victor")
+        links = drifts.json()[0]["links"]
+        geojson = viewer.get(f"{server.url}{links['geojson']}").json()
+        kinds = {f["properties"]["kind"] for f in geojson["features"]}
+        assert {"start", "datum_track", "datum", "area"} <= kinds
+        kml = etree.fromstring(viewer.get(f"{server.url}{links['kml']}").content)
+        assert kml.tag == "{http://www.opengis.net/kml/2.2}kml"
+        gpx = etree.fromstring(viewer.get(f"{server.url}{links['gpx']}").content)
+        assert gpx.tag.endswith("gpx") and len(gpx) > 24
         with loopback_page(browser, server.url) as (page, record):
             sign_in(page, server.url, "victor")
             page.goto(f"{server.url}/incidents/{incident['id']}?lang=ar")

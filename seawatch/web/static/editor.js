@@ -1068,6 +1068,8 @@
     });
     await loadIncidents();
     loadDrifts();
+    // Drifts other coordinators start appear within two minutes (each is some 50 kB).
+    setInterval(loadDrifts, 2 * REFRESH_MS);
     setInterval(showConnection, 10000);
     window.addEventListener("online", refreshNow);
     document.documentElement.dataset.swEditor = "ready";
