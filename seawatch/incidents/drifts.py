@@ -30,6 +30,8 @@ __all__ = ["INTERRUPTED", "STATUSES", "DriftStore", "drifts_table", "map_payload
 STATUSES = ("queued", "running", "done", "failed")
 INTERRUPTED = "interrupted: the service stopped before the drift finished; start it again"
 MAX_ERROR_CHARS = 500
+"""A refusal is one sentence; longer text is cut (assumption: the engine's refusals are
+under 300 characters)."""
 
 drifts_table = sa.Table(
     "drifts",

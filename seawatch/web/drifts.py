@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -455,8 +456,6 @@ def download_drift(request: Request, drift_id: DriftId, kind: str, who: Viewer) 
 @router.post("/incidents/{incident_id}/drifts", include_in_schema=False)
 async def page_start_drift(request: Request, incident_id: str) -> Response:
     """The incident page's "Where is it now?" button (an HTML form with the CSRF token)."""
-    import re
-
     from fastapi.concurrency import run_in_threadpool
 
     from seawatch.web.pages import LoginRequiredError
@@ -474,16 +473,12 @@ async def page_start_drift(request: Request, incident_id: str) -> Response:
         hours = int(str(form.get("hours", "24")) or 24)
     except ValueError:
         hours = 0
-    body = DriftStart(hours=max(0, hours)) if 1 <= hours <= MAX_HOURS else None
-    if body is None:
+    if not 1 <= hours <= MAX_HOURS:
         raise HTTPException(422, f"hours must be a whole number from 1 to {MAX_HOURS}")
-    await run_in_threadpool(start_drift, request, incident_id, body, who)
+    await run_in_threadpool(start_drift, request, incident_id, DriftStart(hours=hours), who)
     lang = request.query_params.get("lang", "")
     suffix = f"?lang={lang}" if lang in ("en", "ar") else ""
     return RedirectResponse(f"/incidents/{incident_id}{suffix}#drifts", status_code=303)
-
-
-__all__ = ["DriftRunner", "drift_json", "router", "summary"]
 
 
 def page_rows(request: Request, incident_id: str, lang: str) -> list[dict[str, Any]]:
@@ -516,3 +511,6 @@ def page_rows(request: Request, incident_id: str, lang: str) -> list[dict[str, A
             }
         )
     return rows
+
+
+__all__ = ["DriftRunner", "drift_json", "page_rows", "router", "summary"]
