@@ -353,7 +353,19 @@ def start_drift(
                 f"{runner.pending()} drifts are already running or waiting; try again in a minute",
                 headers={"Retry-After": "30"},
             )
-        drift = drifts.create(incident_id, body.model_dump(exclude_none=True), who.name or "?")
+        incident = request.app.state.store.get(incident_id)
+        inputs = {
+            **body.model_dump(exclude_none=True),
+            # what the incident said when the drift was asked for (it may be corrected later)
+            "incident": {
+                "lat": incident["lat"],
+                "lon": incident["lon"],
+                "time": isoformat_utc(incident["time"]),
+                "boat_type": incident["boat_type"],
+                "version": incident["version"],
+            },
+        }
+        drift = drifts.create(incident_id, inputs, who.name or "?")
         runner.submit(drift)
     request.app.state.log.info(
         "%s started drift %s of incident %s", who.name, drift["id"], incident_id

@@ -177,7 +177,14 @@ def test_incident_page_lists_drifts_and_starts_one_by_form(server):
     )
     assert answer.status_code == 303 and answer.headers["location"].endswith("#drifts")
     drifts = coordinator.get(f"{server.url}/api/incidents/{incident['id']}/drifts").json()
-    assert len(drifts) == 2 and drifts[0]["request"] == {"hours": 6}
+    assert len(drifts) == 2 and drifts[0]["request"]["hours"] == 6
+    assert drifts[0]["request"]["incident"] == {
+        "lat": incident["lat"],
+        "lon": incident["lon"],
+        "time": incident["time"],
+        "boat_type": "rubber",
+        "version": 1,
+    }
     _wait(server, drifts[0]["id"])
 
 
