@@ -45,7 +45,7 @@ __all__ = [
     "UTCDateTime",
 ]
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """Alembic revision of the newest schema; the store skips Alembic when the database is at it."""
 
 BOAT_TYPES = ("rubber", "wooden", "fibreglass", "iron", "other", "unknown")

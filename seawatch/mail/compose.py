@@ -285,6 +285,10 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
         }
         for inc in report.incidents
     ]
+    view["drift_cases"] = _drift_view(report, lang)
+    view["drift_more"] = (
+        tr("drift.mail.more", n=report.drift_cases_more) if report.drift_cases_more else ""
+    )
     view["alerts"] = [a["headline_ar" if lang == "ar" else "headline_en"] for a in report.alerts]
     view["sources"] = _source_lines(report, lang)
     if parts.interactive:
@@ -297,6 +301,34 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
         tr("mail.attached.netcdf", name=a.filename) for a in parts.extra if a.subtype == "x-netcdf"
     ]
     return view
+
+
+def _drift_view(report: Report, lang: str) -> list[dict[str, str]]:
+    """Open distress cases: the case in one line, where its drift puts it now in the next."""
+    out = []
+    for case in report.drift_cases:
+        persons = t("drift.mail.unknown", lang) if case.persons is None else case.persons
+        line = t(
+            "drift.mail.case",
+            lang,
+            time=_short(case.time),
+            persons=persons,
+            lkp=f"{format_lat_ddm(case.lat)} {format_lon_ddm(case.lon)}",
+        )
+        if case.datum_time is None or case.datum_lat is None or case.datum_lon is None:
+            detail = t("drift.mail.no_drift", lang)
+        else:
+            area = case.area_90_nm2
+            detail = t(
+                "drift.mail.ended" if case.ended else "drift.mail.datum",
+                lang,
+                time=_short(case.datum_time),
+                ddm=f"{format_lat_ddm(case.datum_lat)} {format_lon_ddm(case.datum_lon)}",
+                a90="?" if area is None else f"{area:.0f}" if area >= 10 else f"{area:.1f}",
+                age="?" if case.drift_age_hours is None else f"{case.drift_age_hours:.0f}",
+            )
+        out.append({"case": line, "detail": detail, "id": case.incident_id})
+    return out
 
 
 def _reason(parts: MailParts, lang: str) -> str:
@@ -509,6 +541,13 @@ def render_text(view: dict[str, Any]) -> str:
             f"- {inc['time']} UTC | {inc['lat']} {inc['lon']} | {persons} | "
             f"{inc['status']} | {inc['source']}"
         )
+    out += ["", f"== {tr('drift.mail.heading')} =="]
+    if not view["drift_cases"]:
+        out.append(tr("drift.mail.none"))
+    for case in view["drift_cases"]:
+        out += [f"- {case['case']}", f"  {case['detail']}"]
+    if view["drift_more"]:
+        out.append(view["drift_more"])
     out += ["", f"== {tr('mail.sources.heading')} =="]
     out += [f"- {line}" for line in view["sources"]]
     out += ["", view["attached_map"], *view["attached_other"]]

@@ -32,6 +32,9 @@ WINDOW_HOURS = 6
 """Width of one column of the departure-area table."""
 INCIDENT_HOURS = 24
 """Incidents reported within this many hours before the message are listed."""
+MAX_DRIFT_CASES = 12
+"""Open distress cases listed with their drift; the rest are counted. Keeps the message small
+whatever the store holds (assumption, to calibrate: a busy night has a handful of open cases)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,23 @@ class IncidentLine:
 
 
 @dataclass(frozen=True)
+class DriftCase:
+    """An open distress case with its latest drift at the time of the message (if any)."""
+
+    incident_id: str
+    time: dt.datetime
+    lat: float
+    lon: float
+    persons: int | None
+    datum_time: dt.datetime | None = None
+    datum_lat: float | None = None
+    datum_lon: float | None = None
+    area_90_nm2: float | None = None
+    drift_age_hours: float | None = None
+    ended: bool = False
+
+
+@dataclass(frozen=True)
 class SourceLine:
     """One data source: model run, age of the last success, last error."""
 
@@ -124,6 +144,10 @@ class Report:
     calm: list[CalmWindow] = field(default_factory=list)
     regions: list[RegionWorst] = field(default_factory=list)
     incidents: list[IncidentLine] = field(default_factory=list)
+    drift_cases: list[DriftCase] = field(default_factory=list)
+    """Open distress cases, newest first, at most :data:`MAX_DRIFT_CASES`."""
+    drift_cases_more: int = 0
+    """Open distress cases beyond those listed."""
     sources: list[SourceLine] = field(default_factory=list)
     failing_jobs: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
@@ -201,6 +225,7 @@ def gather_report(
             report.vessels = tuple(str(v) for v in risk["vessel"].values)
         _part(report, "summary", lambda: _fill_summary(report, risk, settings))
     _part(report, "incidents", lambda: _fill_incidents(report, settings))
+    _part(report, "drifts", lambda: _fill_drifts(report, settings))
     _part(report, "sources", lambda: _fill_sources(report, settings))
     _part(report, "jobs", lambda: _fill_jobs(report, settings))
     _part(report, "alerts", lambda: _fill_alerts(report, settings))
@@ -253,6 +278,58 @@ def _fill_incidents(report: Report, settings: Settings) -> None:
     since = report.created - dt.timedelta(hours=INCIDENT_HOURS)
     with IncidentStore(settings.store_url) as store:
         report.incidents = incident_lines(store.list(since=since), since)
+
+
+def _fill_drifts(report: Report, settings: Settings) -> None:
+    from pathlib import Path
+
+    from seawatch.incidents.drifts import DriftStore
+    from seawatch.incidents.store import IncidentStore
+
+    url = settings.store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return  # no store yet: no open case
+    with IncidentStore(settings.store_url) as store:
+        cases = store.list(statuses=["distress"])
+        latest = DriftStore(store).latest_done(
+            [c["id"] for c in cases[:MAX_DRIFT_CASES]], outputs=True
+        )
+    report.drift_cases, report.drift_cases_more = drift_cases(cases, latest, report.created)
+
+
+def drift_cases(
+    cases: list[dict[str, Any]], latest: dict[str, dict[str, Any]], now: dt.datetime
+) -> tuple[list[DriftCase], int]:
+    """The first :data:`MAX_DRIFT_CASES` open cases with their drift's datum at ``now``; how
+    many more there are."""
+    from seawatch.incidents.drifts import age_hours, area_at, datum_at
+
+    out = []
+    for case in cases[:MAX_DRIFT_CASES]:
+        drift = latest.get(case["id"])
+        base = {
+            "incident_id": case["id"],
+            "time": as_utc(case["time"]),
+            "lat": float(case["lat"]),
+            "lon": float(case["lon"]),
+            "persons": case.get("persons"),
+        }
+        datum = datum_at(drift["result"], now) if drift and drift.get("result") else None
+        if drift is None or datum is None:
+            out.append(DriftCase(**base))
+            continue
+        out.append(
+            DriftCase(
+                **base,
+                datum_time=datum["time"],
+                datum_lat=datum["lat"],
+                datum_lon=datum["lon"],
+                area_90_nm2=area_at(drift["result"], drift.get("geojson"), datum["time"], 0.9),
+                drift_age_hours=age_hours(drift, now),
+                ended=datum["ended"],
+            )
+        )
+    return out, max(0, len(cases) - MAX_DRIFT_CASES)
 
 
 def incident_lines(records: Iterable[Any], since: dt.datetime) -> list[IncidentLine]:

@@ -20,7 +20,7 @@ FSI, PDI = "\u2068", "\u2069"  # Unicode first-strong isolate and its closing ma
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """All e-mail messages of ``lang`` (English where Arabic lacks a key)."""
-    return subset(("mail.", "status.", "sar.", "incident."), lang)
+    return subset(("mail.", "status.", "sar.", "incident.", "drift.mail."), lang)
 
 
 def t(key: str, lang: str, /, **fields: Any) -> str:

@@ -39,6 +39,7 @@ from shapely.ops import polylabel
 
 from seawatch.config import Settings
 from seawatch.i18n import direction, resolve_lang, subset, translate
+from seawatch.incidents.drifts import map_payload as drifts_payload
 from seawatch.maps import frames as fr
 from seawatch.maps import styles
 from seawatch.maps.context import (
@@ -98,6 +99,7 @@ MESSAGE_PREFIXES = (
     "ruler.",
     "goto.",
     "chart.",
+    "drift.ui.",
 )
 
 
@@ -204,12 +206,14 @@ class SeawatchLayers(JSCSSMixin, folium.MacroElement):
         ("markercluster", MARKERCLUSTER_JS),
         ("seawatch_map", "seawatch:seawatch-map.js"),
         ("seawatch_tools", "seawatch:seawatch-tools.js"),
+        ("seawatch_drift", "seawatch:seawatch-drift.js"),
     ]
     default_css: ClassVar = [
         ("markercluster_css", MARKERCLUSTER_CSS[0]),
         ("markercluster_default_css", MARKERCLUSTER_CSS[1]),
         ("seawatch_map_css", "seawatch:seawatch-map.css"),
         ("seawatch_tools_css", "seawatch:seawatch-tools.css"),
+        ("seawatch_drift_css", "seawatch:seawatch-drift.css"),
     ]
     _template = Template(
         """
@@ -251,6 +255,7 @@ def render_interactive(
     settings: Settings,
     lang: str | None = None,
     now: dt.datetime | None = None,
+    drifts: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write the interactive map as one self-contained offline HTML file.
 
@@ -271,6 +276,10 @@ def render_interactive(
         ``"en"`` or ``"ar"``; default the configured language.
     now
         Reference time for data age, staleness and incident filters (default: the clock).
+    drifts
+        Drifts to draw (``drift.json`` dicts of ``seawatch drift``; with their
+        ``drift.geojson`` under ``"geojson"`` the areas follow the time control hour by hour,
+        without it only the end-of-drift areas are drawn), or None for no drift layer content.
 
     Returns
     -------
@@ -285,7 +294,7 @@ def render_interactive(
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / "map.html"
-    html = build_html(risk, incidents, settings, lang=lang, now=now)
+    html = build_html(risk, incidents, settings, lang=lang, now=now, drifts=drifts)
     return atomic_write_text(out, html)
 
 
@@ -295,6 +304,7 @@ def build_html(
     settings: Settings,
     lang: str | None = None,
     now: dt.datetime | None = None,
+    drifts: list[dict[str, Any]] | None = None,
 ) -> str:
     """The interactive map page as a string (see :func:`render_interactive`)."""
     lang = resolve_lang(lang, settings.lang)
@@ -302,6 +312,7 @@ def build_html(
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
     data = map_data(risk, incidents, settings, lang, now, info)
+    data["drifts"] = drifts_payload(drifts)
 
     lat, lon = risk["lat"].values, risk["lon"].values
     fmap = SeawatchLeafletMap(
@@ -894,4 +905,4 @@ def _html(text: str) -> str:
     )
 
 
-__all__ = ["build_html", "map_data", "render_interactive"]
+__all__ = ["build_html", "drifts_payload", "map_data", "render_interactive"]

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from seawatch import __version__
 from seawatch.config import Settings
 from seawatch.errors import ConflictError, DataError, NotFoundError, PositionError
-from seawatch.web import api, cap, pages
+from seawatch.web import api, cap, drifts, pages
 from seawatch.web.accounts import AccountStore
 from seawatch.web.auth import HashSlots, LoginLimiter
 from seawatch.web.cache import QueryCache
@@ -76,15 +76,23 @@ def create_app(
     map_cache = MapCache(
         settings, snippet=pages.editor_snippet, render=render, poll_seconds=map_poll_seconds
     )
+    from seawatch.incidents.drifts import DriftStore
+
+    drift_store = DriftStore(store)
+    drift_runner = drifts.DriftRunner(settings, drift_store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        interrupted = drift_store.interrupt_unfinished()
+        if interrupted:
+            log.warning("%d drift(s) left unfinished by the last run marked failed", interrupted)
         map_cache.start()
         log.info("seawatch web service ready (data in %s)", settings.data_dir)
         try:
             yield
         finally:
             map_cache.stop()
+            drift_runner.stop()
             store.close()
             accounts.close()
             log.info("seawatch web service stopped")
@@ -109,6 +117,8 @@ def create_app(
     sqlite = getattr(store, "dialect", "") == "sqlite"
     app.state.write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
     app.state.log = log
+    app.state.drifts = drift_store
+    app.state.drift_runner = drift_runner
 
     if settings.web.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -124,6 +134,7 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     _add_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(drifts.router)
     app.include_router(pages.router)
     app.include_router(cap.router)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")

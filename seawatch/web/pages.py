@@ -439,11 +439,16 @@ def incident_page(request: Request, incident_id: str) -> Response:
     store = request.app.state.store
     record = store.get(incident_id)
     history = store.history(incident_id)
+    from seawatch.web.drifts import page_rows
+
+    drifts = page_rows(request, incident_id, _lang(request))
     return render(
         request,
         "incident.html",
         who,
         record=_row(record),
+        drifts=drifts,
+        drifts_pending=any(d["status"] in ("queued", "running") for d in drifts),
         history=[
             {
                 **h,

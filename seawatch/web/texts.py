@@ -19,7 +19,7 @@ __all__ = ["LANGS", "direction", "pick_lang", "texts", "translate"]
 @cache
 def texts(lang: str) -> dict[str, str]:
     """Every web text in ``lang`` (English where the language has no text yet)."""
-    return subset(("web.",), lang)
+    return subset(("web.", "drift.ui."), lang)
 
 
 def translate(key: str, lang: str = "en", /, **fields: Any) -> str:

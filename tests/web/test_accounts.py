@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from seawatch.errors import ConflictError, DataError, NotFoundError
+from seawatch.incidents.model import HEAD_REVISION as INCIDENT_HEAD
 from seawatch.incidents.store import IncidentStore
 from seawatch.web.accounts import AccountStore, User
 
@@ -94,7 +95,7 @@ def test_own_version_table_beside_the_store(tmp_path):
         with accounts.engine.connect() as conn:
             web = conn.execute(sa.text("SELECT version_num FROM alembic_version_web")).scalar()
             main = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-        assert web == "web0002" and main == "0002"
+        assert web == "web0002" and main == INCIDENT_HEAD
         assert again.count() == 0
     finally:
         store.close()

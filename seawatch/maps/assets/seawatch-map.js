@@ -156,9 +156,11 @@
       }
     }
     this.fieldLayers = [this.windLayer, this.currentLayer, this.contourLayer].filter(Boolean);
+    if (window.SeawatchDrift) this.drift = new window.SeawatchDrift(this); // seawatch-drift.js
 
     this.incidentLayer = this._buildIncidents();
     if (this.incidentLayer) overlays[this.msg("layer.incidents")] = this.incidentLayer;
+    if (this.drift) overlays[this.drift.label] = this.drift.layer;
     Object.keys(this.extra).forEach(function (k) {
       overlays[self.msg("layer." + k)] = self.extra[k].layer;
     });
@@ -221,6 +223,7 @@
     }
     this.fieldLayers.forEach(function (l) { l.redraw(); });
     this.map.getContainer().setAttribute("data-sw-time", time.iso);
+    if (this.drift) this.drift.setTime(time.iso);
   };
 
   SeawatchMap.prototype.setVessel = function (v) {

@@ -643,6 +643,8 @@
       buttons.append(el("button", { type: "button", className: "sw-move", text: t("web.move.start"),
         onclick: () => startMove(record.id) }));
       buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id) }));
+      buttons.append(el("button", { type: "button", className: "sw-drift", text: t("drift.ui.where_now"),
+        onclick: () => startDrift(record.id) }));
     }
     box.append(buttons);
     return box;
@@ -980,6 +982,73 @@
     document.documentElement.dataset.swIncidents = "loaded";
   }
 
+  // ------------------------------------------------------------------------ drifts
+
+  // "Where is it now?": the drift runs on the server; its layer (seawatch-drift.js, in the
+  // rendered map) shows it when it is done. Poll every 2 s (a drift takes tens of seconds).
+  const DRIFT_POLL_MS = 2000;
+
+  function driftLayer() {
+    return window.seawatchMap && window.seawatchMap.drift ? window.seawatchMap.drift : null;
+  }
+
+  async function startDrift(id) {
+    map.closePopup();
+    const shortId = id.slice(0, 8);
+    writeState("pending", t("drift.ui.queued", { id: shortId }));
+    document.documentElement.dataset.swDrift = "running";
+    const result = await send("POST", "/api/incidents/" + encodeURIComponent(id) + "/drifts", {});
+    if (!result.ok) {
+      document.documentElement.dataset.swDrift = "failed";
+      writeState("failed", t("drift.ui.failed", { reason: problem(result) }), () => startDrift(id));
+      return;
+    }
+    pollDrift(result.data.id, id, 0);
+  }
+
+  async function pollDrift(driftId, incidentId, lost) {
+    const shortId = incidentId.slice(0, 8);
+    const result = await send("GET", "/api/drifts/" + driftId);
+    if (!result.ok) {
+      // The drift goes on on the server: keep asking while the connection is down.
+      if ((result.status === 0 || result.status >= 500) && lost < 30) {
+        setTimeout(() => pollDrift(driftId, incidentId, lost + 1), DRIFT_POLL_MS * 2);
+        return;
+      }
+      document.documentElement.dataset.swDrift = "failed";
+      writeState("failed", t("drift.ui.failed", { reason: problem(result) }));
+      return;
+    }
+    const drift = result.data;
+    if (drift.status === "queued" || drift.status === "running") {
+      writeState("pending", t("drift.ui.running", { id: shortId }));
+      setTimeout(() => pollDrift(driftId, incidentId, 0), DRIFT_POLL_MS);
+      return;
+    }
+    if (drift.status === "failed") {
+      document.documentElement.dataset.swDrift = "failed";
+      writeState("failed", t("drift.ui.failed", { reason: drift.error || "?" }), () => startDrift(incidentId));
+      return;
+    }
+    const now = (drift.summary && drift.summary.now) || {};
+    const area = now.area_90_nm2;
+    // The position in a left-to-right isolate, so Arabic text around it cannot reorder it.
+    writeState("saved", t("drift.ui.ready", { ddm: now.ddm ? "\u2066" + now.ddm + "\u2069" : "–",
+      a90: area === null || area === undefined ? "–" : area >= 100 ? area.toFixed(0) : area.toFixed(1) }));
+    const layer = driftLayer();
+    if (layer) layer.add(drift);
+    else flash(t("drift.ui.no_layer"));
+    document.documentElement.dataset.swDrift = "ready";
+  }
+
+  // The newest finished drift of each open distress case, drawn when the map opens.
+  async function loadDrifts() {
+    const layer = driftLayer();
+    if (!layer) return;
+    const result = await send("GET", "/api/drifts");
+    if (result.ok) layer.show(result.data);
+  }
+
   // ---------------------------------------------------------------------------- start
 
   async function start() {
@@ -998,6 +1067,9 @@
       if (e.key === "Escape" && moving) cancelMove();
     });
     await loadIncidents();
+    loadDrifts();
+    // Drifts other coordinators start appear within two minutes (each is some 50 kB).
+    setInterval(loadDrifts, 2 * REFRESH_MS);
     setInterval(showConnection, 10000);
     window.addEventListener("online", refreshNow);
     document.documentElement.dataset.swEditor = "ready";
