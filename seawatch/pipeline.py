@@ -128,12 +128,19 @@ def compute_risk(settings: Settings, forecast: xr.Dataset) -> xr.Dataset:
 
 
 def write_risk_summary(settings: Settings, risk: xr.Dataset, risk_path: Path) -> Path:
-    """Summarize ``risk`` once and write it beside ``risk_path``, where products read it."""
+    """Summarize ``risk`` once and write it beside ``risk_path``, where products read it:
+    ``risk.summary.json`` and the departure windows, hazard en route and traps
+    (``departures.nc``, :func:`seawatch.summaries.departures_path`)."""
+    from seawatch.layers.departure import departures
     from seawatch.layers.params import LayerParams
     from seawatch.layers.summary import summarize
-    from seawatch.summaries import write_summary
+    from seawatch.schema import write_dataset
+    from seawatch.summaries import departures_path, write_summary
 
-    return write_summary(summarize(risk, LayerParams.from_settings(settings).summary), risk_path)
+    params = LayerParams.from_settings(settings)
+    departure = departures(risk, params.departure)
+    write_dataset(departure, departures_path(risk_path))
+    return write_summary(summarize(risk, params.summary, departure=departure), risk_path)
 
 
 def render(
@@ -189,7 +196,8 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     """The whole pipeline offline on the demo scenario and the bundled IOM incidents.
 
     ``out_dir`` is used as the data directory: it receives ``forecast.nc``, ``incidents.sqlite``,
-    ``risk.nc``, ``map.html``, ``map.png`` and ``map.pdf``.
+    ``risk.nc``, ``risk.summary.json``, ``departures.nc``, ``map.html``, ``map.png`` and
+    ``map.pdf``.
     """
     import xarray as xr
 

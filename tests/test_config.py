@@ -17,7 +17,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     s = load_settings(environ={})
-    assert (s.area.west, s.area.east, s.area.south, s.area.north) == (10.0, 20.0, 30.5, 38.0)
+    assert (s.area.west, s.area.east, s.area.south, s.area.north) == (10.0, 25.0, 30.5, 38.0)
     assert s.grid.resolution == 0.05
     assert s.config_file is None
     assert s.store_url == f"sqlite:///{s.data_dir / 'incidents.sqlite'}"
