@@ -352,7 +352,7 @@ def test_compose_structure_and_content():
     assert parsed["Auto-Submitted"] == "auto-generated"
     plain = parsed.get_body(("plain",)).get_content()
     assert "Zuwara" in plain and "33°12.498'N" in plain and "012°45.300'E" in plain
-    assert "Calm windows" in plain and "Libyan SRR" in plain
+    assert "Departure windows" in plain and "Libyan SRR" in plain
     html_part = parsed.get_body(("html",))
     html = html_part.get_content()
     images = [p for p in parsed.walk() if p.get_content_type() == "image/png"]
