@@ -150,8 +150,14 @@ def render(
     lang: str | None = None,
     now: datetime | None = None,
     risk: xr.Dataset | None = None,
+    panels: bool = False,
+    phone: bool = False,
 ) -> dict[str, Path]:
     """Render ``map.html``, ``map.png`` and ``map.pdf`` from a risk file (default: the latest).
+
+    The static map carries the timeline strip of departure windows and traps when the build's
+    ``departures.nc`` lies beside the risk file; ``panels`` draws it as four daily panels,
+    ``phone`` at the e-mail's width with text readable on a phone.
 
     Returns
     -------
@@ -159,8 +165,8 @@ def render(
         ``{"html": ..., "png": ..., "pdf": ...}``.
     """
     paths = DataPaths(settings.data_dir)
+    risk_path = Path(risk_path) if risk_path else paths.risk
     if risk is None:
-        risk_path = Path(risk_path) if risk_path else paths.risk
         if not risk_path.exists():
             raise DataError(
                 f"no risk file at {risk_path}; run `seawatch build` first (or pass --risk FILE)"
@@ -169,14 +175,25 @@ def render(
 
         risk = open_dataset(risk_path, "risk")
     from seawatch.maps.interactive import render_interactive
-    from seawatch.maps.static import render_static
+    from seawatch.maps.static import Layout, phone_layout, render_static
+    from seawatch.summaries import read_departures
 
     out_dir = Path(out_dir) if out_dir else settings.data_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     incidents = load_incidents(settings)
     html = render_interactive(risk, incidents, out_dir / "map.html", settings, lang=lang, now=now)
+    departures = read_departures(risk_path, risk.attrs.get("created_at"))
     png = render_static(
-        risk, incidents, out_dir / "map.png", settings, lang=lang, now=now, pdf=out_dir / "map.pdf"
+        risk,
+        incidents,
+        out_dir / "map.png",
+        settings,
+        lang=lang,
+        now=now,
+        pdf=out_dir / "map.pdf",
+        panels=panels,
+        departures=departures,
+        layout=phone_layout() if phone else Layout(),
     )
     return {"html": html, "png": png, "pdf": out_dir / "map.pdf"}
 

@@ -24,7 +24,14 @@ from seawatch.jsonutil import dumps
 from seawatch.storage import atomic_write_text
 from seawatch.timeutil import isoformat_utc
 
-__all__ = ["RiskSummary", "departures_path", "read_summary", "summary_path", "write_summary"]
+__all__ = [
+    "RiskSummary",
+    "departures_path",
+    "read_departures",
+    "read_summary",
+    "summary_path",
+    "write_summary",
+]
 
 WINDOW_COLUMNS = (
     "area_id", "area_name", "vessel", "window_start", "window_end", "worst_level",
@@ -147,6 +154,40 @@ def departures_path(risk_path: str | Path) -> Path:
     risk_path = Path(risk_path)
     name = "departures.nc" if risk_path.stem == "risk" else f"{risk_path.stem}.departures.nc"
     return risk_path.with_name(name)
+
+
+def read_departures(risk_path: str | Path, created_at: Any = None) -> Any:
+    """The departure dataset written beside ``risk_path`` (an ``xarray.Dataset``), or None.
+
+    None, with a warning in the log, when the file is missing, unreadable or made from another
+    build of the risk file than the one whose ``created_at`` is given: the maps then go without
+    the departure timeline rather than show another forecast's windows.
+    """
+    import logging
+
+    import xarray as xr
+
+    path = departures_path(risk_path)
+    log = logging.getLogger(__name__)
+    if not path.is_file():
+        log.warning("no departure windows at %s; run `seawatch build` to write them", path)
+        return None
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            departures = ds.load()
+    except (OSError, ValueError) as exc:
+        log.warning("departure windows %s are unreadable (%s); run `seawatch build`", path, exc)
+        return None
+    made_from = departures.attrs.get("risk_created_at")
+    if created_at is not None and str(made_from) != str(created_at):
+        log.warning(
+            "departure windows %s were made from the build of %s, not %s; left out",
+            path,
+            made_from,
+            created_at,
+        )
+        return None
+    return departures
 
 
 def write_summary(summary: RiskSummary, risk_path: str | Path) -> Path:

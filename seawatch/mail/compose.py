@@ -32,6 +32,7 @@ from seawatch import __version__
 from seawatch.geo.positions import format_lat_ddm, format_lon_ddm
 from seawatch.mail.report import Problem, RegionWorst, Report
 from seawatch.mail.texts import direction, t
+from seawatch.maps import styles
 from seawatch.maps.styles import HAZARD_COLOURS, HAZARD_TEXT_COLOURS, status_colour
 
 NO_DATA_COLOURS = ("#eeeeee", "#666666")
@@ -392,8 +393,8 @@ def _destination(destination: str, lang: str) -> str:
         return destination.replace("-", " ").title()
 
 
-WINDOW_MARK = "#2166ac"
-TRAP_MARK = "#b2182b"
+WINDOW_MARK = styles.DEPARTURE_WINDOW_COLOUR
+TRAP_MARK = styles.DEPARTURE_TRAP_COLOUR
 
 
 def _table_view(report: Report, lang: str) -> dict[str, Any]:

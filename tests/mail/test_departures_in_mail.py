@@ -33,7 +33,7 @@ ROUTE = gpd.GeoDataFrame(
     geometry=[LineString([(12.2, 32.0), (12.2, 36.0)])],
     crs=4326,
 )
-WINDOW_MARK, TRAP_MARK = "border-bottom:4px solid #2166ac", "border-bottom:4px solid #b2182b"
+WINDOW_MARK, TRAP_MARK = "border-bottom:4px solid #2166ac", "border-bottom:4px solid #c51b7d"
 
 
 def risk_of(level_of, hours: int = 96) -> xr.Dataset:
