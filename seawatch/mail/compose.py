@@ -332,17 +332,12 @@ def _departure_view(report: Report, lang: str) -> dict[str, Any]:
             lang,
             area=c.area_ar if lang == "ar" else c.area,
             start=_short(c.start),
-            end=_short(c.end),
+            end=f"{c.end:%H:%M}" if c.end.date() == c.start.date() else _short(c.end),
             hours=c.hours,
         )
-        if c.trap_start is not None and c.enroute_level is not None:
-            trap = t(
-                "mail.window.trap",
-                lang,
-                time=_short(c.trap_start),
-                level=t(f"mail.hazard.{c.enroute_level}", lang),
-            )
-            line = f"{line} - {trap}"
+        if c.trap_start is not None:
+            # the level met and where: in the traps list
+            line = f"{line} - {t('mail.window.trap', lang, time=_short(c.trap_start))}"
         calm.append({"text": line, "trap": c.trap_start is not None})
     traps = []
     for trap in report.traps:
@@ -356,9 +351,8 @@ def _departure_view(report: Report, lang: str) -> dict[str, Any]:
             lang,
             area=trap.area_ar if lang == "ar" else trap.area,
             destination=_destination(trap.destination, lang),
-            vessel=_vessel(trap.vessel, lang),
             start=_short(trap.start),
-            end=_short(trap.end),
+            end=f"{trap.end:%H:%M}" if trap.end.date() == trap.start.date() else _short(trap.end),
             level=t(f"mail.hazard.{trap.level}", lang),
             time=_short(trap.met_time) if trap.met_time else "?",
             position=position,
@@ -602,14 +596,27 @@ def render_text(view: dict[str, Any]) -> str:
 def _text_marks(
     windows: tuple[bool, ...], traps: tuple[bool, ...], report: Report, lang: str
 ) -> str:
-    """``; window Mon 7 00-12; TRAP Mon 7 06-12`` for the columns marked (empty if none)."""
+    """``; window 07 00-07 12, 08 06-08 18!; TRAP 08 00-08 06`` for the columns marked: a
+    window that is a trap throughout ends in ``!`` (as in the table), other trap columns are
+    listed on their own. Empty when nothing is marked."""
+    step = dt.timedelta(hours=6)
+    rest = list(traps)
+    windows_text = []
+    for start, stop in _runs(windows):
+        text = f"{report.windows[start]:%d %H}-{report.windows[stop - 1] + step:%d %H}"
+        if all(traps[start:stop]):
+            text += "!"
+            rest[start:stop] = [False] * (stop - start)
+        windows_text.append(text)
+    traps_text = [
+        f"{report.windows[a]:%d %H}-{report.windows[b - 1] + step:%d %H}"
+        for a, b in _runs(tuple(rest))
+    ]
     out = ""
-    for key, marks in (("mail.table.text_windows", windows), ("mail.table.text_traps", traps)):
-        runs = []
-        for start, stop in _runs(marks):
-            first = report.windows[start]
-            last = report.windows[stop - 1] + dt.timedelta(hours=6)
-            runs.append(f"{first:%d %H}-{last:%d %H}")
+    for key, runs in (
+        ("mail.table.text_windows", windows_text),
+        ("mail.table.text_traps", traps_text),
+    ):
         if runs:
             out += "; " + t(key, lang, times=", ".join(runs))
     return out

@@ -82,7 +82,7 @@ def _rows(html: str) -> dict[str, list[str]]:
     out = {}
     for vessel, table in re.findall(r'data-vessel="(\w+)">(.*?)</table>', html, re.S):
         row = re.search(r'data-area="zuwara">(.*?)</tr>', table, re.S).group(1)
-        out[vessel] = re.findall(r"<td style=\"width:22px[^>]*>[^<]*</td>", row)
+        out[vessel] = re.findall(r"<td bgcolor=[^>]*>[^<]*</td>", row)
     return out
 
 
@@ -98,7 +98,7 @@ def test_a_day_of_moderate_is_a_departure_window_in_text_and_table(lang):
     if lang == "en":
         assert "No departure window" not in plain
         assert "- Zuwara: 2026-11-24 00:00 to 2026-11-25 00:00 UTC (24 h)" in plain
-        assert "window 24 00-25 00" in plain  # the table row in the text part
+        assert "; window 24 00-25 00; TRAP 24 18-25 00\n" in plain  # the row in the text part
     else:
         assert "لا توجد فترة انطلاق" not in plain
         assert "- زوارة: من 2026-11-24 00:00 إلى 2026-11-25 00:00 UTC (24 ساعة)" in plain
@@ -148,8 +148,11 @@ def test_trap_in_the_table_and_the_text(lang):
     assert all(c.endswith(f">{short}!</td>") for c in cells[:6])
     if lang == "en":
         assert "TRAP from 2026-11-24 00:00 UTC" in plain
-        assert "Zuwara → Lampedusa, Rubber dinghy: boats leaving 2026-11-24 00:00" in plain
-        assert "TRAP 24 00-" in plain
+        assert (
+            "Zuwara → Lampedusa: boats leaving 2026-11-24 00:00 to 2026-11-25 12:00 UTC meet severe"
+            in plain
+        )
+        assert "; window 24 00-25 12!\n" in plain  # a trap throughout: "!" as in the table
     else:
         assert "فخ ابتداءً من 2026-11-24 00:00 UTC" in plain
         assert "زوارة ← لامبيدوزا" in plain
