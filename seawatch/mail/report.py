@@ -271,7 +271,7 @@ def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
 
 
 def from_summary(report: Report, summary: Any) -> None:
-    """Fill the departure-area table, calm windows and SAR worst from a ``RiskSummary``."""
+    """Fill the departure-area table, departure windows, traps and SAR worst from a ``RiskSummary``."""
     from seawatch.mail.summary_adapter import fill_from_summary
 
     fill_from_summary(report, summary)
