@@ -61,7 +61,7 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[area]\nwest = 21\n", "west (21.0) must be less than east (20.0)"),
+        ("[area]\nwest = 26\n", "west (26.0) must be less than east (25.0)"),
         ("[grid]\nresolution = 0\n", "grid.resolution = 0.0 must be > 0"),
         ("[grid]\nresolution = -0.1\n", "grid.resolution"),
         ("[area]\nwets = 11\n", "unknown key area.wets"),

@@ -415,7 +415,10 @@ def _table_view(report: Report, lang: str) -> dict[str, Any]:
                 cell["mark"] = "trap" if trap else "window" if window else ""
                 cell["mark_colour"] = TRAP_MARK if trap else WINDOW_MARK if window else ""
                 if trap:
-                    cell["short"] += "!"
+                    # In a right-to-left table "1!" shows as "!1" (the mark is neutral and
+                    # goes to the line's end); written "!1" it shows as "1!", as in English.
+                    rtl = direction(lang) == "rtl"
+                    cell["short"] = f"!{cell['short']}" if rtl else f"{cell['short']}!"
                 cells.append(cell)
             rows.append(
                 {

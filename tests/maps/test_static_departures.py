@@ -125,3 +125,41 @@ def test_panels_with_timeline_on_phone(risk_and_departures, incidents, tmp_path,
     )  # fmt: skip
     image = Image.open(out)
     assert image.size[0] == EMAIL_WIDTH_PX and out.stat().st_size <= MAX_PNG_BYTES
+
+
+@pytest.mark.slow
+def test_cli_map_phone_panels_with_the_build_departures(tmp_path):
+    """`seawatch map --phone --panels` draws the e-mail's layout from what the build wrote."""
+    from click.testing import CliRunner
+
+    from seawatch.cli import main
+    from seawatch.config import load_settings
+    from seawatch.fetchers.demo import demo_forecast
+    from seawatch.pipeline import compute_risk, write_risk_summary
+    from seawatch.schema import write_dataset
+    from seawatch.storage import DataPaths
+
+    env = {
+        "SEAWATCH_AREA_WEST": "11.0",
+        "SEAWATCH_AREA_EAST": "14.0",
+        "SEAWATCH_AREA_SOUTH": "32.3",
+        "SEAWATCH_AREA_NORTH": "34.5",
+        "SEAWATCH_GRID_RESOLUTION": "0.1",
+    }
+    data = tmp_path / "data"
+    settings = load_settings(data_dir=data, environ=env)
+    risk = compute_risk(settings, demo_forecast(settings))
+    write_dataset(risk, DataPaths(data).risk)
+    write_risk_summary(settings, risk, DataPaths(data).risk)
+    assert (data / "departures.nc").is_file()
+    out = tmp_path / "maps"
+    result = CliRunner().invoke(
+        main,
+        ["map", "--data-dir", str(data), "--out", str(out), "--lang", "ar", "--phone", "--panels"],
+        env={**env, "SEAWATCH_DATA_DIR": str(data)},
+    )
+    assert result.exit_code == 0, result.output
+    image = Image.open(out / "map.png")
+    assert image.size[0] == EMAIL_WIDTH_PX
+    pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    assert (pixels == hex_to_rgb(DEPARTURE_WINDOW_COLOUR)).all(axis=1).sum() > 50
