@@ -80,6 +80,16 @@ def build(
     type=click.Choice(["a4", "a3"], case_sensitive=False),
     help="Also print map.html to a landscape PDF for this paper (map-a4.pdf); needs chromium.",
 )
+@click.option(
+    "--panels",
+    is_flag=True,
+    help="Static map as four daily panels (+0-24 h .. +72-96 h) instead of one 24 h map.",
+)
+@click.option(
+    "--phone",
+    is_flag=True,
+    help="Static map at the e-mail's width (640 px), its text readable on a phone.",
+)
 @pass_settings
 def map_command(
     settings: Settings,
@@ -87,15 +97,23 @@ def map_command(
     out_dir: Path | None,
     lang: str | None,
     paper: str | None,
+    panels: bool,
+    phone: bool,
 ) -> None:
-    """Render the interactive map (map.html) and the static map (map.png, map.pdf)."""
+    """Render the interactive map (map.html) and the static map (map.png, map.pdf).
+
+    The static map carries a timeline strip of the departure areas (hazard hour by hour,
+    departure windows and traps) when the build wrote departures.nc beside the risk file.
+    """
     from seawatch.pipeline import render
 
     if paper:  # no chromium: say so before spending time on the maps
         from seawatch.maps.printing import find_chromium
 
         find_chromium()
-    paths = render(settings, risk_path=risk_path, out_dir=out_dir, lang=lang)
+    paths = render(
+        settings, risk_path=risk_path, out_dir=out_dir, lang=lang, panels=panels, phone=phone
+    )
     for path in paths.values():
         click.echo(path)
     if paper:

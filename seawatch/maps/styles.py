@@ -95,3 +95,9 @@ def survival_class(hours: np.ndarray) -> np.ndarray:
 
 assert len(HAZARD_COLOURS) == len(HAZARD_LEVELS) == len(RISK_BINS)
 assert len(SURVIVAL_COLOURS) == len(SURVIVAL_BINS_H) + 1
+
+DEPARTURE_WINDOW_COLOUR = "#2166ac"
+"""Marks a departure window (boats likely to leave): a blue outside the hazard ramp."""
+
+DEPARTURE_TRAP_COLOUR = "#c51b7d"
+"""Marks a departure trap (the sea turns deadly on the way): magenta, apart from the hazard reds."""
