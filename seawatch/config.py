@@ -460,6 +460,8 @@ class Settings:
 
 # Keys that exist only outside the file (or are derived); they cannot be set in TOML.
 _NOT_IN_FILE = {"data_dir", "config_file"}
+_RENAMED = {"summary.calm_hours": "departure.window_min_hours"}
+"""Keys of older config files, with the key that replaced them."""
 
 
 def default_data_dir() -> Path:
@@ -584,6 +586,11 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     for key in raw:
+        renamed = _RENAMED.get(_join(prefix, key))
+        if renamed:
+            raise ConfigError(
+                f"{_join(prefix, key)} is now {renamed}: rename it in the config file"
+            )
         if key not in known or key in _NOT_IN_FILE:
             allowed = ", ".join(sorted(known - _NOT_IN_FILE))
             raise ConfigError(f"unknown key {_join(prefix, key)} (known here: {allowed})")

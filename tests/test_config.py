@@ -103,3 +103,11 @@ def test_secrets_are_masked(tmp_path, monkeypatch):
     assert "hunter2" not in shown
     assert "postgresql://ops:***@db/seawatch" in shown
     assert mask_url_password("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_renamed_key_says_what_replaced_it(tmp_path):
+
+    path = tmp_path / "seawatch.toml"
+    path.write_text("[summary]\ncalm_hours = 12\n")
+    with pytest.raises(ConfigError, match=r"summary.calm_hours is now departure.window_min_hours"):
+        load_settings(path)
