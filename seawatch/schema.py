@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -469,6 +470,12 @@ def netcdf_encoding(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict[str, Any
     return out, enc
 
 
+# The HDF5 library under netCDF4 is not thread-safe: two threads writing or reading NetCDF at
+# once can crash the process ("Problem with HDF5 dimscales", segmentation faults), as in the
+# demo when risk.nc compressed on the writer thread while the build wrote departures.nc.
+NETCDF_LOCK = threading.RLock()
+
+
 def write_dataset(
     ds: xr.Dataset, path: str | Path, extra_encoding: Mapping[str, dict] | None = None
 ) -> Path:
@@ -480,7 +487,7 @@ def write_dataset(
     ds, encoding = netcdf_encoding(ds)
     for key, value in (extra_encoding or {}).items():
         encoding.setdefault(key, {}).update(value)
-    with atomic_path(path) as tmp:
+    with NETCDF_LOCK, atomic_path(path) as tmp:
         ds.to_netcdf(tmp, format="NETCDF4", engine="netcdf4", encoding=encoding)
     return path
 
@@ -491,7 +498,7 @@ def open_dataset(path: str | Path, kind: str = "dataset") -> xr.Dataset:
     if not path.is_file():
         raise DataError(f"{kind} file {path} does not exist")
     try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
+        with NETCDF_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             return ds.load()
     except (OSError, ValueError) as exc:
         raise DataError(f"{kind} file {path} cannot be read ({exc}); it may be truncated") from None
