@@ -831,13 +831,18 @@ def coastline_layer(
     land = coastline_geometry(
         (max(west, -180), max(south, -90), min(east, 180), min(north, 90)), tolerance_m=400.0
     )
-    if min_area_km2 > 0:
-        # degrees squared to km2 at the box's middle latitude (a few per cent off at its edges)
-        km2 = 111.32**2 * np.cos(np.radians((south + north) / 2))
-        land = shapely.MultiPolygon([p for p in land.geoms if p.area * km2 >= min_area_km2])
     if land.is_empty:
         return None
     geometry = shapely.set_precision(land, 0.001)
+    if min_area_km2 > 0:
+        # degrees squared to km2 at the box's middle latitude (a few per cent off at its edges)
+        km2 = 111.32**2 * np.cos(np.radians((south + north) / 2))
+        parts = shapely.get_parts(geometry)
+        geometry = shapely.MultiPolygon(
+            [p for p in parts if isinstance(p, shapely.Polygon) and p.area * km2 >= min_area_km2]
+        )
+        if geometry.is_empty:
+            return None
     return folium.GeoJson(
         shapely.geometry.mapping(geometry),
         name="coastline",
