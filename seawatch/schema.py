@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -383,13 +384,22 @@ def _keep_level_floor(score: np.ndarray, level: np.ndarray, step: float) -> np.n
     return (steps * step).astype(score.dtype)
 
 
+# zlib level of the risk dataset: the demo's risk.nc within its 20 MB target (issue 13) at about
+# 1.5 s more writing than level 1 (numbers in netcdf_encoding)
+RISK_COMPLEVEL = 6
+
+
 def netcdf_encoding(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict[str, Any]]]:
     """The dataset as written and its encoding: one layout for every NetCDF seawatch writes.
 
     * every variable with a ``time`` dimension is chunked one time step per chunk (a reader of
-      one hour reads one chunk), zlib level 1 with shuffle. On the demo risk.nc (2 cores):
-      level 1 17.2 MB in 2.5 s, level 2 16.5 MB in 2.7 s, level 5 14.3 MB in 4.7 s, level 9
-      12.8 MB in 49 s; without shuffle level 1 gives 18.2 MB;
+      one hour reads one chunk), zlib with shuffle: level 6 in the risk dataset, level 1 elsewhere.
+      The risk dataset's packed integers repay the higher level, the float32 forecast (several
+      times larger) would mostly cost time. Demo risk.nc over 10-25 E (120 h, 151 x 301 cells),
+      compression alone, one core: level 1 25.4 MB in 1.0 s, level 4 21.3 MB in 1.4 s, level 5
+      20.6 MB in 1.9 s, level 6 19.4 MB in 2.6 s, level 7 19.1 MB in 3.3 s, level 9 18.6 MB in
+      20.5 s. Chunks of 24 hours x 8 rows would save a further 8 % but make a one-hour read
+      inflate 24 hours;
     * in the risk dataset the continuous variables of :data:`RISK_PACKING` are packed into int16
       with ``scale_factor``/``add_offset``, ``_FillValue`` -32768 and ``valid_range`` in packed
       units; the flags (``hazard_level``, ``cold_shock``, ``land``) stay int8 and ``drivers`` int16,
@@ -410,8 +420,9 @@ def netcdf_encoding(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict[str, Any
         out.attrs["history"] = f"{made} written by seawatch {__version__}"
     enc: dict[str, dict[str, Any]] = {}
     packing = RISK_PACKING if _is_risk_dataset(ds) else {}
+    complevel = RISK_COMPLEVEL if packing else 1
     for name, var in ds.data_vars.items():
-        e: dict[str, Any] = {"zlib": True, "complevel": 1, "shuffle": True}
+        e: dict[str, Any] = {"zlib": True, "complevel": complevel, "shuffle": True}
         if "time" in var.dims:
             e["chunksizes"] = tuple(1 if d == "time" else ds.sizes[d] for d in var.dims)
         pack = packing.get(str(name))
@@ -459,6 +470,12 @@ def netcdf_encoding(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict[str, Any
     return out, enc
 
 
+# The HDF5 library under netCDF4 is not thread-safe: two threads writing or reading NetCDF at
+# once can crash the process ("Problem with HDF5 dimscales", segmentation faults), as in the
+# demo when risk.nc compressed on the writer thread while the build wrote departures.nc.
+NETCDF_LOCK = threading.RLock()
+
+
 def write_dataset(
     ds: xr.Dataset, path: str | Path, extra_encoding: Mapping[str, dict] | None = None
 ) -> Path:
@@ -470,7 +487,7 @@ def write_dataset(
     ds, encoding = netcdf_encoding(ds)
     for key, value in (extra_encoding or {}).items():
         encoding.setdefault(key, {}).update(value)
-    with atomic_path(path) as tmp:
+    with NETCDF_LOCK, atomic_path(path) as tmp:
         ds.to_netcdf(tmp, format="NETCDF4", engine="netcdf4", encoding=encoding)
     return path
 
@@ -481,7 +498,7 @@ def open_dataset(path: str | Path, kind: str = "dataset") -> xr.Dataset:
     if not path.is_file():
         raise DataError(f"{kind} file {path} does not exist")
     try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
+        with NETCDF_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             return ds.load()
     except (OSError, ValueError) as exc:
         raise DataError(f"{kind} file {path} cannot be read ({exc}); it may be truncated") from None

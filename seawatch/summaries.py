@@ -172,8 +172,11 @@ def read_departures(risk_path: str | Path, created_at: Any = None) -> Any:
     if not path.is_file():
         log.warning("no departure windows at %s; run `seawatch build` to write them", path)
         return None
+    from seawatch.schema import NETCDF_LOCK
+
     try:
-        with xr.open_dataset(path, engine="netcdf4") as ds:
+        # under the lock: the demo may still be writing risk.nc on its writer thread
+        with NETCDF_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             departures = ds.load()
     except (OSError, ValueError) as exc:
         log.warning("departure windows %s are unreadable (%s); run `seawatch build`", path, exc)

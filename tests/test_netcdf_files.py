@@ -171,3 +171,31 @@ def test_gdal_unpacks_like_xarray(demo):
     north_up = via_xarray[::-1] if ascending else via_xarray
     np.testing.assert_array_equal(band.mask, np.isnan(north_up))
     np.testing.assert_allclose(via_gdal.filled(np.nan), north_up, atol=1e-6)
+
+
+def test_netcdf_reads_wait_for_a_write_on_another_thread(tmp_path):
+    """HDF5 is not thread-safe: the demo writes risk.nc on a writer thread while the maps read
+    departures.nc; a read must wait for the write (without the lock the process crashed)."""
+    import threading
+
+    from seawatch.schema import NETCDF_LOCK, open_dataset
+    from seawatch.summaries import departures_path, read_departures
+
+    risk_path = tmp_path / "risk.nc"
+    small = xr.Dataset({"x": ("t", np.arange(3.0))}, attrs={"risk_created_at": "now"})
+    write_dataset(small, departures_path(risk_path))
+    write_dataset(small, tmp_path / "other.nc")
+    done: list[str] = []
+    readers = [
+        threading.Thread(target=lambda: (read_departures(risk_path), done.append("departures"))),
+        threading.Thread(target=lambda: (open_dataset(tmp_path / "other.nc"), done.append("open"))),
+    ]
+    with NETCDF_LOCK:  # as the writer thread holds it while compressing
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(timeout=0.5)
+        assert done == []
+    for reader in readers:
+        reader.join(timeout=30)
+    assert sorted(done) == ["departures", "open"]

@@ -73,7 +73,8 @@ class Renderers:
         def interactive(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
             from seawatch.maps.interactive import render_interactive
 
-            return render_interactive(risk, incidents, out, settings, lang=lang, now=now)
+            # the lighter variant: the whole message must stay within [mail] max_bytes
+            return render_interactive(risk, incidents, out, settings, lang=lang, now=now, lean=True)
 
         def incidents(settings: Settings) -> Any:
             from seawatch.incidents.loading import load_incidents

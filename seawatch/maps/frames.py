@@ -90,16 +90,24 @@ def row_of_lat(rows: MercatorRows, lat: float) -> int:
     return int(np.clip(np.floor(frac * rows.height), 0, rows.height - 1))
 
 
-def encode_png(indices: np.ndarray, palette: Sequence[tuple[int, int, int, int]]) -> bytes:
-    """Paletted PNG of an index image (uint8, top row first); palette entries are RGBA."""
+# zlib level 6: frames about 10 % larger than at level 9 (or optimize=True), but the demo's
+# 663 frames encode in 0.4 s instead of 3.7 s (measured); the wall time of a build counts more.
+PNG_LEVEL = 6
+
+
+def encode_png(
+    indices: np.ndarray, palette: Sequence[tuple[int, int, int, int]], level: int = PNG_LEVEL
+) -> bytes:
+    """Paletted PNG of an index image (uint8, top row first); palette entries are RGBA.
+
+    ``level`` is the zlib level (:data:`PNG_LEVEL`; 9 where bytes count more than time).
+    """
     image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
     flat_rgb = [c for rgba in palette for c in rgba[:3]]
     image.putpalette(flat_rgb, rawmode="RGB")
     alpha = bytes(rgba[3] for rgba in palette)
     buffer = io.BytesIO()
-    # zlib level 6: frames about 10 % larger than at level 9 (or optimize=True), but the demo's
-    # 663 frames encode in 0.4 s instead of 3.7 s (measured); the wall time of a build counts more.
-    image.save(buffer, format="PNG", compress_level=6, transparency=alpha)
+    image.save(buffer, format="PNG", compress_level=level, transparency=alpha)
     return buffer.getvalue()
 
 
@@ -109,13 +117,17 @@ def data_uri(png: bytes) -> str:
 
 
 def class_frame(
-    classes: np.ndarray, rows: MercatorRows, colours: Sequence[str], alpha: int = 255
+    classes: np.ndarray,
+    rows: MercatorRows,
+    colours: Sequence[str],
+    alpha: int = 255,
+    level: int = PNG_LEVEL,
 ) -> bytes:
     """PNG of a class grid ``(lat, lon)`` (ascending lat; -1 = not drawn) in Mercator rows."""
     image = np.asarray(classes)[rows.source_rows[::1], :]
     indices = np.where(image < 0, 0, image + 1).astype(np.uint8)
     palette = [(0, 0, 0, 0)] + [(*hex_to_rgb(c), alpha) for c in colours]
-    return encode_png(indices, palette)
+    return encode_png(indices, palette, level)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -256,6 +257,7 @@ def render_interactive(
     lang: str | None = None,
     now: dt.datetime | None = None,
     drifts: list[dict[str, Any]] | None = None,
+    lean: bool = False,
 ) -> Path:
     """Write the interactive map as one self-contained offline HTML file.
 
@@ -280,6 +282,9 @@ def render_interactive(
         Drifts to draw (``drift.json`` dicts of ``seawatch drift``; with their
         ``drift.geojson`` under ``"geojson"`` the areas follow the time control hour by hour,
         without it only the end-of-drift areas are drawn), or None for no drift layer content.
+    lean
+        The lighter map attached to the e-mail (see :data:`LEAN`): frames compressed harder,
+        islets and the land far beyond the grid left out of the coastline.
 
     Returns
     -------
@@ -294,8 +299,25 @@ def render_interactive(
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / "map.html"
-    html = build_html(risk, incidents, settings, lang=lang, now=now, drifts=drifts)
+    html = build_html(risk, incidents, settings, lang=lang, now=now, drifts=drifts, lean=lean)
     return atomic_write_text(out, html)
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """What may differ between the full interactive map and the one attached to the e-mail."""
+
+    png_level: int  # zlib level of the PNG frames
+    coast_margin_deg: float  # land drawn this far beyond the grid
+    coast_min_area_km2: float  # land polygons smaller than this are left out
+
+
+FULL = MapStyle(png_level=fr.PNG_LEVEL, coast_margin_deg=1.0, coast_min_area_km2=0.0)
+# The e-mail's map (#13): level 9 frames are about 10 % smaller for about a second more; the
+# islets under 0.1 km2 (about 950 in 10-25 E, most in the Aegean and off Tunisia) are a pixel or
+# less up to zoom 9 but cost ~60 kB of coordinates; half a degree of land around the grid is
+# enough to place it. Demo e-mail with the area at 10-25 E: see tests/mail/test_size.py.
+LEAN = MapStyle(png_level=9, coast_margin_deg=0.5, coast_min_area_km2=0.1)
 
 
 def build_html(
@@ -305,13 +327,15 @@ def build_html(
     lang: str | None = None,
     now: dt.datetime | None = None,
     drifts: list[dict[str, Any]] | None = None,
+    lean: bool = False,
 ) -> str:
     """The interactive map page as a string (see :func:`render_interactive`)."""
+    style = LEAN if lean else FULL
     lang = resolve_lang(lang, settings.lang)
     now = now_utc(now)
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
-    data = map_data(risk, incidents, settings, lang, now, info)
+    data = map_data(risk, incidents, settings, lang, now, info, png_level=style.png_level)
     data["drifts"] = drifts_payload(drifts)
 
     lat, lon = risk["lat"].values, risk["lon"].values
@@ -332,7 +356,11 @@ def build_html(
         osm.add_to(fmap)
     extra = {}
     bbox = (float(lon[0]) - 1, float(lat[0]) - 1, float(lon[-1]) + 1, float(lat[-1]) + 1)
-    coast = coastline_layer(bbox)
+    m = style.coast_margin_deg
+    coast = coastline_layer(
+        (float(lon[0]) - m, float(lat[0]) - m, float(lon[-1]) + m, float(lat[-1]) + m),
+        min_area_km2=style.coast_min_area_km2,
+    )
     if coast is not None:
         coast.add_to(fmap)
         extra["coastline"] = (coast, True)
@@ -370,8 +398,12 @@ def map_data(
     lang: str,
     now: dt.datetime,
     info: ForecastInfo,
+    png_level: int = fr.PNG_LEVEL,
 ) -> dict[str, Any]:
-    """Everything ``seawatch-map.js`` draws, as one JSON-able dict (frames as data URIs)."""
+    """Everything ``seawatch-map.js`` draws, as one JSON-able dict (frames as data URIs).
+
+    ``png_level`` is the zlib level of the frames.
+    """
     lat = risk["lat"].values.astype(float)
     lon = risk["lon"].values.astype(float)
     times = risk["time"].values
@@ -401,7 +433,7 @@ def map_data(
             idx = fr.hazard_indices(grid, dv[t] if dv is not None else None, rows, palette)
             indices.append(idx)
         # Encode after the palette is complete, so every frame shares it.
-        hazard[vessel] = [store.add(fr.encode_png(i, palette.rgba)) for i in indices]
+        hazard[vessel] = [store.add(fr.encode_png(i, palette.rgba, png_level)) for i in indices]
 
     risk_frames = None
     if "risk" in risk:
@@ -414,7 +446,9 @@ def map_data(
                 classes = styles.risk_class(values[t])
                 if land is not None:
                     classes[land] = -1
-                frames_v.append(store.add(fr.class_frame(classes, rows, styles.HAZARD_COLOURS)))
+                frames_v.append(
+                    store.add(fr.class_frame(classes, rows, styles.HAZARD_COLOURS, level=png_level))
+                )
             risk_frames[vessel] = frames_v
 
     survival = None
@@ -425,7 +459,9 @@ def map_data(
             classes = styles.survival_class(sv[t])
             if land is not None:
                 classes[land] = -1
-            survival.append(store.add(fr.class_frame(classes, rows, styles.SURVIVAL_COLOURS)))
+            survival.append(
+                store.add(fr.class_frame(classes, rows, styles.SURVIVAL_COLOURS, level=png_level))
+            )
 
     flags = flag_meanings(drivers)
     flag_words = [[mask, translate(f"driver.{meaning}", lang)] for mask, meaning in flags]
@@ -782,8 +818,13 @@ def incidents_payload(incidents: Any | None, now: dt.datetime, lang: str) -> dic
     return {"now": int(now.timestamp()), "rows": rows, "fields": list(INCIDENT_FIELDS)}
 
 
-def coastline_layer(bbox: tuple[float, float, float, float]) -> folium.GeoJson | None:
-    """Bundled GSHHG land as a filled, non-interactive layer (useful without tiles)."""
+def coastline_layer(
+    bbox: tuple[float, float, float, float], min_area_km2: float = 0.0
+) -> folium.GeoJson | None:
+    """Bundled GSHHG land as a filled, non-interactive layer (useful without tiles).
+
+    Land polygons smaller than ``min_area_km2`` are left out (0 keeps all).
+    """
     from seawatch.geo.coastline import coastline_geometry
 
     west, south, east, north = bbox
@@ -793,6 +834,15 @@ def coastline_layer(bbox: tuple[float, float, float, float]) -> folium.GeoJson |
     if land.is_empty:
         return None
     geometry = shapely.set_precision(land, 0.001)
+    if min_area_km2 > 0:
+        # degrees squared to km2 at the box's middle latitude (a few per cent off at its edges)
+        km2 = 111.32**2 * np.cos(np.radians((south + north) / 2))
+        parts = shapely.get_parts(geometry)
+        geometry = shapely.MultiPolygon(
+            [p for p in parts if isinstance(p, shapely.Polygon) and p.area * km2 >= min_area_km2]
+        )
+        if geometry.is_empty:
+            return None
     return folium.GeoJson(
         shapely.geometry.mapping(geometry),
         name="coastline",

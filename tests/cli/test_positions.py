@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 import seawatch.cli  # noqa: F401  (registers every command)
 from seawatch.cli.root import main, signed_numbers_as_arguments
+from seawatch.schema import write_dataset
+from tests.drift.conftest import START, require_opendrift, synthetic_forecast
 
 SOUTH_EAST = "-5.3, 35.9"
 # A sign and a hemisphere letter contradict each other: the position reader must say so, not
@@ -58,7 +60,7 @@ def test_every_command_taking_a_position_is_tested_here():
         for param in command.params
         if "position" in (param.name or "") or (path[-1] == "position")
     }
-    assert taking == {"position", "incidents add", "incidents edit"}
+    assert taking == {"position", "incidents add", "incidents edit", "drift"}
 
 
 @pytest.mark.parametrize(
@@ -118,6 +120,28 @@ def test_incidents_add_and_edit_take_a_leading_minus(run, form):
         result = run(*command, *position_args(SIGN_AND_LETTER))
         assert result.exit_code == 1, result.output
         assert SIGN_AND_LETTER_ERROR in result.stderr and "No such option" not in result.stderr
+
+
+@pytest.mark.parametrize("form", ["--position", "--position="])
+def test_drift_takes_a_leading_minus(run, tmp_path, form):
+    """The position reaches the drift as read: its refusal (the start is outside the tiny
+    forecast of tests/drift, off Libya) names -5.3, 35.9, before OpenDrift runs anything."""
+    require_opendrift()
+    forecast = write_dataset(synthetic_forecast(), tmp_path / "forecast.nc")
+
+    def drift(text: str, *extra: str) -> click.testing.Result:
+        position = [form + text] if form.endswith("=") else [form, text]
+        common = ["--time", f"{START:%Y-%m-%dT%H:%MZ}", "--hours", "2", "--forecast", str(forecast)]
+        return run("drift", *extra, *position, *common)
+
+    for extra in ([], ["--json"]):
+        result = drift(SOUTH_EAST, *extra)
+        assert result.exit_code == 2, result.output  # a refused request, as run_drift says
+        assert "the start -5.3000, 35.9000" in result.stderr, result.stderr
+        assert "outside the forecast area" in result.stderr
+    result = drift(SIGN_AND_LETTER)
+    assert result.exit_code == 1, result.output
+    assert SIGN_AND_LETTER_ERROR in result.stderr and "No such option" not in result.stderr
 
 
 def test_negative_option_values_stay_option_values(run):

@@ -69,8 +69,10 @@ def test_fetch_latest_run_by_index_and_byte_ranges(httpserver, settings, ecmwf_r
     assert ds["time"].values[0] == np.datetime64(today_00z())
     assert ds.sizes["time"] == len(STEPS)
     assert (np.diff(ds["lat"].values) > 0).all()
-    assert ds["lon"].min() >= 9.7 and ds["lon"].max() <= 20.3
-    assert ds["lat"].min() >= 30.2 and ds["lat"].max() <= 38.3
+    # clipped to [area] plus at most one 0.25 degree cell beyond each edge
+    area = settings.area
+    assert ds["lon"].min() >= area.west - 0.3 and ds["lon"].max() <= area.east + 0.3
+    assert ds["lat"].min() >= area.south - 0.3 and ds["lat"].max() <= area.north + 0.3
     # values round-trip (16-bit packing): hs = 0.5 + 0.1 (lat - 28) + 0.01 step
     hs = ds["hs"].sel(lat=35.0, lon=18.0).values
     assert np.allclose(hs, 0.5 + 0.7 + 0.01 * np.array(STEPS), atol=2e-3)

@@ -24,6 +24,8 @@ import xarray as xr
 from click.testing import CliRunner
 
 from seawatch.cli import main
+from seawatch.config import AreaSettings
+from seawatch.fetchers.base import describe_box
 from seawatch.fetchers.grib import count_grib_messages, import_eccodes
 from seawatch.schema import FORECAST_VARIABLES, open_forecast
 
@@ -137,7 +139,7 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-AREA = (10.0, 30.5, 20.0, 38.0)  # the default [area]
+AREA = (10.0, 30.5, 20.0, 38.0)  # the box the counts below were taken over (10-20 E)
 
 
 def test_era5_grib1_with_mars_padding_ingests_with_eccodes_values(data_dir):
@@ -246,10 +248,12 @@ def test_a_single_point_is_refused_where_it_would_meet_the_grid(data_dir, tmp_pa
     result = ingest_cli(data_dir, ERA5_POINT, out=point)
     assert result.exit_code != 0
     error = [line for line in result.output.splitlines() if "error" in line]
+    area = AreaSettings()  # the data directory runs on the default [area]
     assert error == [
         "seawatch: error: the forecast is a single point (33.50N 13.00E), not a grid over the "
         "area: a risk map cannot be made from it; fetch or ingest a gridded forecast covering "
-        "30.50N-38.00N 10.00E-20.00E (for ERA5 from the Climate Data Store: area 38/10/30.5/20)"
+        f"{describe_box(*area.bbox)} (for ERA5 from the Climate Data Store: area "
+        f"{area.north:g}/{area.west:g}/{area.south:g}/{area.east:g})"
     ]
     assert not point.exists()
     # the point file as ingested (not on the grid) cannot be built either

@@ -15,7 +15,7 @@ import xarray as xr
 
 from seawatch.errors import DataError
 from seawatch.fetchers import ingest
-from seawatch.fetchers.base import sea_mask_for
+from seawatch.fetchers.base import describe_box, sea_mask_for
 from seawatch.fetchers.copernicus import read_cmems
 from seawatch.fetchers.netcdf import open_netcdf
 from seawatch.schema import make_canonical, open_dataset, open_forecast, write_dataset
@@ -68,7 +68,7 @@ def test_file_outside_the_area_names_both_boxes(settings):
         ingest.ingest_files(settings, [ADRIATIC_ERA5])
     assert str(err.value) == (
         "era5_winds10_20230815.nc covers 40.00N-42.00N 17.00E-19.00E, which does not overlap "
-        "the area of interest 30.50N-38.00N 10.00E-20.00E"
+        f"the area of interest {describe_box(*settings.area.bbox)}"
     )
 
 
@@ -76,7 +76,7 @@ def test_awkward_real_grib1_from_the_north_sea_is_outside_the_area(settings):
     with pytest.raises(DataError) as err:
         ingest.ingest_files(settings, [NORTH_SEA])
     assert "covers 58.50N-62.00N 2.00W-6.00E" in str(err.value)
-    assert "area of interest 30.50N-38.00N 10.00E-20.00E" in str(err.value)
+    assert f"area of interest {describe_box(*settings.area.bbox)}" in str(err.value)
     assert not (settings.data_dir / "forecast").exists()
 
 
@@ -95,7 +95,8 @@ def test_ecmwf_open_data_grib2(settings, tmp_path):
     waves = open_forecast(result.stored["ecmwf"])
     assert waves.sizes["time"] == 2 and "Tm-1,0" in waves["tm"].attrs["long_name"]
     # clipped to the area plus one 0.25 degree cell beyond each edge
-    assert waves["lon"].min() == 9.75 and waves["lon"].max() == 20.25
+    assert waves["lon"].min() == settings.area.west - 0.25
+    assert waves["lon"].max() == settings.area.east + 0.25
     wind = open_forecast(result.stored["wind"])
     assert np.allclose(wind["u10"].values, 8.0) and "gust" in wind
 
@@ -135,7 +136,8 @@ def test_noaa_gfs_wave_grib2_with_0_360_longitudes(settings, tmp_path):
         "hs", "tp", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
         "hs_swell", "tm_swell", "dir_swell",
     }  # fmt: skip
-    assert ds["lon"].min() == 9.75 and ds["lon"].max() == 20.25
+    assert ds["lon"].min() == settings.area.west - 0.25
+    assert ds["lon"].max() == settings.area.east + 0.25
     sea = ds.sel(lat=35.0, lon=18.0).isel(time=1)
     assert float(sea["hs"]) == pytest.approx(1.4, abs=1e-3)
     assert float(sea["hs_swell"]) == pytest.approx(0.8, abs=1e-3)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from seawatch.config import AreaSettings
 from seawatch.incidents.imports import import_file, import_mmp
 from seawatch.incidents.iom_mmp import SOURCE, parse_mmp, read_mmp
 from seawatch.incidents.store import IncidentStore
@@ -28,10 +29,16 @@ def sample() -> pd.DataFrame:
     return pd.read_csv(PER_YEAR, dtype=str, keep_default_na=False)
 
 
-def _in_area(frame: pd.DataFrame) -> pd.DataFrame:
+def _in_area(frame: pd.DataFrame, bbox: tuple[float, float, float, float] = AREA) -> pd.DataFrame:
     lat = frame["Coordinates"].str.split(",").str[0].astype(float)
     lon = frame["Coordinates"].str.split(",").str[1].astype(float)
-    return frame[lat.between(AREA[1], AREA[3]) & lon.between(AREA[0], AREA[2])]
+    return frame[lat.between(bbox[1], bbox[3]) & lon.between(bbox[0], bbox[2])]
+
+
+def _outside_text(frame: pd.DataFrame, bbox: tuple[float, float, float, float]) -> str:
+    """The summary's ", N outside the area of interest" part (absent when none is outside)."""
+    outside = len(frame) - len(_in_area(frame, bbox))
+    return f", {outside} outside the area of interest" if outside else ""
 
 
 def _total(frame: pd.DataFrame, column: str) -> int:
@@ -238,8 +245,11 @@ def test_cli_import_reports_lower_counts(tmp_path: Path, sample, monkeypatch) ->
     path = _csv(revised, tmp_path, "revised.csv")
     result = run(str(path))
     assert result.exit_code == 0, result.output
+    # the CLI keeps what lies inside the default [area]
+    area = AreaSettings().bbox
+    inside = len(_in_area(sample, area))
     assert result.stdout.strip() == (
-        "0 new, 1 updated, 6 unchanged, 0 rejected, 1 outside the area of interest; "
+        f"0 new, 1 updated, {inside - 1} unchanged, 0 rejected{_outside_text(sample, area)}; "
         "1 count(s) lower than stored: 2025.MMP0075 survivors 37 -> 30 (old values in the history)"
     )
     assert "lower than stored: 2025.MMP0075 survivors 37 -> 30 (incident " in result.stderr
@@ -250,7 +260,7 @@ def test_cli_import_reports_lower_counts(tmp_path: Path, sample, monkeypatch) ->
         ("survivors", 30, 29)
     ]
     assert data["kept"] == [] and "persons" in data["absent"]
-    assert data["summary"].startswith("0 new, 1 updated, 6 unchanged")
+    assert data["summary"].startswith(f"0 new, 1 updated, {inside - 1} unchanged")
 
 
 def test_alldata_and_per_year_in_one_store_count_nothing_twice(
@@ -301,7 +311,7 @@ def test_scheduled_fetch_warns_about_lower_counts(
         environ={"SEAWATCH_SOURCES_IOM_MMP_URL": httpserver.url_for("/export.csv")},
     )
     httpserver.expect_request("/export.csv").respond_with_data(PER_YEAR.read_bytes())
-    assert fetch_and_import_mmp(settings).new == 7
+    assert fetch_and_import_mmp(settings).new == len(_in_area(sample, settings.area.bbox))
     revised = sample.copy()
     revised.loc[revised["Incident ID"] == "2025.MMP0048", "Number of Survivors"] = "90"
     httpserver.clear()

@@ -172,3 +172,25 @@ def test_reading_aids_data(risk, settings):
     # 60 % of the level colour over the sea colour, as the browser composites the raster
     assert en["swatchColours"][3] == "#d97a79"  # 0.6 * #d73027 + 0.4 * #dbe9f4
     assert len(en["beaufortMs"]) == 12 and en["beaufortMs"][7] == 17.2
+
+
+def test_mail_map_coastline_leaves_out_only_islets():
+    """The e-mailed map's coastline (LEAN): islands a planner places the sea by stay."""
+    import shapely.geometry
+
+    from seawatch.maps.interactive import LEAN, coastline_layer
+
+    bbox = (9.5, 30.0, 25.5, 38.5)  # the default area and LEAN's half degree around it
+
+    def land(min_area_km2: float = 0.0):
+        layer = coastline_layer(bbox, min_area_km2=min_area_km2)
+        return shapely.geometry.shape(layer.data["features"][0]["geometry"])
+
+    full, lean = land(), land(LEAN.coast_min_area_km2)
+    assert len(lean.geoms) < len(full.geoms) / 3  # ~950 islets under 0.1 km2 left out
+    km2 = 111.32**2 * np.cos(np.radians(34.25))
+    assert min(p.area for p in lean.geoms) * km2 >= LEAN.coast_min_area_km2
+    # Lampedusa, Malta, Gavdos (south of Crete), Kerkennah, Djerba and the Libyan coast stay
+    for lat, lon in [(35.51, 12.60), (35.88, 14.45), (34.85, 24.08), (34.70, 11.20),
+                     (33.80, 10.90), (32.80, 13.20)]:  # fmt: skip
+        assert lean.contains(shapely.geometry.Point(lon, lat)), (lat, lon)
