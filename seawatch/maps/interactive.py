@@ -40,6 +40,7 @@ from seawatch.config import Settings
 from seawatch.i18n import direction, resolve_lang, subset, translate
 from seawatch.maps import frames as fr
 from seawatch.maps import styles
+from seawatch.maps import timeline as tl
 from seawatch.maps.context import (
     ATTRIBUTION_KEYS,
     ForecastInfo,
@@ -245,6 +246,8 @@ def render_interactive(
     settings: Settings,
     lang: str | None = None,
     now: dt.datetime | None = None,
+    departures: xr.Dataset | None = None,
+    routes: Any | None = None,
 ) -> Path:
     """Write the interactive map as one self-contained offline HTML file.
 
@@ -265,6 +268,13 @@ def render_interactive(
         ``"en"`` or ``"ar"``; default the configured language.
     now
         Reference time for data age, staleness and incident filters (default: the clock).
+    departures
+        Departures dataset (:mod:`seawatch.layers.departure`): when given, the map shows the
+        departure timeline, the "worst in the next 24 / 48 / 72 h" frames and the routes layer.
+        None: the map computes nothing of it.
+    routes
+        Routes GeoDataFrame (``id``, ``name``, ``name_ar``, LineString ``geometry``) for the
+        routes layer; default the bundled routes. Used only with ``departures``.
 
     Returns
     -------
@@ -279,7 +289,9 @@ def render_interactive(
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / "map.html"
-    html = build_html(risk, incidents, settings, lang=lang, now=now)
+    html = build_html(
+        risk, incidents, settings, lang=lang, now=now, departures=departures, routes=routes
+    )
     return atomic_write_text(out, html)
 
 
@@ -289,13 +301,15 @@ def build_html(
     settings: Settings,
     lang: str | None = None,
     now: dt.datetime | None = None,
+    departures: xr.Dataset | None = None,
+    routes: Any | None = None,
 ) -> str:
     """The interactive map page as a string (see :func:`render_interactive`)."""
     lang = resolve_lang(lang, settings.lang)
     now = now_utc(now)
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
-    data = map_data(risk, incidents, settings, lang, now, info)
+    data = map_data(risk, incidents, settings, lang, now, info, departures, routes)
 
     lat, lon = risk["lat"].values, risk["lon"].values
     fmap = SeawatchLeafletMap(
@@ -337,6 +351,7 @@ def build_html(
         lng_formatter="function(v){return seawatchDdm(v,'lon',3);}",
     ).add_to(fmap)
     fmap.add_child(SeawatchLayers(data, osm, extra))
+    fmap.add_child(tl.SeawatchTimeline())
     html = fmap.get_root().render()
     html = inline_assets(html)
     html = html.replace("<html>", f'<html lang="{lang}" dir="{direction(lang)}">', 1)
@@ -350,6 +365,8 @@ def map_data(
     lang: str,
     now: dt.datetime,
     info: ForecastInfo,
+    departures: xr.Dataset | None = None,
+    routes: Any | None = None,
 ) -> dict[str, Any]:
     """Everything ``seawatch-map.js`` draws, as one JSON-able dict (frames as data URIs)."""
     lat = risk["lat"].values.astype(float)
@@ -411,6 +428,20 @@ def map_data(
     flag_words = [[mask, translate(f"driver.{meaning}", lang)] for mask, meaning in flags]
 
     start = first_index_at_or_after(times[shown], now)
+    timeline = worst = None
+    if departures is not None:
+        worst = tl.worst_frames(
+            risk, vessels, as_utc(times[shown][start]), rows, land, palette, store.add, lang
+        )
+        timeline = tl.timeline_payload(
+            departures,
+            routes if routes is not None else tl.default_routes(),
+            times,
+            shown,
+            vessels,
+            lang,
+            now,
+        )
     return {
         "lang": lang,
         "msgs": subset(MESSAGE_PREFIXES, lang),
@@ -460,6 +491,9 @@ def map_data(
         "contourLevels": list(styles.HS_CONTOUR_LEVELS_M),
         "atlas": field_atlas(risk, shown, settings.grid.resolution, land),
         "incidents": incidents_payload(incidents, now, lang),
+        "density": tl.density_payload(incidents, (west, rows.south, east, rows.north), lang),
+        "timeline": timeline,
+        "worst": worst,
         "banners": banners(info, lang),
         "runText": run_text(info, lang),
         "attribution": [translate(k, lang) for k in ATTRIBUTION_KEYS],

@@ -88,3 +88,13 @@ def survival_class(hours: np.ndarray) -> np.ndarray:
 
 assert len(HAZARD_COLOURS) == len(HAZARD_LEVELS) == len(RISK_BINS)
 assert len(SURVIVAL_COLOURS) == len(SURVIVAL_BINS_H) + 1
+
+WINDOW_COLOUR = "#2166ac"
+"""Departure windows on the timeline (a blue bar: no hazard colour is blue)."""
+TRAP_COLOUR = "#000000"
+"""Departure traps on the timeline and the routes (black hatching and casing over the hazard)."""
+UNKNOWN_ROUTE_COLOUR = "#8c8c8c"
+"""A route whose en-route hazard is unknown (crossing beyond the forecast)."""
+
+DENSITY_COLOURS: tuple[str, ...] = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+"""Incident density classes (ColorBrewer Purples): apart from the hazard and survival ramps."""
