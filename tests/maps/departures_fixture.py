@@ -125,12 +125,21 @@ def _windows(level: np.ndarray, limit: int, min_hours: int) -> np.ndarray:
     return out
 
 
-def make_departures(times: np.ndarray, routes: gpd.GeoDataFrame | None = None) -> xr.Dataset:
-    """Departures dataset (area, route, vessel, time) of the contract, for ``times`` (hourly)."""
+def make_departures(
+    times: np.ndarray,
+    routes: gpd.GeoDataFrame | None = None,
+    areas: dict[str, tuple[str, float, float]] | None = None,
+) -> xr.Dataset:
+    """Departures dataset (area, route, vessel, time) of the contract, for ``times`` (hourly).
+
+    ``areas`` (id: (name, lon, lat)) adds areas to :data:`AREAS` (the benchmark uses every
+    departure area of the gazetteer); the added ones get the daily swing.
+    """
     routes = make_routes() if routes is None else routes
+    table = {**AREAS, **(areas or {})}
     times = pd.DatetimeIndex(times).values
     hours = np.arange(len(times))
-    areas = list(AREAS)
+    areas = list(table)
     vessels = list(VESSELS)
     nt, na, nr, nv = len(times), len(areas), len(routes), len(vessels)
     dep = np.zeros((na, nv, nt), dtype=np.int8)
@@ -176,9 +185,9 @@ def make_departures(times: np.ndarray, routes: gpd.GeoDataFrame | None = None) -
     ds = xr.Dataset(
         coords={
             "area": areas,
-            "area_name": ("area", [AREAS[a][0] for a in areas]),
-            "area_lon": ("area", [AREAS[a][1] for a in areas]),
-            "area_lat": ("area", [AREAS[a][2] for a in areas]),
+            "area_name": ("area", [table[a][0] for a in areas]),
+            "area_lon": ("area", [table[a][1] for a in areas]),
+            "area_lat": ("area", [table[a][2] for a in areas]),
             "route": [str(r) for r in routes["id"]],
             "route_area": ("route", route_area),
             "route_destination": ("route", [str(d) for d in routes["destination"]]),

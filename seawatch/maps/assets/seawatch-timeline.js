@@ -39,12 +39,26 @@
     this.W = D.worst;
     this.rtl = (document.documentElement.getAttribute("dir") || "ltr") === "rtl";
     if (D.density) this._buildDensity();
+    this.ready = !this.T;
     if (!this.T) return;
     this.n = D.times.length;
     this.area = null; // selected departure area (index), for the slider marks
     this.period = null; // index of the "worst in the next" period shown, or null (hourly)
-    this.shownVessel = null;
-    var self = this;
+    this.shownVessel = null; // boat type the grid is painted for
+    this.marksVessel = null; // ... and the slider marks
+    // Built once the first hazard frame is on screen: the sea first, then the timeline.
+    var self = this, started = false;
+    var start = function () {
+      if (started) return;
+      started = true;
+      requestAnimationFrame(function () { setTimeout(function () { self._start(); }, 0); });
+    };
+    if (m.firstFrameAt !== null) start();
+    else m.listeners.push(start);
+  }
+
+  SeawatchTimeline.prototype._start = function () {
+    var self = this, m = this.m;
     this._buildRoutes();
     this._buildPanel();
     this._buildSliderMarks();
@@ -52,7 +66,9 @@
     m.map.on("popupopen", function (e) { self._notePopup(e.popup); });
     window.addEventListener("resize", function () { self._layout(); });
     this._onTime(m.t, m.vessel);
-  }
+    this.ready = true;
+    m.map.getContainer().setAttribute("data-sw-timeline-ready", "1");
+  };
 
   SeawatchTimeline.prototype.msg = function (key, fields) { return this.m.msg(key, fields); };
 
@@ -63,7 +79,7 @@
   // ---- panel ------------------------------------------------------------------------------
 
   SeawatchTimeline.prototype._buildPanel = function () {
-    var self = this, T = this.T, D = this.D, n = this.n;
+    var self = this, D = this.D;
     var el = document.createElement("div");
     el.className = "sw-timeline";
     el.setAttribute("dir", this.rtl ? "rtl" : "ltr");
@@ -82,9 +98,32 @@
     h += "<span class='sw-tl-key'><span class='sw-tl-k sw-tl-k-win'></span>" + esc(this.msg("map.timeline.window")) +
       " <span class='sw-tl-k sw-tl-k-trap'></span>" + esc(this.msg("map.timeline.trap")) +
       " <span class='sw-tl-k sw-tl-k-now'></span>" + esc(this.msg("map.timeline.now")) + "</span>";
-    h += "<span class='sw-tl-viewtitle' role='status'></span></span></div>";
+    h += "<span class='sw-tl-viewtitle' role='status'></span></span></div><div class='sw-tl-body'></div>";
+    el.innerHTML = h;
+    document.body.appendChild(el);
+    this.el = el;
+    this.body = el.querySelector(".sw-tl-body");
+    this.viewTitle = el.querySelector(".sw-tl-viewtitle");
+    this.forText = el.querySelector(".sw-tl-for");
+    this.forText.textContent = D.vesselLabels[this.m.vessel];
+    Array.prototype.forEach.call(el.querySelectorAll(".sw-tl-view"), function (b) {
+      b.addEventListener("click", function () {
+        if (b.hasAttribute("data-p")) self.showWorst(+b.getAttribute("data-p"), null);
+        else self.m.setTime(self.m.t);
+      });
+    });
+    var toggle = el.querySelector(".sw-tl-toggle");
+    toggle.addEventListener("click", function () { self.setOpen(el.classList.contains("sw-tl-collapsed")); });
+    // A phone opens on the map: the timeline is one button until tapped (and built then).
+    this.setOpen(!phone());
+    if (window.ResizeObserver) new ResizeObserver(function () { self._dock(); }).observe(el);
+    this._dock();
+  };
 
-    // The grid: label, three "worst in the next" columns, one column per step.
+  // The grid: label, three "worst in the next" columns, one column per step.
+  SeawatchTimeline.prototype._buildGrid = function () {
+    if (this.grid) return;
+    var self = this, T = this.T, n = this.n, el = this.el;
     var g = "<div class='sw-tl-corner'>" + esc(this.msg("map.timeline.area")) + "</div>";
     g += "<div class='sw-tl-sumhead' style='grid-column: span " + (this.W ? this.W.periods.length : 0) + "'></div>";
     T.days.forEach(function (d) {
@@ -114,19 +153,13 @@
     if (T.now !== null && T.now !== undefined) {
       g += "<div class='sw-tl-nowline' title='" + esc(this.msg("map.timeline.now")) + "'></div>";
     }
-    h += "<div class='sw-tl-body'><div class='sw-tl-grid' title='" + esc(this.msg("map.timeline.cell_hint")) + "'>" + g + "</div></div>";
-    el.innerHTML = h;
-    document.body.appendChild(el);
-    this.el = el;
+    this.body.innerHTML = "<div class='sw-tl-grid' title='" + esc(this.msg("map.timeline.cell_hint")) + "'>" + g + "</div>";
     this.grid = el.querySelector(".sw-tl-grid");
-    this.body = el.querySelector(".sw-tl-body");
     this.grid.style.setProperty("--sw-tl-n", String(n));
     this.grid.style.setProperty("--sw-tl-sums", String(this.W ? this.W.periods.length : 0));
     if (T.now !== null && T.now !== undefined) this.grid.style.setProperty("--sw-tl-now", String(T.now));
     this.cursor = el.querySelector(".sw-tl-cursor");
     this.periodBox = el.querySelector(".sw-tl-period");
-    this.viewTitle = el.querySelector(".sw-tl-viewtitle");
-    this.forText = el.querySelector(".sw-tl-for");
     this.cells = T.areas.map(function () { return new Array(n); });
     Array.prototype.forEach.call(el.querySelectorAll(".sw-tl-c"), function (c) {
       self.cells[+c.getAttribute("data-a")][+c.getAttribute("data-t")] = c;
@@ -146,17 +179,10 @@
       var c = e.target.closest(".sw-tl-c");
       if (c) c.title = self._cellText(+c.getAttribute("data-a"), +c.getAttribute("data-t"));
     });
-    Array.prototype.forEach.call(el.querySelectorAll(".sw-tl-view"), function (b) {
-      b.addEventListener("click", function () {
-        if (b.hasAttribute("data-p")) self.showWorst(+b.getAttribute("data-p"), null);
-        else self.m.setTime(self.m.t);
-      });
-    });
-    var toggle = el.querySelector(".sw-tl-toggle");
-    toggle.addEventListener("click", function () { self.setOpen(el.classList.contains("sw-tl-collapsed")); });
-    // A phone opens on the map: the timeline is one button until tapped.
-    this.setOpen(!phone());
-    if (window.ResizeObserver) new ResizeObserver(function () { self._dock(); }).observe(el);
+    this.shownVessel = null;
+    this._markRow(this.area);
+    this._layout();
+    this._onTime(this.m.t, this.m.vessel);
   };
 
   SeawatchTimeline.prototype.setOpen = function (open) {
@@ -166,6 +192,7 @@
     toggle.title = this.msg(open ? "map.timeline.close" : "map.timeline.open");
     el.querySelector(".sw-tl-arrow").textContent = open ? "\u25be" : "\u25b4";
     this.m.map.getContainer().setAttribute("data-sw-timeline", open ? "open" : "closed");
+    if (open) this._buildGrid();
     this._layout();
     if (open) this._scrollToCursor();
   };
@@ -182,7 +209,7 @@
   };
 
   SeawatchTimeline.prototype._layout = function () {
-    if (!this.grid) return;
+    if (!this.grid) { this._dock(); return; }
     var label = phone() ? 84 : 124, sum = phone() ? 22 : 26;
     var periods = this.W ? this.W.periods.length : 0;
     var avail = this.body.clientWidth - label - periods * sum - 6;
@@ -190,6 +217,7 @@
     this.grid.style.setProperty("--sw-tl-label", label + "px");
     this.grid.style.setProperty("--sw-tl-sum", sum + "px");
     this.grid.style.setProperty("--sw-tl-cell", cell + "px");
+    this._placeCursor();
     this._dock();
     this._layoutMarks();
   };
@@ -221,8 +249,6 @@
       c.style.backgroundColor = v < 0 ? NO_DATA : D.colours[v];
       c.title = T.areas[k].name + " \u00b7 " + self.W.periods[p].title + ": " + (v < 0 ? self.msg("map.timeline.no_data") : D.levels[v].word);
     });
-    if (periods === 0) this.sums = [];
-    this.forText.textContent = D.vesselLabels[vessel];
   };
 
   SeawatchTimeline.prototype._cellText = function (a, t) {
@@ -239,10 +265,26 @@
     this.area = a;
     var c = this.m.map.getContainer();
     c.setAttribute("data-sw-area", a === null ? "" : this.T.areas[a].id);
-    this.labels.forEach(function (l, k) { l.classList.toggle("sw-tl-sel", k === a); });
-    if (a !== null) this._zoomTo(a);
+    this._markRow(a);
     this._drawMarks();
     if (t !== null && t !== undefined) this.m.setTime(t);
+    if (a !== null) this._afterFrame(function (self) { self._zoomTo(a); });
+  };
+
+  SeawatchTimeline.prototype._markRow = function (a) {
+    (this.labels || []).forEach(function (l, k) { l.classList.toggle("sw-tl-sel", k === a); });
+  };
+
+  // Run after the new frame is painted (the hour first, then the flight to the area).
+  SeawatchTimeline.prototype._afterFrame = function (callback) {
+    var self = this, done = false;
+    var go = function () {
+      if (done) return;
+      done = true;
+      requestAnimationFrame(function () { setTimeout(function () { callback(self); }, 0); });
+    };
+    this.m.hazardLayer.once("load", go);
+    setTimeout(go, 120); // same frame again: no load event
   };
 
   SeawatchTimeline.prototype._zoomTo = function (a) {
@@ -274,23 +316,26 @@
     if (a !== null && a !== undefined) {
       this.area = a;
       m.map.getContainer().setAttribute("data-sw-area", this.T.areas[a].id);
-      this.labels.forEach(function (l, k) { l.classList.toggle("sw-tl-sel", k === a); });
-      this._zoomTo(a);
+      this._markRow(a);
     }
     this.period = p;
     m.view = view;
     m.setTime(m.t, true);
+    if (a !== null && a !== undefined) this._afterFrame(function (self) { self._zoomTo(a); });
   };
 
   SeawatchTimeline.prototype._onTime = function (t, vessel) {
     var m = this.m, c = m.map.getContainer();
     if (!m.view) this.period = null;
-    if (vessel !== this.shownVessel) {
+    if (this.grid && vessel !== this.shownVessel) {
       this._paint(vessel);
       this.shownVessel = vessel;
+    }
+    if (vessel !== this.marksVessel) {
+      this.marksVessel = vessel;
+      this.forText.textContent = this.D.vesselLabels[vessel];
       this._drawMarks();
     }
-    this.grid.style.setProperty("--sw-tl-t", String(t));
     var p = this.period, W = this.W;
     c.setAttribute("data-sw-view", p === null ? "hourly" : "worst" + W.periods[p].hours);
     Array.prototype.forEach.call(this.el.querySelectorAll(".sw-tl-view"), function (b) {
@@ -302,17 +347,30 @@
       this.viewNote.textContent = p === null ? "" : W.periods[p].title;
       this.viewNote.hidden = p === null;
     }
-    if (p !== null) {
-      // Shade the steps the period covers (from now, or the forecast's last hours).
-      var start = this.T.now !== null ? Math.max(0, Math.floor(this.T.now)) : 0;
-      var hours = W.periods[p].hours, stepH = this.n > 1 ? (Date.parse(this.D.times[1].iso) - Date.parse(this.D.times[0].iso)) / 3600000 : 1;
-      var count = Math.min(this.n - start, Math.round(hours / stepH));
-      this.grid.style.setProperty("--sw-tl-p0", String(start));
-      this.grid.style.setProperty("--sw-tl-pn", String(count));
-    }
-    this.periodBox.hidden = p !== null ? false : true;
+    this._placeCursor();
     this._styleRoutes(t, vessel);
     this._moveMarkCursor();
+  };
+
+  // Offset of step t in the grid (CSS, resolved against the grid's column sizes).
+  function column(t) {
+    return "calc(var(--sw-tl-label) + var(--sw-tl-sums) * var(--sw-tl-sum) + " + t + " * var(--sw-tl-cell))";
+  }
+
+  // The cursor and the period's shade are placed on their own elements: a variable on the grid
+  // would restyle all its cells at every slider step.
+  SeawatchTimeline.prototype._placeCursor = function () {
+    if (!this.grid) return;
+    this.cursor.style.insetInlineStart = column(this.m.t);
+    var p = this.period, W = this.W;
+    this.periodBox.hidden = p === null;
+    if (p === null) return;
+    // The steps the period covers (from now, or the forecast's last hours).
+    var start = this.T.now !== null ? Math.max(0, Math.floor(this.T.now)) : 0;
+    var stepH = this.n > 1 ? (Date.parse(this.D.times[1].iso) - Date.parse(this.D.times[0].iso)) / 3600000 : 1;
+    var count = Math.min(this.n - start, Math.round(W.periods[p].hours / stepH));
+    this.periodBox.style.insetInlineStart = column(start);
+    this.periodBox.style.width = "calc(" + count + " * var(--sw-tl-cell))";
   };
 
   SeawatchTimeline.prototype._notePopup = function (popup) {
@@ -443,6 +501,12 @@
     this.routeLines.forEach(function (r, k) {
       if (!r) return;
       var e = E[k], ch = e ? e.level.charAt(t) : "-", trap = !!e && e.trap.charAt(t) === "1";
+      [r.line, r.casing].forEach(function (l) {
+        if (l.isPopupOpen && l.isPopupOpen()) l.setPopupContent(self._routePopup(k));
+      });
+      var key = vessel + "|" + t;
+      if (r.key === key) return;
+      r.key = key;
       var colour = ch === "-" ? UNKNOWN_ROUTE : D.colours[+ch];
       r.line.setStyle({ color: colour, dashArray: ch === "-" ? "4 6" : null });
       r.casing.setStyle({ color: trap ? T.colours.trap : ROUTE_CASING, weight: trap ? 12 : 7, opacity: trap ? 1 : 0.8 });
@@ -460,9 +524,6 @@
       } else if (r.group.hasLayer(r.spot)) {
         r.group.removeLayer(r.spot);
       }
-      [r.line, r.casing].forEach(function (l) {
-        if (l.isPopupOpen && l.isPopupOpen()) l.setPopupContent(self._routePopup(k));
-      });
     });
   };
 
