@@ -429,10 +429,12 @@
     T.days.forEach(function (d) {
       var x = self._stepX(d.start);
       h += "<span class='sw-tl-tick' style='left:" + x.toFixed(1) + "px'></span>";
-      if (d.n >= 6) {
+      // Weekday and day where a day is wide enough on the slider, the day alone where narrower.
+      var wide = (d.n / Math.max(1, self.n - 1)) * self.markGeom.width;
+      if (wide >= 18) {
         var mid = self._stepX(d.start + d.n / 2 - 0.5);
-        h += "<span class='sw-tl-ticklabel' style='left:" + mid.toFixed(1) + "px'><bdi>" + esc(d.weekday) + "</bdi> <bdi dir='ltr'>" +
-          esc(d.date.slice(0, 2)) + "</bdi></span>";
+        var text = (wide >= 52 ? "<bdi>" + esc(d.weekday) + "</bdi> " : "") + "<bdi dir='ltr'>" + esc(d.date.slice(0, 2)) + "</bdi>";
+        h += "<span class='sw-tl-ticklabel' style='left:" + mid.toFixed(1) + "px'>" + text + "</span>";
       }
     });
     if (T.now !== null && T.now !== undefined && T.now <= this.n - 1) {
