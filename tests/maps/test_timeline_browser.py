@@ -99,6 +99,11 @@ def test_timeline_is_drawn_and_a_click_sets_time_and_zooms(browser, map_files):
         cell = page.locator(".sw-tl-c[data-a='0'][data-t='14']").bounding_box()
         box = page.locator(".sw-tl-cursor").bounding_box()
         assert abs(box["x"] - cell["x"]) <= 1  # the cursor sits on the clicked column
+        # keyboard: Enter on an area name zooms to it and keeps the hour
+        page.focus(".sw-tl-label[data-a='2']")
+        page.keyboard.press("Enter")
+        assert _attr(page, "data-sw-area") == "tripoli"
+        assert _attr(page, "data-sw-time") == "2026-11-24T14:00:00Z"
         assert record.problems() == []
 
 

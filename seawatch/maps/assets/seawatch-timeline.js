@@ -141,7 +141,7 @@
       g += "<div class='sw-tl-hour" + (dayStart[t] ? " d" : "") + "'>" + (hr % 6 === 0 ? "<span>" + (hr < 10 ? "0" : "") + hr + "</span>" : "") + "</div>";
     }
     T.areas.forEach(function (a, k) {
-      g += "<div class='sw-tl-label' data-a='" + k + "' title='" + esc(a.name) + "'>" + esc(a.name) + "</div>";
+      g += "<div class='sw-tl-label' data-a='" + k + "' title='" + esc(a.name) + "' role='button' tabindex='0'>" + esc(a.name) + "</div>";
       (self.W ? self.W.periods : []).forEach(function (p, i) {
         g += "<div class='sw-tl-sum' data-a='" + k + "' data-p='" + i + "'></div>";
       });
@@ -174,6 +174,14 @@
       if (c.hasAttribute("data-t")) self.select(a, +c.getAttribute("data-t"));
       else if (c.hasAttribute("data-p")) self.showWorst(+c.getAttribute("data-p"), a);
       else self.select(a, null);
+    });
+    // Keyboard: Enter or Space on an area name zooms to it (the slider and arrow keys set the hour).
+    this.grid.addEventListener("keydown", function (e) {
+      var c = e.target.closest(".sw-tl-label");
+      if (!c || (e.key !== "Enter" && e.key !== " ")) return;
+      e.preventDefault();
+      e.stopPropagation();
+      self.select(+c.getAttribute("data-a"), null);
     });
     this.grid.addEventListener("mouseover", function (e) {
       var c = e.target.closest(".sw-tl-c");
@@ -267,8 +275,12 @@
     c.setAttribute("data-sw-area", a === null ? "" : this.T.areas[a].id);
     this._markRow(a);
     this._drawMarks();
-    if (t !== null && t !== undefined) this.m.setTime(t);
-    if (a !== null) this._afterFrame(function (self) { self._zoomTo(a); });
+    if (t !== null && t !== undefined) {
+      this.m.setTime(t);
+      if (a !== null) this._afterFrame(function (self) { self._zoomTo(a); });
+    } else if (a !== null) {
+      this._zoomTo(a);
+    }
   };
 
   SeawatchTimeline.prototype._markRow = function (a) {
