@@ -104,6 +104,8 @@ def test_timeline_is_drawn_and_a_click_sets_time_and_zooms(browser, map_files):
         page.keyboard.press("Enter")
         assert _attr(page, "data-sw-area") == "tripoli"
         assert _attr(page, "data-sw-time") == "2026-11-24T14:00:00Z"
+        page.keyboard.press("Enter")  # again: no area selected
+        assert _attr(page, "data-sw-area") == ""
         assert record.problems() == []
 
 

@@ -270,11 +270,14 @@
 
   // A timeline cell: the map at that hour, zoomed to the area and its routes.
   SeawatchTimeline.prototype.select = function (a, t) {
+    var again = (t === null || t === undefined) && a !== null && a === this.area;
+    if (again) a = null; // a second click on the selected name: all areas again
     this.area = a;
     var c = this.m.map.getContainer();
     c.setAttribute("data-sw-area", a === null ? "" : this.T.areas[a].id);
     this._markRow(a);
     this._drawMarks();
+    this._styleRoutes(this.m.t, this.m.vessel);
     if (t !== null && t !== undefined) {
       this.m.setTime(t);
       if (a !== null) this._afterFrame(function (self) { self._zoomTo(a); });
@@ -329,6 +332,7 @@
       this.area = a;
       m.map.getContainer().setAttribute("data-sw-area", this.T.areas[a].id);
       this._markRow(a);
+      this._styleRoutes(m.t, m.vessel);
     }
     this.period = p;
     m.view = view;
@@ -518,12 +522,21 @@
       [r.line, r.casing].forEach(function (l) {
         if (l.isPopupOpen && l.isPopupOpen()) l.setPopupContent(self._routePopup(k));
       });
-      var key = vessel + "|" + t;
+      // The selected area's crossings stand out; the others stay readable but recede.
+      var mine = self.area === null || T.routes[k].area === T.areas[self.area].id;
+      var focus = self.area !== null && mine;
+      var key = vessel + "|" + t + "|" + mine + "|" + focus;
       if (r.key === key) return;
       r.key = key;
       var colour = ch === "-" ? UNKNOWN_ROUTE : D.colours[+ch];
-      r.line.setStyle({ color: colour, dashArray: ch === "-" ? "4 6" : null });
-      r.casing.setStyle({ color: trap ? T.colours.trap : ROUTE_CASING, weight: trap ? 12 : 7, opacity: trap ? 1 : 0.8 });
+      var weight = focus ? 5 : 3;
+      r.line.setStyle({ color: colour, weight: weight, opacity: mine ? 1 : 0.35, dashArray: ch === "-" ? "4 6" : null });
+      r.casing.setStyle({
+        color: trap ? T.colours.trap : ROUTE_CASING,
+        weight: weight + (trap ? (focus ? 7 : 5) : 3),
+        opacity: mine ? (trap ? 1 : 0.8) : 0.3,
+      });
+      if (focus) { r.casing.bringToFront(); r.line.bringToFront(); }
       var path = r.line.getElement();
       if (path) {
         path.setAttribute("data-sw-route", T.routes[k].id);
@@ -531,7 +544,7 @@
         path.setAttribute("data-sw-trap", trap ? "1" : "0");
       }
       var lat = e && e.lat ? e.lat[t] : null, lon = e && e.lon ? e.lon[t] : null;
-      if (ch !== "-" && lat !== null && lon !== null && +ch >= 2) {
+      if (mine && ch !== "-" && lat !== null && lon !== null && +ch >= 2) {
         r.spot.setLatLng([lat, lon]);
         r.spot.setStyle({ fillColor: colour, radius: trap ? 8 : 6 });
         if (!r.group.hasLayer(r.spot)) r.group.addLayer(r.spot);
