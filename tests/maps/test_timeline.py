@@ -182,3 +182,20 @@ def test_density_counts_incidents_per_cell(settings):
     assert ne and ne[0][0] < img.shape[0] / 2
     assert density_payload(None, bounds, "en") is None
     assert density_payload(frame.iloc[0:0], bounds, "en") is None
+
+
+def test_page_with_departures_stays_offline_and_carries_the_timeline(
+    risk, incidents, departures, routes, settings
+):
+    from seawatch.maps.offline import external_references
+
+    html = build_html(
+        risk, incidents, settings, lang="ar", now=NOW, departures=departures, routes=routes
+    )
+    assert external_references(html) == []
+    assert "window.seawatchTimeline = new SeawatchTimeline" in html
+    data = _data(html)
+    assert [a["id"] for a in data["timeline"]["areas"]][:2] == ["zuwara", "sabratha"]
+    assert len(data["timeline"]["routes"]) == len(routes)
+    assert data["msgs"]["map.timeline.trap"].startswith("فخ")
+    assert data["density"]["title"].startswith("كثافة الحوادث")
