@@ -84,7 +84,7 @@
     el.className = "sw-timeline";
     el.setAttribute("dir", this.rtl ? "rtl" : "ltr");
     el.setAttribute("role", "region");
-    el.setAttribute("aria-label", this.msg("map.timeline.open"));
+    el.setAttribute("aria-label", this.msg("map.timeline.title"));
     var h = "<div class='sw-tl-bar'>";
     h += "<button type='button' class='sw-tl-toggle' aria-expanded='true'><span class='sw-tl-arrow'>\u25be</span> " +
       esc(this.msg("map.timeline.open")) + "</button>";
@@ -124,7 +124,7 @@
   SeawatchTimeline.prototype._buildGrid = function () {
     if (this.grid) return;
     var self = this, T = this.T, n = this.n, el = this.el;
-    var g = "<div class='sw-tl-corner'>" + esc(this.msg("map.timeline.area")) + "</div>";
+    var g = "<div class='sw-tl-corner' title='" + esc(this.msg("map.timeline.title")) + "'>" + esc(this.msg("map.timeline.area")) + "</div>";
     g += "<div class='sw-tl-sumhead' style='grid-column: span " + (this.W ? this.W.periods.length : 0) + "'></div>";
     T.days.forEach(function (d) {
       g += "<div class='sw-tl-day' style='grid-column: span " + d.n + "'><bdi>" + esc(d.weekday) + "</bdi> <bdi dir='ltr'>" +
