@@ -163,14 +163,19 @@ def worst_frames(
                     "map.timeline.worst_title",
                     lang,
                     h=p["hours"],
-                    start=format_utc(p["begin"]),
-                    end=format_utc(p["end"]),
+                    start=_isolated(format_utc(p["begin"])),
+                    end=_isolated(format_utc(p["end"])),
                 ),
             }
             for p in periods
         ],
         "hazard": hazard,
     }
+
+
+def _isolated(text: str) -> str:
+    """``text`` bidi-isolated (FSI ... PDI): a date inside Arabic keeps its left-to-right order."""
+    return f"\u2068{text}\u2069"
 
 
 def _area_names(lang: str) -> dict[str, str]:

@@ -144,7 +144,7 @@ def test_worst_frames_show_the_period_maximum(risk, departures, routes, settings
     data = map_data(risk, None, settings, "en", NOW, info, departures, routes)
     worst = data["worst"]
     assert [p["hours"] for p in worst["periods"]] == [24, 48, 72]
-    assert "2026-11-24 06:00 UTC" in worst["periods"][0]["title"]
+    assert "\u20682026-11-24 06:00 UTC\u2069" in worst["periods"][0]["title"]  # isolated
     rows = fr.mercator_rows(risk["lat"].values)
     level = risk["hazard_level"].sel(vessel="rubber_dinghy").values[6:30].max(axis=0)
     expected = np.asarray(level, dtype=int)[rows.source_rows, :]
