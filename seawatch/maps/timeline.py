@@ -220,6 +220,7 @@ def timeline_payload(
     departures
         Departures dataset of the contract (``departure_level``, ``window``, ``area_trap`` on
         (area, vessel, time); ``enroute_*``, ``trap``, ``arrival_time`` on (route, vessel, time)).
+        Rows come west to east (by ``area_lon``).
     routes
         GeoDataFrame of routes (``id``, ``name``, ``name_ar``, LineString ``geometry``), or None
         (the timeline is drawn, the routes layer is not).
@@ -235,6 +236,8 @@ def timeline_payload(
             **{v: 0 for v in _FLAG_VARS},
         },
     )
+    if "area_lon" in ds.coords:  # rows from west to east, as the coast runs on the map
+        ds = ds.isel(area=np.argsort(ds["area_lon"].values, kind="stable"))
     groups = _step_groups(all_times, shown_times)
     n = len(shown_times)
     names = _area_names(lang)

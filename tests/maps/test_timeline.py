@@ -199,3 +199,15 @@ def test_page_with_departures_stays_offline_and_carries_the_timeline(
     assert len(data["timeline"]["routes"]) == len(routes)
     assert data["msgs"]["map.timeline.trap"].startswith("فخ")
     assert data["density"]["title"].startswith("كثافة الحوادث")
+
+
+def test_rows_run_west_to_east(risk, departures, routes):
+    shuffled = departures.isel(area=[3, 0, 5, 1, 4, 2])
+    tl = timeline_payload(
+        shuffled, routes, risk["time"].values, np.arange(48), ["rubber_dinghy"], "en", NOW
+    )
+    lons = [a["lon"] for a in tl["areas"]]
+    assert lons == sorted(lons) and tl["areas"][0]["id"] == "zuwara"
+    assert tl["level"]["rubber_dinghy"][0] == ZUWARA_DINGHY  # the row moved with its name
+    zuwara_route = [r["area"] for r in tl["routes"]].index("zuwara")
+    assert tl["areas"][0]["routes"] == [zuwara_route]
