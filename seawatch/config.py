@@ -38,10 +38,11 @@ SECRET_KEY_PATTERN = re.compile(r"password|secret|token|apikey|api_key", re.IGNO
 
 @dataclass(frozen=True)
 class AreaSettings:
-    """Area of interest, degrees (WGS84). Default: Central Mediterranean off Libya."""
+    """Area of interest, degrees (WGS84). Default: Central Mediterranean off Libya, from Tunisia
+    to Tobruk and the crossings to Crete (every departure area of the summaries lies inside)."""
 
     west: float = 10.0
-    east: float = 20.0
+    east: float = 25.0
     south: float = 30.5
     north: float = 38.0
 
@@ -221,10 +222,48 @@ class ExposureSettings:
 
 @dataclass(frozen=True)
 class SummarySettings:
-    """Departure-area summaries."""
+    """Departure-area summaries (departure windows: ``[departure]``)."""
 
     radius_nm: float = 30.0
-    calm_hours: int = 12
+
+
+@dataclass(frozen=True)
+class DepartureSettings:
+    """Departure windows, hazard en route and traps (seawatch.layers.departure).
+
+    Levels are 0 low, 1 moderate, 2 high, 3 severe, 4 extreme, per vessel class. Defaults:
+    window at or below Moderate (MSF 2016: no rubber boats in 1-1.5 m waves; assumption, to
+    calibrate for the other classes); trap at High for rubber dinghies, Severe for the others
+    (assumption, to calibrate); speeds in knots (assumption, to calibrate); shortest window 6 h
+    (assumption, to calibrate).
+    """
+
+    window_level: dict[str, int] = field(
+        default_factory=lambda: {"rubber_dinghy": 1, "wooden_boat": 1, "small_boat": 1}
+    )
+    trap_level: dict[str, int] = field(
+        default_factory=lambda: {"rubber_dinghy": 2, "wooden_boat": 3, "small_boat": 3}
+    )
+    speed_kn: dict[str, float] = field(
+        default_factory=lambda: {"rubber_dinghy": 5.0, "wooden_boat": 6.0, "small_boat": 8.0}
+    )
+    window_min_hours: int = 6
+
+    def check(self, prefix: str) -> None:
+        for name in ("window_level", "trap_level"):
+            for vessel, level in getattr(self, name).items():
+                if not 0 <= level <= 4:
+                    raise ConfigError(
+                        f"{prefix}.{name}.{vessel} = {level} must be a level 0..4 "
+                        "(0 low, 1 moderate, 2 high, 3 severe, 4 extreme)"
+                    )
+        for vessel, speed in self.speed_kn.items():
+            if not 0.5 <= speed <= 40:
+                raise ConfigError(f"{prefix}.speed_kn.{vessel} = {speed} must be 0.5..40 knots")
+        if not 1 <= self.window_min_hours <= 72:
+            raise ConfigError(
+                f"{prefix}.window_min_hours = {self.window_min_hours} must be 1..72 hours"
+            )
 
 
 @dataclass(frozen=True)
@@ -391,6 +430,7 @@ class Settings:
     risk: RiskSettings = field(default_factory=RiskSettings)
     exposure: ExposureSettings = field(default_factory=ExposureSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
+    departure: DepartureSettings = field(default_factory=DepartureSettings)
     maps: MapSettings = field(default_factory=MapSettings)
     web: WebSettings = field(default_factory=WebSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)

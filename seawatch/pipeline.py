@@ -128,12 +128,19 @@ def compute_risk(settings: Settings, forecast: xr.Dataset) -> xr.Dataset:
 
 
 def write_risk_summary(settings: Settings, risk: xr.Dataset, risk_path: Path) -> Path:
-    """Summarize ``risk`` once and write it beside ``risk_path``, where products read it."""
+    """Summarize ``risk`` once and write it beside ``risk_path``, where products read it:
+    ``risk.summary.json`` and the departure windows, hazard en route and traps
+    (``departures.nc``, :func:`seawatch.summaries.departures_path`)."""
+    from seawatch.layers.departure import departures
     from seawatch.layers.params import LayerParams
     from seawatch.layers.summary import summarize
-    from seawatch.summaries import write_summary
+    from seawatch.schema import write_dataset
+    from seawatch.summaries import departures_path, write_summary
 
-    return write_summary(summarize(risk, LayerParams.from_settings(settings).summary), risk_path)
+    params = LayerParams.from_settings(settings)
+    departure = departures(risk, params.departure)
+    write_dataset(departure, departures_path(risk_path))
+    return write_summary(summarize(risk, params.summary, departure=departure), risk_path)
 
 
 def render(
@@ -143,8 +150,14 @@ def render(
     lang: str | None = None,
     now: datetime | None = None,
     risk: xr.Dataset | None = None,
+    panels: bool = False,
+    phone: bool = False,
 ) -> dict[str, Path]:
     """Render ``map.html``, ``map.png`` and ``map.pdf`` from a risk file (default: the latest).
+
+    The static map carries the timeline strip of departure windows and traps when the build's
+    ``departures.nc`` lies beside the risk file; ``panels`` draws it as four daily panels,
+    ``phone`` at the e-mail's width with text readable on a phone.
 
     Returns
     -------
@@ -152,8 +165,8 @@ def render(
         ``{"html": ..., "png": ..., "pdf": ...}``.
     """
     paths = DataPaths(settings.data_dir)
+    risk_path = Path(risk_path) if risk_path else paths.risk
     if risk is None:
-        risk_path = Path(risk_path) if risk_path else paths.risk
         if not risk_path.exists():
             raise DataError(
                 f"no risk file at {risk_path}; run `seawatch build` first (or pass --risk FILE)"
@@ -162,14 +175,25 @@ def render(
 
         risk = open_dataset(risk_path, "risk")
     from seawatch.maps.interactive import render_interactive
-    from seawatch.maps.static import render_static
+    from seawatch.maps.static import Layout, phone_layout, render_static
+    from seawatch.summaries import read_departures
 
     out_dir = Path(out_dir) if out_dir else settings.data_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     incidents = load_incidents(settings)
     html = render_interactive(risk, incidents, out_dir / "map.html", settings, lang=lang, now=now)
+    departures = read_departures(risk_path, risk.attrs.get("created_at"))
     png = render_static(
-        risk, incidents, out_dir / "map.png", settings, lang=lang, now=now, pdf=out_dir / "map.pdf"
+        risk,
+        incidents,
+        out_dir / "map.png",
+        settings,
+        lang=lang,
+        now=now,
+        pdf=out_dir / "map.pdf",
+        panels=panels,
+        departures=departures,
+        layout=phone_layout() if phone else Layout(),
     )
     return {"html": html, "png": png, "pdf": out_dir / "map.pdf"}
 
@@ -189,7 +213,8 @@ def run_demo(settings: Settings, out_dir: Path) -> DemoResult:
     """The whole pipeline offline on the demo scenario and the bundled IOM incidents.
 
     ``out_dir`` is used as the data directory: it receives ``forecast.nc``, ``incidents.sqlite``,
-    ``risk.nc``, ``map.html``, ``map.png`` and ``map.pdf``.
+    ``risk.nc``, ``risk.summary.json``, ``departures.nc``, ``map.html``, ``map.png`` and
+    ``map.pdf``.
     """
     import xarray as xr
 

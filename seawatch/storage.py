@@ -7,6 +7,7 @@ Layout (``<data>`` is ``--data-dir``, ``$SEAWATCH_DATA_DIR`` or the platform def
     <data>/raw/<source>/<run>/         raw payloads + provenance JSON, as fetched
     <data>/risk.nc                     latest risk dataset
     <data>/risk.summary.json           its summaries per departure area and SAR region
+    <data>/departures.nc               departure windows, hazard en route and traps
     <data>/map.html, map.png, map.pdf  latest maps
     <data>/archive/YYYY-MM-DD/         the maps as built that day (UTC), for the web archive
     <data>/incidents.sqlite            incident store (unless [store] url is set)

@@ -24,7 +24,14 @@ from seawatch.jsonutil import dumps
 from seawatch.storage import atomic_write_text
 from seawatch.timeutil import isoformat_utc
 
-__all__ = ["RiskSummary", "read_summary", "summary_path", "write_summary"]
+__all__ = [
+    "RiskSummary",
+    "departures_path",
+    "read_departures",
+    "read_summary",
+    "summary_path",
+    "write_summary",
+]
 
 WINDOW_COLUMNS = (
     "area_id", "area_name", "vessel", "window_start", "window_end", "worst_level",
@@ -34,11 +41,37 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "departures": WINDOW_COLUMNS,
     "sar_regions": WINDOW_COLUMNS,
     "first_reached": ("kind", "area_id", "area_name", "vessel", "level", "level_name", "time"),
-    "calm_windows": ("area_id", "area_name", "start", "end", "hours", "open_ended"),
+    "departure_windows": (
+        "area_id",
+        "area_name",
+        "vessel",
+        "start",
+        "end",
+        "hours",
+        "open_ended",
+        "trap",
+        "trap_start",
+        "enroute_worst_level",
+    ),
+    "traps": (
+        "route_id",
+        "area_id",
+        "area_name",
+        "destination",
+        "vessel",
+        "start",
+        "end",
+        "enroute_level",
+        "enroute_level_name",
+        "met_time",
+        "met_lon",
+        "met_lat",
+        "complete",
+    ),
 }
 """The columns of each frame (the file leaves an empty frame's columns out)."""
 FRAMES = tuple(COLUMNS)
-TIME_COLUMNS = ("window_start", "window_end", "time", "start", "end")
+TIME_COLUMNS = ("window_start", "window_end", "time", "start", "end", "trap_start", "met_time")
 
 
 @dataclass
@@ -55,18 +88,29 @@ class RiskSummary:
         ``kind`` (departure / sar), ``area_id``, ``area_name``, ``vessel``, ``level``,
         ``level_name``, ``time`` (first hour the level is reached anywhere in the area; NaT if
         never within the forecast).
-    calm_windows : pandas.DataFrame
-        ``area_id``, ``area_name``, ``start``, ``end`` (UTC, end exclusive), ``hours``,
-        ``open_ended`` (runs to the end of the forecast, may last longer).
+    departure_windows : pandas.DataFrame
+        One row per departure window (:mod:`seawatch.layers.departure`) of an area and vessel
+        class: ``area_id``, ``area_name``, ``vessel``, ``start``, ``end`` (UTC, end exclusive),
+        ``hours``, ``open_ended`` (runs to the end of the forecast, may last longer), ``trap``
+        (a route of the area is a trap during it), ``trap_start`` (first trap hour, NaT if
+        none), ``enroute_worst_level`` (worst level met en route by boats leaving in it).
+    traps : pandas.DataFrame
+        One row per run of trap hours of a route and vessel class: ``route_id``, ``area_id``,
+        ``area_name``, ``destination``, ``vessel``, ``start``, ``end`` (departure hours, UTC,
+        end exclusive), ``enroute_level`` (worst met), ``enroute_level_name``, ``met_time``,
+        ``met_lon``, ``met_lat`` (where and when a boat leaving at the worst hour first meets
+        it), ``complete`` (every crossing of the run ends inside the forecast).
     meta : dict
         ``reference_time``, ``source``, ``risk_model_version``, ``demo``, ``window_hours``,
-        ``calm_hours``, ``radius_nm``, ``risk_created_at``.
+        ``window_min_hours``, ``window_level_<vessel>``, ``trap_level_<vessel>``,
+        ``speed_kn_<vessel>``, ``radius_nm``, ``risk_created_at``.
     """
 
     departures: pd.DataFrame
     sar_regions: pd.DataFrame
     first_reached: pd.DataFrame
-    calm_windows: pd.DataFrame
+    departure_windows: pd.DataFrame
+    traps: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +146,48 @@ def summary_path(risk_path: str | Path) -> Path:
     """Where the summary of a risk file lives: ``risk.nc`` -> ``risk.summary.json``."""
     risk_path = Path(risk_path)
     return risk_path.with_name(f"{risk_path.stem}.summary.json")
+
+
+def departures_path(risk_path: str | Path) -> Path:
+    """Where the departure dataset of a risk file lives: ``risk.nc`` -> ``departures.nc``
+    (``x.nc`` -> ``x.departures.nc``); see :mod:`seawatch.layers.departure`."""
+    risk_path = Path(risk_path)
+    name = "departures.nc" if risk_path.stem == "risk" else f"{risk_path.stem}.departures.nc"
+    return risk_path.with_name(name)
+
+
+def read_departures(risk_path: str | Path, created_at: Any = None) -> Any:
+    """The departure dataset written beside ``risk_path`` (an ``xarray.Dataset``), or None.
+
+    None, with a warning in the log, when the file is missing, unreadable or made from another
+    build of the risk file than the one whose ``created_at`` is given: the maps then go without
+    the departure timeline rather than show another forecast's windows.
+    """
+    import logging
+
+    import xarray as xr
+
+    path = departures_path(risk_path)
+    log = logging.getLogger(__name__)
+    if not path.is_file():
+        log.warning("no departure windows at %s; run `seawatch build` to write them", path)
+        return None
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            departures = ds.load()
+    except (OSError, ValueError) as exc:
+        log.warning("departure windows %s are unreadable (%s); run `seawatch build`", path, exc)
+        return None
+    made_from = departures.attrs.get("risk_created_at")
+    if created_at is not None and str(made_from) != str(created_at):
+        log.warning(
+            "departure windows %s were made from the build of %s, not %s; left out",
+            path,
+            made_from,
+            created_at,
+        )
+        return None
+    return departures
 
 
 def write_summary(summary: RiskSummary, risk_path: str | Path) -> Path:
@@ -147,8 +233,9 @@ def read_summary(risk_path: str | Path, created_at: str | None = None) -> RiskSu
             if column in frame:
                 stamps = pd.to_datetime(frame[column], utc=True).dt.tz_localize(None)
                 frame[column] = stamps.astype("datetime64[ns]")
-        if "worst_level" in frame:
-            frame["worst_level"] = frame["worst_level"].astype("Int8")
+        for column in ("worst_level", "enroute_worst_level"):
+            if column in frame:
+                frame[column] = frame[column].astype("Int8")
         frames[name] = frame
     meta = {k: v for k, v in data.items() if k not in FRAMES}
     return RiskSummary(meta=meta, **frames)

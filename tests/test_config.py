@@ -17,7 +17,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     s = load_settings(environ={})
-    assert (s.area.west, s.area.east, s.area.south, s.area.north) == (10.0, 20.0, 30.5, 38.0)
+    assert (s.area.west, s.area.east, s.area.south, s.area.north) == (10.0, 25.0, 30.5, 38.0)
     assert s.grid.resolution == 0.05
     assert s.config_file is None
     assert s.store_url == f"sqlite:///{s.data_dir / 'incidents.sqlite'}"
@@ -61,7 +61,7 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[area]\nwest = 21\n", "west (21.0) must be less than east (20.0)"),
+        ("[area]\nwest = 26\n", "west (26.0) must be less than east (25.0)"),
         ("[grid]\nresolution = 0\n", "grid.resolution = 0.0 must be > 0"),
         ("[grid]\nresolution = -0.1\n", "grid.resolution"),
         ("[area]\nwets = 11\n", "unknown key area.wets"),

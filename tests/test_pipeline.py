@@ -68,3 +68,26 @@ def test_demo_is_rerunnable(demo_dir):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_departures_beside_the_risk_file(demo_dir):
+    """The build writes departures.nc and the summary's windows and traps, from one definition."""
+    from seawatch.geo.regions import departure_areas
+    from seawatch.summaries import read_summary
+
+    with (
+        xr.open_dataset(demo_dir / "departures.nc") as dep,
+        xr.open_dataset(demo_dir / "risk.nc") as risk,
+    ):
+        assert dep["window"].dims == ("area", "vessel", "time")
+        assert dep["enroute_level"].dims == ("route", "vessel", "time")
+        assert dep["window"].dtype == np.int8 and dep["trap"].dtype == np.int8
+        assert (dep["time"].values == risk["time"].values).all()
+        # Every departure area lies inside the default area.
+        assert set(dep["area"].values) == set(departure_areas()["id"])
+        summary = read_summary(demo_dir / "risk.nc", risk.attrs["created_at"])
+        windows = summary.departure_windows
+        hours = int(dep["window"].sum())
+        assert hours > 0 and windows["hours"].sum() == hours
+        assert len(summary.traps) > 0  # the demo's gale comes while boats are at sea
+        assert set(summary.traps["route_id"]) <= set(dep["route"].values)

@@ -74,12 +74,34 @@ def build(
 @click.option(
     "--lang", type=click.Choice(["en", "ar"]), help="Language of the maps [default: config `lang`]."
 )
+@click.option(
+    "--panels",
+    is_flag=True,
+    help="Static map as four daily panels (+0-24 h .. +72-96 h) instead of one 24 h map.",
+)
+@click.option(
+    "--phone",
+    is_flag=True,
+    help="Static map at the e-mail's width (640 px), its text readable on a phone.",
+)
 @pass_settings
 def map_command(
-    settings: Settings, risk_path: Path | None, out_dir: Path | None, lang: str | None
+    settings: Settings,
+    risk_path: Path | None,
+    out_dir: Path | None,
+    lang: str | None,
+    panels: bool,
+    phone: bool,
 ) -> None:
-    """Render the interactive map (map.html) and the static map (map.png, map.pdf)."""
+    """Render the interactive map (map.html) and the static map (map.png, map.pdf).
+
+    The static map carries a timeline strip of the departure areas (hazard hour by hour,
+    departure windows and traps) when the build wrote departures.nc beside the risk file.
+    """
     from seawatch.pipeline import render
 
-    for path in render(settings, risk_path=risk_path, out_dir=out_dir, lang=lang).values():
+    outputs = render(
+        settings, risk_path=risk_path, out_dir=out_dir, lang=lang, panels=panels, phone=phone
+    )
+    for path in outputs.values():
         click.echo(path)

@@ -10,6 +10,10 @@ sources in its top-level ``attribution`` and ``sources`` members):
     The Italian polygon is the whole published one, repaired with ``shapely.make_valid`` where it
     crosses itself near Trieste (a valid MultiPolygon). The regions overlap (Malta and Italy
     around Lampedusa, Tunisia and Libya at the Libyan west edge), as published.
+``routes.geojson``
+    The usual crossings from each departure area to its landing places (Lampedusa, Malta,
+    Sicily; Crete from eastern Libya), as schematic lines at sea made by
+    ``scripts/make_routes.py`` (sources in ``routes.SOURCE.txt``).
 ``ports.geojson``
     Departure points in Libya and Tunisia and arrival points in Italy and Malta, with Arabic
     names; ``approx`` marks positions the gazetteer gives as approximate.
@@ -35,7 +39,14 @@ from shapely.geometry.base import BaseGeometry
 
 from seawatch.geo.coastline import coastline_geometry
 
-__all__ = ["METRES_PER_NAUTICAL_MILE", "departure_areas", "ports", "sar_regions", "sea_only"]
+__all__ = [
+    "METRES_PER_NAUTICAL_MILE",
+    "departure_areas",
+    "ports",
+    "routes",
+    "sar_regions",
+    "sea_only",
+]
 
 METRES_PER_NAUTICAL_MILE = 1852.0
 """International nautical mile (m)."""
@@ -55,6 +66,7 @@ _PORT_COLUMNS = [
     "source",
     "note",
 ]
+_ROUTE_COLUMNS = ["id", "area", "destination", "name", "name_ar", "source"]
 _AREA_COLUMNS = ["id", "name", "name_ar", "country", "ports", "radius_nm"]
 
 
@@ -229,3 +241,20 @@ def departure_areas(radius_nm: float = 30.0) -> gpd.GeoDataFrame:
     records = _departure_records(float(radius_nm))
     frame = gpd.GeoDataFrame(list(records), geometry="geometry", crs=_WGS84)
     return frame[[*_AREA_COLUMNS, "geometry"]]
+
+
+def routes() -> gpd.GeoDataFrame:
+    """The usual crossings from each departure area, as lines at sea.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per crossing, CRS EPSG:4326 (LineString, lon/lat degrees, from just off the
+        departure point to just off the landing place, no vertex on land), columns ``id``
+        (``<area>-<destination>``), ``area`` (id of the departure area in
+        :func:`departure_areas`), ``destination`` (``lampedusa``, ``malta``, ``sicily``,
+        ``crete``), ``name`` (English, ``Zuwara → Lampedusa``), ``name_ar``, ``source``,
+        ``geometry``. The lines are schematic (assumption, to calibrate): they tell which sea a
+        boat crosses and in which order, not its track.
+    """
+    return _frame("routes.geojson", _ROUTE_COLUMNS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from seawatch.config import Settings
 from seawatch.layers.capsize import effective_table, overrides_json
+from seawatch.layers.departure import DepartureParams
 from seawatch.layers.exposure import ExposureParams
 from seawatch.layers.grid import target_grid
 from seawatch.layers.risk import RiskParams
@@ -26,11 +27,12 @@ class LayerParams:
 
     risk: RiskParams
     summary: SummaryParams
+    departure: DepartureParams
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LayerParams:
         """The parameters of ``settings``: ``[area]``, ``[grid]``, ``[risk] overrides``,
-        ``[exposure]``, ``[compute] chunks`` and ``[summary]``.
+        ``[exposure]``, ``[compute] chunks``, ``[summary]`` and ``[departure]``.
 
         Raises
         ------
@@ -38,6 +40,14 @@ class LayerParams:
             With one line, if ``[risk] overrides`` is invalid.
         """
         e = settings.exposure
+        d = settings.departure
+        departure = DepartureParams(
+            window_level=dict(d.window_level),
+            trap_level=dict(d.trap_level),
+            speed_kn=dict(d.speed_kn),
+            window_min_hours=d.window_min_hours,
+            radius_nm=settings.summary.radius_nm,
+        )
         return cls(
             risk=RiskParams(
                 grid=target_grid(settings),
@@ -52,8 +62,6 @@ class LayerParams:
                 chunks={k: int(v) for k, v in settings.compute.chunks.items()},
                 fetched_forecast=DataPaths(settings.data_dir).forecast,
             ),
-            summary=SummaryParams(
-                radius_nm=settings.summary.radius_nm,
-                calm_hours=settings.summary.calm_hours,
-            ),
+            summary=SummaryParams(radius_nm=settings.summary.radius_nm, departure=departure),
+            departure=departure,
         )

@@ -6,10 +6,10 @@ region clipped to the sea) and every vessel class:
 * per 6 h window (00-06, 06-12, 12-18, 18-24 UTC): the worst hazard level of any sea cell of
   the area, and the mean hazard score over the area's cells and the window's hours;
 * the first time each level (Moderate .. Extreme) is reached anywhere in the area;
-* calm windows of the departure areas: stretches of at least ``[summary] calm_hours`` hours in
-  which the rubber-dinghy hazard is Low over most of the area (area-mean hazard score below 1,
-  Moderate), when departures become likely (Sea-Watch, Oct 2015: departures bunch into the few
-  days without waves; MSF, Reuters 31 Aug 2016; docs/risk-model.md, "The rules").
+* departure windows of the departure areas per vessel class, and departure traps per route
+  (:mod:`seawatch.layers.departure`, the one definition the maps, the e-mail and the web
+  service share): when boats will likely leave, and where the sea they meet on the way turns
+  deadly.
 
 Times are UTC (naive ``datetime64`` in the frames, ISO 8601 with ``Z`` in JSON).
 """
@@ -17,21 +17,20 @@ Times are UTC (naive ``datetime64`` in the frames, ISO 8601 with ``Z`` in JSON).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import xarray as xr
 
+from seawatch.layers.departure import DepartureParams, area_masks, departures, window_runs
 from seawatch.schema import HAZARD_LEVELS, is_demo
 from seawatch.summaries import COLUMNS, RiskSummary
 
 WINDOW_HOURS = 6
-CALM_VESSEL = "rubber_dinghy"
-CALM_BELOW_SCORE = 1.0  # area-mean rubber-dinghy score below Moderate
+_HOUR = pd.Timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -43,23 +42,8 @@ class SummaryParams:
 
     radius_nm: float
     """Departure areas are the sea within this distance of each departure point, nautical miles."""
-    calm_hours: int
-    """Shortest calm window reported, hours."""
-
-
-def area_masks(areas: gpd.GeoDataFrame, risk: xr.Dataset) -> dict[str, np.ndarray]:
-    """Boolean (lat, lon) mask of the sea cells of each area (by ``id``) on the risk grid."""
-    lon2d, lat2d = np.meshgrid(risk["lon"].values, risk["lat"].values)
-    sea = risk["land"].values == 0 if "land" in risk else np.ones(lon2d.shape, bool)
-    masks = {}
-    for area_id, geometry in zip(areas["id"], areas.geometry, strict=True):
-        if geometry is None or geometry.is_empty:
-            continue
-        shapely.prepare(geometry)
-        mask = shapely.contains_xy(geometry, lon2d, lat2d) & sea
-        if mask.any():
-            masks[str(area_id)] = mask
-    return masks
+    departure: DepartureParams = field(default_factory=DepartureParams)
+    """Departure windows and traps (``[departure]``)."""
 
 
 def _levels(risk: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -89,6 +73,8 @@ def summarize(
     *,
     departure_areas: gpd.GeoDataFrame | None = None,
     sar_regions: gpd.GeoDataFrame | None = None,
+    departure: xr.Dataset | None = None,
+    routes: gpd.GeoDataFrame | None = None,
 ) -> RiskSummary:
     """Summaries of a risk dataset per departure area and SAR region.
 
@@ -98,10 +84,15 @@ def summarize(
         Risk dataset from :func:`seawatch.layers.risk.build_risk` (in memory or opened from
         disk, where land decodes as NaN).
     params
-        Radius of the departure areas and the shortest calm window.
+        Radius of the departure areas, departure windows and traps.
     departure_areas, sar_regions
         Areas to use instead of the bundled ones (GeoDataFrames with ``id``, ``name`` and
         polygon ``geometry`` in lon/lat degrees).
+    departure
+        The departure dataset of ``risk`` (:func:`seawatch.layers.departure.departures`), when
+        already made; otherwise it is made here from the same departure areas.
+    routes
+        Routes to use instead of the bundled ones when ``departure`` is made here.
 
     Returns
     -------
@@ -121,7 +112,6 @@ def summarize(
     window_start = times.floor(f"{WINDOW_HOURS}h")
     frames: dict[str, list[dict[str, Any]]] = {"departure": [], "sar": []}
     first: list[dict[str, Any]] = []
-    calm: list[dict[str, Any]] = []
     for kind, areas in (("departure", departure_areas), ("sar", sar_regions)):
         names = dict(zip(areas["id"].astype(str), areas["name"].astype(str), strict=True))
         for area_id, mask in area_masks(areas, risk).items():
@@ -163,26 +153,23 @@ def summarize(
                             "time": times[hit[0]] if hit.size else pd.NaT,
                         }
                     )
-            if kind == "departure" and CALM_VESSEL in vessels:
-                calm_mask = mean[:, vessels.index(CALM_VESSEL)] < CALM_BELOW_SCORE
-                for start, stop in calm_runs(calm_mask, params.calm_hours):
-                    calm.append(
-                        {
-                            "area_id": area_id,
-                            "area_name": names[area_id],
-                            "start": times[start],
-                            "end": times[stop - 1] + pd.Timedelta(hours=1),
-                            "hours": int(stop - start),
-                            "open_ended": bool(stop == len(times)),
-                        }
-                    )
+    if departure is None:
+        departure = departures(
+            risk, params.departure, departure_areas=departure_areas, routes=routes
+        )
+    windows, traps = departure_tables(departure)
     meta = {
         "reference_time": str(risk.attrs.get("reference_time", "")),
         "source": str(risk.attrs.get("source", "")),
         "risk_model_version": str(risk.attrs.get("risk_model_version", "")),
         "demo": is_demo(risk.attrs),
         "window_hours": WINDOW_HOURS,
-        "calm_hours": params.calm_hours,
+        "window_min_hours": int(departure.attrs.get("window_min_hours", 0)),
+        **{
+            k: v
+            for k, v in departure.attrs.items()
+            if k.startswith(("window_level_", "trap_level_", "speed_kn_"))
+        },
         "radius_nm": params.radius_nm,
         "risk_created_at": str(risk.attrs.get("created_at", "")),
     }
@@ -190,22 +177,96 @@ def summarize(
         departures=_frame(frames["departure"], COLUMNS["departures"]),
         sar_regions=_frame(frames["sar"], COLUMNS["sar_regions"]),
         first_reached=_frame(first, COLUMNS["first_reached"]),
-        calm_windows=_frame(calm, COLUMNS["calm_windows"]),
+        departure_windows=_frame(windows, COLUMNS["departure_windows"]),
+        traps=_frame(traps, COLUMNS["traps"]),
         meta=meta,
     )
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(columns))
-    if "worst_level" in frame:
-        frame["worst_level"] = frame["worst_level"].astype("Int8")
+    for column in ("worst_level", "enroute_worst_level"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int8")
     return frame
 
 
-def calm_runs(calm: np.ndarray, min_hours: int) -> list[tuple[int, int]]:
-    """(start, stop) index pairs of runs of True at least ``min_hours`` long (hourly steps)."""
-    padded = np.concatenate([[False], np.asarray(calm, dtype=bool), [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return [
-        (int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_hours
-    ]
+def departure_tables(
+    departure: xr.Dataset,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the ``departure_windows`` and ``traps`` frames of a departure dataset.
+
+    A window row is one run of window hours of one area and vessel class; its trap columns say
+    whether any route of the area is a trap during it, from when, and the worst level met. A
+    trap row is one run of trap hours of one route and vessel class, with the worst level met
+    en route by a boat leaving in that run and where and when it is first met.
+    """
+    times = pd.DatetimeIndex(departure["time"].values)
+    step = _step(times)
+    windows: list[dict[str, Any]] = []
+    traps: list[dict[str, Any]] = []
+    names = dict(zip(departure["area"].values, departure["area_name"].values, strict=True))
+    vessels = [str(v) for v in departure["vessel"].values]
+    window = departure["window"].transpose("area", "vessel", "time").values
+    area_trap = departure["area_trap"].transpose("area", "vessel", "time").values
+    route_dims = ("route", "vessel", "time")
+    trap = departure["trap"].transpose(*route_dims).values
+    level = departure["enroute_level"].transpose(*route_dims).values
+    en_time = departure["enroute_time"].transpose(*route_dims).values
+    en_lon = departure["enroute_lon"].transpose(*route_dims).values
+    en_lat = departure["enroute_lat"].transpose(*route_dims).values
+    complete = departure["enroute_complete"].transpose(*route_dims).values
+    route_area = [str(a) for a in departure["route_area"].values]
+    area_ids = [str(a) for a in departure["area"].values]
+    for a, area_id in enumerate(area_ids):
+        routes_here = [r for r, ra in enumerate(route_area) if ra == area_id]
+        for v, vessel in enumerate(vessels):
+            for start, stop in window_runs(window[a, v] == 1, np.ones(len(times)), 1):
+                trapped = np.flatnonzero(area_trap[a, v, start:stop])
+                worst = max((int(level[r, v, start:stop].max()) for r in routes_here), default=-1)
+                windows.append(
+                    {
+                        "area_id": area_id,
+                        "area_name": str(names[area_id]),
+                        "vessel": vessel,
+                        "start": times[start],
+                        "end": times[stop - 1] + step,
+                        "hours": round((times[stop - 1] + step - times[start]) / _HOUR),
+                        "open_ended": bool(stop == len(times)),
+                        "trap": bool(trapped.size),
+                        "trap_start": times[start + trapped[0]] if trapped.size else pd.NaT,
+                        "enroute_worst_level": worst if worst >= 0 else None,
+                    }
+                )
+    for r, route_id in enumerate(departure["route"].values):
+        area_id = route_area[r]
+        for v, vessel in enumerate(vessels):
+            for start, stop in window_runs(trap[r, v] == 1, np.ones(len(times)), 1):
+                run = level[r, v, start:stop]
+                k = start + int(np.argmax(run))
+                worst = int(run.max())
+                traps.append(
+                    {
+                        "route_id": str(route_id),
+                        "area_id": area_id,
+                        "area_name": str(names[area_id]),
+                        "destination": str(departure["route_destination"].values[r]),
+                        "vessel": vessel,
+                        "start": times[start],
+                        "end": times[stop - 1] + step,
+                        "enroute_level": worst,
+                        "enroute_level_name": HAZARD_LEVELS[worst],
+                        "met_time": pd.Timestamp(en_time[r, v, k]),
+                        "met_lon": float(en_lon[r, v, k]),
+                        "met_lat": float(en_lat[r, v, k]),
+                        "complete": bool(complete[r, v, start:stop].all()),
+                    }
+                )
+    return windows, traps
+
+
+def _step(times: pd.DatetimeIndex) -> pd.Timedelta:
+    """The forecast's time step (the last hour of a run lasts that long)."""
+    if len(times) < 2:
+        return pd.Timedelta(hours=1)
+    return pd.Timedelta(times[-1] - times[-2])

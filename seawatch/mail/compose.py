@@ -32,6 +32,7 @@ from seawatch import __version__
 from seawatch.geo.positions import format_lat_ddm, format_lon_ddm
 from seawatch.mail.report import Problem, RegionWorst, Report
 from seawatch.mail.texts import direction, t
+from seawatch.maps import styles
 from seawatch.maps.styles import HAZARD_COLOURS, HAZARD_TEXT_COLOURS, status_colour
 
 NO_DATA_COLOURS = ("#eeeeee", "#666666")
@@ -261,17 +262,7 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
     ]
     view["problems"] = [_problem(p, lang) for p in report.problems]
     view.update(_table_view(report, lang))
-    view["calm"] = [
-        tr(
-            "mail.calm.item",
-            area=c.area_ar if lang == "ar" else c.area,
-            start=_short(c.start),
-            end=_short(c.end),
-            hours=c.hours,
-            vessel=_vessel(c.vessel, lang),
-        )
-        for c in report.calm
-    ]
+    view.update(_departure_view(report, lang))
     view.update(_region_view(report, lang))
     view["incidents"] = [
         {
@@ -331,6 +322,75 @@ def _cell(level: int | None, lang: str) -> dict[str, str]:
     }
 
 
+def _departure_view(report: Report, lang: str) -> dict[str, Any]:
+    """Departure windows (rubber dinghies) and traps (every class): the same definition as the
+    marks of the table, read from the summary (:mod:`seawatch.layers.departure`)."""
+    calm = []
+    for c in report.calm:
+        line = t(
+            "mail.window.item",
+            lang,
+            area=c.area_ar if lang == "ar" else c.area,
+            start=_short(c.start),
+            end=f"{c.end:%H:%M}" if c.end.date() == c.start.date() else _short(c.end),
+            hours=c.hours,
+        )
+        if c.trap_start is not None:
+            # the level met and where: in the traps list
+            line = f"{line} - {t('mail.window.trap', lang, time=_short(c.trap_start))}"
+        calm.append({"text": line, "trap": c.trap_start is not None})
+    traps = []
+    for trap in report.traps:
+        position = (
+            f"{format_lat_ddm(trap.met_lat)} {format_lon_ddm(trap.met_lon)}"
+            if trap.met_lat is not None and trap.met_lon is not None
+            else "?"
+        )
+        line = t(
+            "mail.trap.item",
+            lang,
+            area=trap.area_ar if lang == "ar" else trap.area,
+            destination=_destination(trap.destination, lang),
+            start=_short(trap.start),
+            end=f"{trap.end:%H:%M}" if trap.end.date() == trap.start.date() else _short(trap.end),
+            level=t(f"mail.hazard.{trap.level}", lang),
+            time=_short(trap.met_time) if trap.met_time else "?",
+            position=position,
+        )
+        if not trap.complete:
+            line += t("mail.trap.beyond", lang)
+        traps.append(line)
+    level = report.window_levels.get("rubber_dinghy", 1)
+    return {
+        "calm": [c["text"] for c in calm],
+        "calm_items": calm,
+        "window_rule": t(
+            "mail.window.rule",
+            lang,
+            level=t(f"mail.hazard.{level}", lang),
+            hours=report.window_min_hours or "?",
+        ),
+        "calm_none": t(
+            "mail.window.none",
+            lang,
+            hours=report.horizon_hours,
+            level=t(f"mail.hazard.{level}", lang),
+        ),
+        "traps": traps,
+    }
+
+
+def _destination(destination: str, lang: str) -> str:
+    try:
+        return t(f"destination.{destination}", lang)
+    except KeyError:
+        return destination.replace("-", " ").title()
+
+
+WINDOW_MARK = styles.DEPARTURE_WINDOW_COLOUR
+TRAP_MARK = styles.DEPARTURE_TRAP_COLOUR
+
+
 def _table_view(report: Report, lang: str) -> dict[str, Any]:
     days: list[dict[str, Any]] = []
     hours: list[dict[str, Any]] = []
@@ -347,12 +407,27 @@ def _table_view(report: Report, lang: str) -> dict[str, Any]:
         rows = []
         for area in report.areas:
             levels = area.levels.get(vessel, (None,) * len(report.windows))
+            windows = area.windows.get(vessel, (False,) * len(levels))
+            traps = area.traps.get(vessel, (False,) * len(levels))
+            cells = []
+            for level, window, trap in zip(levels, windows, traps, strict=True):
+                cell = _cell(level, lang)
+                cell["mark"] = "trap" if trap else "window" if window else ""
+                cell["mark_colour"] = TRAP_MARK if trap else WINDOW_MARK if window else ""
+                if trap:
+                    # In a right-to-left table "1!" shows as "!1" (the mark is neutral and
+                    # goes to the line's end); written "!1" it shows as "1!", as in English.
+                    rtl = direction(lang) == "rtl"
+                    cell["short"] = f"!{cell['short']}" if rtl else f"{cell['short']}!"
+                cells.append(cell)
             rows.append(
                 {
                     "id": area.id,
                     "name": area.name_ar if lang == "ar" else area.name,
                     "levels": levels,
-                    "cells": [_cell(level, lang) for level in levels],
+                    "windows": windows,
+                    "traps": traps,
+                    "cells": cells,
                 }
             )
         if rows:
@@ -474,13 +549,18 @@ def render_text(view: dict[str, Any]) -> str:
     if view["tables"]:
         out.append(f"{tr('mail.legend')}: {legend}")
         out.append(tr("mail.table.columns", start=_short(report.windows[0])))
+        out.append(tr("mail.table.marks"))
     for table in view["tables"]:
         out += ["", f"{table['caption']}:"]
         for row in table["rows"]:
-            out.append(f"- {row['name']}: {_text_row(row['levels'], report, lang)}")
-    out += ["", f"== {tr('mail.calm.heading')} =="]
-    out += [f"- {line}" for line in view["calm"]] or [
-        tr("mail.calm.none", hours=report.horizon_hours)
+            text = _text_row(row["levels"], report, lang)
+            text += _text_marks(row["windows"], row["traps"], report, lang)
+            out.append(f"- {row['name']}: {text}")
+    out += ["", f"== {tr('mail.window.heading')} ==", view["window_rule"]]
+    out += [f"- {line}" for line in view["calm"]] or [view["calm_none"]]
+    out += ["", f"== {tr('mail.trap.heading')} =="]
+    out += [f"- {line}" for line in view["traps"]] or [
+        tr("mail.trap.none", hours=report.horizon_hours)
     ]
     if view["region_items"]:
         out += ["", f"== {tr('mail.sar.heading', hours=report.horizon_hours)} =="]
@@ -514,6 +594,45 @@ def render_text(view: dict[str, Any]) -> str:
     out += ["", view["attached_map"], *view["attached_other"]]
     out += ["", "--", tr("mail.footer"), tr("mail.attribution"), ""]
     return "\n".join(out)
+
+
+def _text_marks(
+    windows: tuple[bool, ...], traps: tuple[bool, ...], report: Report, lang: str
+) -> str:
+    """``; window 07 00-07 12, 08 06-08 18!; TRAP 08 00-08 06`` for the columns marked: a
+    window that is a trap throughout ends in ``!`` (as in the table), other trap columns are
+    listed on their own. Empty when nothing is marked."""
+    step = dt.timedelta(hours=6)
+    rest = list(traps)
+    windows_text = []
+    for start, stop in _runs(windows):
+        text = f"{report.windows[start]:%d %H}-{report.windows[stop - 1] + step:%d %H}"
+        if all(traps[start:stop]):
+            text += "!"
+            rest[start:stop] = [False] * (stop - start)
+        windows_text.append(text)
+    traps_text = [
+        f"{report.windows[a]:%d %H}-{report.windows[b - 1] + step:%d %H}"
+        for a, b in _runs(tuple(rest))
+    ]
+    out = ""
+    for key, runs in (
+        ("mail.table.text_windows", windows_text),
+        ("mail.table.text_traps", traps_text),
+    ):
+        if runs:
+            out += "; " + t(key, lang, times=", ".join(runs))
+    return out
+
+
+def _runs(marks: tuple[bool, ...]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for i, mark in enumerate(marks):
+        if mark and runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        elif mark:
+            runs.append((i, i + 1))
+    return runs
 
 
 def _text_row(levels: tuple[int | None, ...], report: Report, lang: str) -> str:

@@ -51,9 +51,24 @@ class Renderers:
     @classmethod
     def default(cls) -> Renderers:
         def static(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
-            from seawatch.maps.static import render_static
+            from seawatch.maps.static import phone_layout, render_static
+            from seawatch.summaries import read_departures
 
-            return render_static(risk, incidents, out, settings, lang=lang, now=now)
+            # The e-mail's image: the map with the timeline of departure windows and traps,
+            # at the e-mail's width with text readable on a phone.
+            departures = read_departures(
+                DataPaths(settings.data_dir).risk, risk.attrs.get("created_at")
+            )
+            return render_static(
+                risk,
+                incidents,
+                out,
+                settings,
+                lang=lang,
+                now=now,
+                departures=departures,
+                layout=phone_layout(),
+            )
 
         def interactive(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
             from seawatch.maps.interactive import render_interactive

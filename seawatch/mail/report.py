@@ -36,27 +36,56 @@ INCIDENT_HOURS = 24
 
 @dataclass(frozen=True)
 class AreaRow:
-    """One departure area: the worst hazard level per window, per vessel class."""
+    """One departure area: the worst hazard level per window, per vessel class.
+
+    ``windows`` and ``traps`` say, per vessel class and table column, whether a departure
+    window or a departure trap (:mod:`seawatch.layers.departure`) overlaps the column.
+    """
 
     id: str
     name: str
     name_ar: str
     levels: dict[str, tuple[int | None, ...]]
+    windows: dict[str, tuple[bool, ...]] = field(default_factory=dict)
+    traps: dict[str, tuple[bool, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class CalmWindow:
-    """A stretch of at least the configured hours below Moderate: departures become likely."""
+    """A departure window: the sea at the departure area at or below the window level for at
+    least the configured hours (departures likely); ``trap_start`` is the first departure hour
+    of it that is a trap (None when none is), ``enroute_level`` the worst level met en route."""
 
     area: str
     area_ar: str
     vessel: str
     start: dt.datetime
     end: dt.datetime
+    trap_start: dt.datetime | None = None
+    enroute_level: int | None = None
 
     @property
     def hours(self) -> int:
         return round((self.end - self.start).total_seconds() / 3600)
+
+
+@dataclass(frozen=True)
+class TrapLine:
+    """A departure trap: boats leaving between ``start`` and ``end`` on a route meet ``level``
+    on the way, first at ``met_time`` near (``met_lat``, ``met_lon``)."""
+
+    area: str
+    area_ar: str
+    vessel: str
+    route: str
+    destination: str
+    start: dt.datetime
+    end: dt.datetime
+    level: int
+    met_time: dt.datetime | None
+    met_lat: float | None
+    met_lon: float | None
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -122,6 +151,12 @@ class Report:
     vessels: tuple[str, ...] = ()
     areas: list[AreaRow] = field(default_factory=list)
     calm: list[CalmWindow] = field(default_factory=list)
+    """Departure windows of the rubber dinghies (the class most departures use)."""
+    traps: list[TrapLine] = field(default_factory=list)
+    """Departure traps of the rubber dinghies, the worst route of each area."""
+    window_levels: dict[str, int] = field(default_factory=dict)
+    """Per vessel class: the departure level at or below which the sea opens a window."""
+    window_min_hours: int = 0
     regions: list[RegionWorst] = field(default_factory=list)
     incidents: list[IncidentLine] = field(default_factory=list)
     sources: list[SourceLine] = field(default_factory=list)
@@ -236,7 +271,7 @@ def _fill_summary(report: Report, risk: xr.Dataset, settings: Settings) -> None:
 
 
 def from_summary(report: Report, summary: Any) -> None:
-    """Fill the departure-area table, calm windows and SAR worst from a ``RiskSummary``."""
+    """Fill the departure-area table, departure windows, traps and SAR worst from a ``RiskSummary``."""
     from seawatch.mail.summary_adapter import fill_from_summary
 
     fill_from_summary(report, summary)

@@ -2,7 +2,7 @@
 
 Messages are the ``mail.*`` keys of seawatch's one message catalogue (:mod:`seawatch.i18n`,
 ``seawatch/data/messages/<lang>.json``), and the words the e-mail shares with the maps and the
-web pages (``status.*``, ``sar.*``, ``incident.*``), so each word is translated once. A key missing from Arabic falls back to English; an
+web pages (``status.*``, ``sar.*``, ``incident.*``, ``destination.*``), so each word is translated once. A key missing from Arabic falls back to English; an
 unknown key is a programming error.
 """
 
@@ -20,7 +20,7 @@ FSI, PDI = "\u2068", "\u2069"  # Unicode first-strong isolate and its closing ma
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """All e-mail messages of ``lang`` (English where Arabic lacks a key)."""
-    return subset(("mail.", "status.", "sar.", "incident."), lang)
+    return subset(("mail.", "status.", "sar.", "incident.", "destination."), lang)
 
 
 def t(key: str, lang: str, /, **fields: Any) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -66,12 +67,56 @@ from seawatch.storage import atomic_path, atomic_write_bytes
 from seawatch.timeutil import format_utc, now_utc
 
 WIDTH_PX = 1200
+EMAIL_WIDTH_PX = 640
+"""Width of the e-mail's image: shown 624 px wide on a desk, scaled down on a phone."""
+PHONE_WIDTH_PX = 390
+PHONE_MIN_TEXT_PX = 9.0
+"""Smallest text on a phone showing the image :data:`PHONE_WIDTH_PX` wide (assumption: about
+the smallest size read without zooming)."""
 DPI = 100
 MAX_PNG_BYTES = 400_000
 FONT = "DejaVu Sans"
 PANEL_WINDOWS_H: tuple[tuple[int, int], ...] = ((0, 24), (24, 48), (48, 72), (72, 96))
 NM_M = 1852.0
 METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Image width and the smallest font size of one rendering."""
+
+    width_px: int = WIDTH_PX
+    min_text_pt: float = 0.0
+    palette: tuple[int, ...] = (256, 128, 64)
+    """Palette sizes tried, largest first, until the PNG fits :data:`MAX_PNG_BYTES`."""
+
+    def fs(self, pt: float) -> float:
+        """Font size to draw a ``pt``-point text at (never below the minimum)."""
+        return max(pt, self.min_text_pt)
+
+
+def phone_layout(width_px: int = EMAIL_WIDTH_PX) -> Layout:
+    """A layout whose text is at least :data:`PHONE_MIN_TEXT_PX` pixels high when the image is
+    shown :data:`PHONE_WIDTH_PX` wide (the e-mail's image, read on a phone)."""
+    min_px = PHONE_MIN_TEXT_PX * width_px / PHONE_WIDTH_PX
+    # 64 colours: the map's own colours stay exact (_exact_colours), anti-aliased edges move
+    # to the nearest of the rest; a quarter smaller, which keeps the e-mail under its target.
+    return Layout(width_px, min_px * 72 / DPI, palette=(64,))
+
+
+_LAYOUT: ContextVar[Layout | None] = ContextVar("seawatch_static_layout", default=None)
+
+
+def _layout() -> Layout:
+    return _LAYOUT.get() or Layout()
+
+
+def _fs(pt: float) -> float:
+    return _layout().fs(pt)
+
+
+def _width_px() -> int:
+    return _layout().width_px
 
 
 @cache
@@ -109,6 +154,8 @@ def render_static(
     now: dt.datetime | None = None,
     pdf: Path | None = None,
     panels: bool = False,
+    departures: xr.Dataset | None = None,
+    layout: Layout | None = None,
 ) -> Path:
     """Draw the static map and write it as PNG (and PDF).
 
@@ -132,6 +179,14 @@ def render_static(
         Also write the same map as PDF here.
     panels
         Four daily panels (+0-24 h, 24-48 h, 48-72 h, 72-96 h) instead of one 24 h map.
+    departures
+        The departure dataset of ``risk`` (``departures.nc``, :mod:`seawatch.layers.departure`):
+        when given, a timeline strip under the map shows the hazard at each departure area
+        hour by hour over the next 72 h with its departure windows and traps, and the usual
+        crossings are drawn on the map (those with a trap in the hours shown in magenta).
+    layout
+        Image width and smallest text; default 1200 px as designed for a desk.
+        :func:`phone_layout` gives the e-mail's image, readable on a phone.
 
     Returns
     -------
@@ -142,9 +197,9 @@ def render_static(
     now = now_utc(now)
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
-    fig = build_figure(risk, incidents, info, lang, now, panels)
+    fig = build_figure(risk, incidents, info, lang, now, panels, departures, layout)
     try:
-        png = _png_bytes(fig)
+        png = _png_bytes(fig, (layout or Layout()).palette)
         if pdf is not None:
             with atomic_path(pdf) as tmp:
                 fig.savefig(tmp, format="pdf", dpi=DPI)
@@ -153,7 +208,7 @@ def render_static(
     return atomic_write_bytes(out_png, png)
 
 
-def _png_bytes(fig: Figure) -> bytes:
+def _png_bytes(fig: Figure, palette: tuple[int, ...] = (256, 128, 64)) -> bytes:
     """PNG of ``fig`` at 1200 px as a palette image (256 colours, fewer if still over 400 KB).
 
     A palette PNG of the default map is about 85 KB against 225 KB in RGB (the morning e-mail
@@ -163,7 +218,7 @@ def _png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    for colours in (256, 128, 64):
+    for colours in palette:
         out = io.BytesIO()
         _palette_image(image, colours).save(out, format="PNG", optimize=True)
         if out.tell() <= MAX_PNG_BYTES:
@@ -179,6 +234,10 @@ def _exact_colours() -> list[tuple[int, int, int]]:
         styles.SEA_COLOUR,
         styles.COAST_COLOUR,
         styles.SAR_COLOUR,
+        styles.DEPARTURE_WINDOW_COLOUR,
+        styles.DEPARTURE_TRAP_COLOUR,
+        ROUTE_COLOUR,
+        NO_DATA_COLOUR,
         *styles.PORT_COLOURS.values(),
         *styles.STATUS_COLOURS.values(),
         styles.UNKNOWN_STATUS_COLOUR,
@@ -224,14 +283,32 @@ def build_figure(
     lang: str,
     now: dt.datetime,
     panels: bool = False,
+    departures: xr.Dataset | None = None,
+    layout: Layout | None = None,
 ) -> Figure:
-    """The static map as a matplotlib Figure (1200 px wide at 100 dpi).
+    """The static map as a matplotlib Figure (1200 px wide at 100 dpi unless ``layout`` says).
 
     The layout is measured, not guessed: every header and footer text is wrapped to the figure
     width with the renderer's own text extents, the figure height follows from what it holds, and
     the names on the map are placed where they neither overlap nor leave the map (see
     :func:`place_labels`).
     """
+    token = _LAYOUT.set(layout or Layout())
+    try:
+        return _build_figure(risk, incidents, info, lang, now, panels, departures)
+    finally:
+        _LAYOUT.reset(token)
+
+
+def _build_figure(
+    risk: xr.Dataset,
+    incidents: Any | None,
+    info: ForecastInfo,
+    lang: str,
+    now: dt.datetime,
+    panels: bool,
+    departures: xr.Dataset | None,
+) -> Figure:
     tr = lambda key, **f: translate(key, lang, **f)  # noqa: E731
     vessels = vessels_of(risk)
     vessel = "rubber_dinghy" if "rubber_dinghy" in vessels else vessels[0]
@@ -244,24 +321,24 @@ def build_figure(
     aspect = 1.0 / math.cos(math.radians((south + north) / 2))
     map_ratio = (north - south) * aspect / (east - west)
 
-    width_in = WIDTH_PX / DPI
+    width_in = _width_px() / DPI
     plt.rcParams["font.family"] = FONT
     fig = plt.figure(figsize=(width_in, 10.0), dpi=DPI)
     fig.patch.set_facecolor("white")
     renderer = fig.canvas.get_renderer()
-    text_px = WIDTH_PX - 2 * MARGIN_IN * DPI
+    text_px = _width_px() - 2 * MARGIN_IN * DPI
 
     recent = incidents_since(incidents, now, 7) if incidents is not None else None
     vessel_label = tr(f"vessel.{vessel}").lower() if lang == "en" else tr(f"vessel.{vessel}")
     if panels:
         title = tr("map.static_panels_title", vessel=vessel_label)
-        title_size = 15.0
+        title_size = _fs(15.0)
     else:
         worst, begin, end = window_max(level, start, 24)
         title = tr(
             "map.static_title", vessel=vessel_label, start=format_utc(begin), end=format_utc(end)
         )
-        title_size = 13.5
+        title_size = _fs(13.5)
     subtitle = tr(
         "map.static_subtitle",
         run=format_utc(info.reference_time) if info.reference_time else tr("age.unknown"),
@@ -275,7 +352,10 @@ def build_figure(
     props = {"fontsize": title_size, "fontweight": "bold"}
     header.append((_fitted_text(fig, renderer, title, lang, text_px, gid="title", **props), 0.0))
     header.append(
-        (_fitted_text(fig, renderer, subtitle, lang, text_px, fontsize=11, gid="subtitle"), 0.0)
+        (
+            _fitted_text(fig, renderer, subtitle, lang, text_px, fontsize=_fs(11), gid="subtitle"),
+            0.0,
+        )
     )
     for kind, key, colour in (
         ("demo", "banner.demo", "#6a3d9a"),
@@ -290,7 +370,7 @@ def build_figure(
                 text,
                 lang,
                 text_px - 2 * pad_in * DPI - 4,
-                fontsize=12,
+                fontsize=_fs(12),
                 color="white",
                 fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.3", "fc": colour, "ec": colour},
@@ -298,9 +378,12 @@ def build_figure(
             )
             header.append((banner, 2 * pad_in + 0.02))
 
-    legends = _legend(fig, lang, recent)
+    strip = _timeline_data(departures, vessel, start)
+    legends = _legend(fig, lang, recent, with_departures=departures is not None)
     credits = " · ".join(translate(k, lang) for k in ATTRIBUTION_KEYS)
-    credit_text = _fitted_text(fig, renderer, credits, lang, text_px, fontsize=8.5, color="#333333")
+    credit_text = _fitted_text(
+        fig, renderer, credits, lang, text_px, fontsize=_fs(8.5), color="#333333"
+    )
 
     # Heights in inches, measured with the renderer; text extents do not depend on the figure size.
     header_in = MARGIN_IN
@@ -308,12 +391,29 @@ def build_figure(
     for artist, extra in header:
         header_tops.append(header_in + extra / 2)
         header_in += _height_in(artist, renderer) + extra + HEADER_GAP_IN
-    rows = _legend_rows(legends, renderer, WIDTH_PX - 2 * MARGIN_IN * DPI)
+    rows = _legend_rows(legends, renderer, _width_px() - 2 * MARGIN_IN * DPI)
     credits_in = _height_in(credit_text, renderer)
     footer_in = MARGIN_IN + credits_in + FOOTER_GAP_IN
     row_heights = [max(_extent(lg, renderer).height for lg in row) / DPI for row in rows]
     footer_in += sum(row_heights) + FOOTER_GAP_IN * len(rows)
 
+    strip_in = 0.0
+    if strip is not None:
+        strip_title = _fitted_text(
+            fig,
+            renderer,
+            tr("map.timeline_title", vessel=vessel_label),
+            lang,
+            text_px,
+            fontsize=_fs(10.5),
+            fontweight="bold",
+            gid="timeline-title",
+        )
+        row_in = max(0.2, 1.5 * _fs(9) / 72)
+        strip_rows_in = row_in * len(strip.areas)
+        strip_tick_in = 2.4 * _fs(9) / 72
+        strip_in = strip_tick_in + strip_rows_in + _height_in(strip_title, renderer) + 0.1
+        footer_in += strip_in
     avail_w = width_in - TICK_LEFT_IN - TICK_RIGHT_IN
     if panels:
         panel_w = (avail_w - PANEL_WSPACE_IN) / 2
@@ -342,6 +442,12 @@ def build_figure(
     for row, row_h in zip(reversed(rows), reversed(row_heights), strict=True):
         _place_legend_row(row, renderer, y_in + row_h, height_in)
         y_in += row_h + FOOTER_GAP_IN
+    if strip is not None:
+        strip_title.set_position((0.5, (y_in + strip_in - 0.05) / height_in))
+        strip_title.set_verticalalignment("top")
+        _draw_timeline(
+            fig, strip, lang, now, (y_in + strip_tick_in, strip_rows_in), width_in, height_in
+        )
 
     labels: list[MapLabel] = []
     obstacles: list[Any] = []
@@ -357,11 +463,12 @@ def build_figure(
             window_start = start + dt.timedelta(hours=h0)
             worst, begin, _ = window_max(level, window_start, h1 - h0)
             drawn = _draw_map(ax, risk, bounds, worst, recent, lang, aspect, small=True)
+            _draw_routes(ax, departures, vessel, window_start, h1 - h0, small=True)
             labels += drawn[0]
             obstacles += drawn[1]
             ax.set_title(
                 display_text(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
-                fontsize=12,
+                fontsize=_fs(12),
             )
     else:
         left = TICK_LEFT_IN + (avail_w - map_w) / 2
@@ -374,8 +481,10 @@ def build_figure(
             )
         )
         labels, obstacles = _draw_map(ax, risk, bounds, worst, recent, lang, aspect, small=False)
+        _draw_routes(ax, departures, vessel, start, 24, small=False)
     for ax in fig.axes:
-        _graticule(ax, renderer)
+        if ax.get_gid() != "timeline":
+            _graticule(ax, renderer)
     place_labels(fig, labels, obstacles)
     return fig
 
@@ -495,11 +604,11 @@ def _legend_rows(legends: list[Any], renderer: Any, max_px: float) -> list[list[
 def _place_legend_row(row: list[Any], renderer: Any, top_in: float, height_in: float) -> None:
     """Spread one row of legends across the figure, their tops ``top_in`` above its bottom."""
     widths = [float(_extent(lg, renderer).width) / DPI for lg in row]
-    free = WIDTH_PX / DPI - 2 * MARGIN_IN - sum(widths)
+    free = _width_px() / DPI - 2 * MARGIN_IN - sum(widths)
     gap = free / (len(row) - 1) if len(row) > 1 else 0.0
     x_in = MARGIN_IN if len(row) > 1 else MARGIN_IN + free / 2
     for legend, w in zip(row, widths, strict=True):
-        legend.set_bbox_to_anchor((x_in / (WIDTH_PX / DPI), top_in / height_in))
+        legend.set_bbox_to_anchor((x_in / (_width_px() / DPI), top_in / height_in))
         x_in += w + gap
 
 
@@ -633,7 +742,7 @@ def _draw_map(
                 ha="center",
                 va="center",
                 multialignment="center",
-                fontsize=9,
+                fontsize=_fs(9),
                 color=styles.SAR_COLOUR,
                 zorder=6,
                 gid=f"sar-{region.id}",
@@ -670,7 +779,7 @@ def _draw_map(
                 textcoords="offset points",
                 ha=PORT_LABEL_PLACES[0][2],
                 va=PORT_LABEL_PLACES[0][3],
-                fontsize=8,
+                fontsize=_fs(8),
                 zorder=8,
                 color="#222222",
                 gid=f"port-{port.id}",
@@ -692,7 +801,7 @@ def _draw_map(
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_aspect(aspect)
-    ax.tick_params(labelsize=8 if small else 9)
+    ax.tick_params(labelsize=_fs(8 if small else 9))
     ax.grid(color="#5a6b7b", linewidth=0.4, alpha=0.5, linestyle=":")
     scale_text, bars = _scale_bar(ax, west, south, east, north, lang, small)
     # Placed first: a map too narrow for the scale bar's label goes without the bar.
@@ -724,6 +833,17 @@ PORT_LABEL_PLACES: tuple[tuple[float, float, str, str], ...] = (
     (0, -6, "center", "top"),
     (6, 0, "left", "center"),
     (-6, 0, "right", "center"),
+    # farther out, where a crowded stretch of coast (the wider default area) leaves no room
+    (4, -9, "left", "top"),
+    (-4, -9, "right", "top"),
+    (0, -15, "center", "top"),
+    (4, 9, "left", "bottom"),
+    (-4, 9, "right", "bottom"),
+    (0, 15, "center", "bottom"),
+    (6, -21, "left", "top"),
+    (-6, -21, "right", "top"),
+    (6, 21, "left", "bottom"),
+    (-6, 21, "right", "bottom"),
 )
 """Where a port's name may go: offset from the marker (points) and alignment, best first."""
 
@@ -853,8 +973,9 @@ def _graticule(ax: Any, renderer: Any) -> None:
     south, north = ax.get_ylim()
     # Room per label: ~9 characters of 9 pt across, about four text lines up (assumption, checked by
     # the overlap test).
-    xticks, _ = graticule_ticks(west, east, int(frame.width // 85))
-    yticks, _ = graticule_ticks(south, north, int(frame.height // 55))
+    grow = _fs(9) / 9
+    xticks, _ = graticule_ticks(west, east, int(frame.width // (85 * grow)))
+    yticks, _ = graticule_ticks(south, north, int(frame.height // (55 * grow)))
     ax.xaxis.set_major_locator(FixedLocator(xticks))
     ax.yaxis.set_major_locator(FixedLocator(yticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_degrees(v, "EW")))
@@ -900,7 +1021,7 @@ def _scale_bar(
         display_text(translate("map.scale_nm", lang, nm=nm), lang),
         ha="center",
         va="bottom",
-        fontsize=8 if small else 10,
+        fontsize=_fs(8 if small else 10),
         fontweight="bold",
         zorder=10,
         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
@@ -908,7 +1029,9 @@ def _scale_bar(
     return text, (black, white)
 
 
-def _legend(fig: Figure, lang: str, incidents: Any | None) -> list[Any]:
+def _legend(
+    fig: Figure, lang: str, incidents: Any | None, with_departures: bool = False
+) -> list[Any]:
     """The three legends (hazard, places, incidents), unplaced: the layout puts them in rows."""
     tr = lambda key, **f: display_text(translate(key, lang, **f), lang)  # noqa: E731
     hazard = [
@@ -935,6 +1058,20 @@ def _legend(fig: Figure, lang: str, incidents: Any | None) -> list[Any]:
     other.append(
         Line2D([], [], color=styles.SAR_COLOUR, linestyle=(0, (6, 4)), label=tr("legend.sar"))
     )
+    if with_departures:
+        other += [
+            Line2D([], [], color=ROUTE_COLOUR, linewidth=1.0, label=tr("map.legend.route")),
+            Line2D(
+                [],
+                [],
+                color=styles.DEPARTURE_TRAP_COLOUR,
+                linewidth=2.2,
+                label=tr("map.legend.route_trap"),
+            ),
+            Patch(facecolor=styles.DEPARTURE_WINDOW_COLOUR, label=tr("map.legend.window")),
+            Patch(facecolor=styles.DEPARTURE_TRAP_COLOUR, label=tr("map.legend.trap")),
+            Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label=tr("map.legend.no_data")),
+        ]
     statuses = []
     if incidents is not None and len(incidents):
         present = {str(s).lower() for s in incidents["status"]}
@@ -956,23 +1093,224 @@ def _legend(fig: Figure, lang: str, incidents: Any | None) -> list[Any]:
     legends = [
         fig.legend(
             handles=hazard,
-            fontsize=10,
+            fontsize=_fs(10),
             title=tr("legend.hazard_for") + " " + tr("vessel.rubber_dinghy"),
-            title_fontsize=10,
-            ncols=2,
+            title_fontsize=_fs(10),
+            ncols=2 if _width_px() >= WIDTH_PX else 1,
             **common,
         ),
-        fig.legend(handles=other, fontsize=9.5, ncols=1, **common),
+        fig.legend(handles=other, fontsize=_fs(9.5), ncols=1, **common),
     ]
     title = tr("map.incidents_7d") if statuses else tr("map.no_incidents")
     legends.append(
         fig.legend(
             handles=statuses or [Line2D([], [], linestyle="")],
-            fontsize=9.5,
+            fontsize=_fs(9.5),
             title=title,
-            title_fontsize=10,
+            title_fontsize=_fs(10),
             ncols=2,
             **common,
         )
     )
     return legends
+
+
+ROUTE_COLOUR = "#3d4f5f"
+NO_DATA_COLOUR = "#bdbdbd"
+TIMELINE_HOURS = 72
+"""Hours the timeline strip shows from the first step at or after the reference time."""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the timeline strip draws: departure areas (west to east) by hour."""
+
+    areas: list[str]
+    names: list[str]
+    names_ar: list[str]
+    times: pd.DatetimeIndex
+    step: pd.Timedelta
+    level: np.ndarray
+    """(area, time) departure level, NaN where unknown."""
+    window: np.ndarray
+    trap: np.ndarray
+
+
+def _timeline_data(
+    departures: xr.Dataset | None, vessel: str, start: dt.datetime
+) -> Timeline | None:
+    """The strip's data for ``vessel`` over :data:`TIMELINE_HOURS` from ``start``."""
+    if departures is None or not departures.sizes.get("area"):
+        return None
+    vessels = [str(v) for v in departures["vessel"].values]
+    if vessel not in vessels:
+        return None
+    times = pd.DatetimeIndex(departures["time"].values)
+    begin = pd.Timestamp(start).tz_convert("UTC").tz_localize(None)
+    keep = (times >= begin) & (times < begin + pd.Timedelta(hours=TIMELINE_HOURS))
+    if not keep.any():
+        return None
+    one = departures.sel(vessel=vessel).isel(time=np.flatnonzero(keep))
+    order = np.argsort(one["area_lon"].values, kind="stable")
+    one = one.isel(area=order)
+    from seawatch.geo.regions import departure_areas
+
+    arabic = dict(
+        zip(
+            departure_areas()["id"].astype(str),
+            departure_areas()["name_ar"].astype(str),
+            strict=True,
+        )
+    )
+    level = one["departure_level"].transpose("area", "time").values.astype(float)
+    level[(level < 0) | ~np.isfinite(level)] = np.nan
+    areas = [str(a) for a in one["area"].values]
+    names = [str(n) for n in one["area_name"].values]
+    step = pd.Timedelta(times[1] - times[0]) if len(times) > 1 else pd.Timedelta(hours=1)
+    return Timeline(
+        areas=areas,
+        names=names,
+        names_ar=[arabic.get(a, n) for a, n in zip(areas, names, strict=True)],
+        times=pd.DatetimeIndex(one["time"].values),
+        step=step,
+        level=level,
+        window=one["window"].transpose("area", "time").values == 1,
+        trap=one["area_trap"].transpose("area", "time").values == 1,
+    )
+
+
+def _draw_timeline(
+    fig: Figure,
+    strip: Timeline,
+    lang: str,
+    now: dt.datetime,
+    bottom_height_in: tuple[float, float],
+    width_in: float,
+    height_in: float,
+) -> None:
+    """The strip: one row per departure area, one column per hour; colour = hazard at the
+    departure area; a blue bar under the hours of departure windows and a magenta bar over
+    the hours that are traps; day ticks with the weekday and a mark at the reference time."""
+    bottom_in, rows_in = bottom_height_in
+    names = strip.names_ar if lang == "ar" else strip.names
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, "", fontsize=_fs(9))
+    label_in = 0.0
+    for name in names:
+        probe.set_text(display_text(name, lang))
+        label_in = max(label_in, probe.get_window_extent(renderer).width / DPI)
+    probe.remove()
+    left_in = MARGIN_IN + label_in + 0.08
+    right_in = MARGIN_IN + 0.1
+    if lang == "ar":  # names on the right, where an Arabic reader starts
+        left_in, right_in = right_in, left_in
+    ax = fig.add_axes(
+        (
+            left_in / width_in,
+            bottom_in / height_in,
+            (width_in - left_in - right_in) / width_in,
+            rows_in / height_in,
+        ),
+        gid="timeline",
+    )
+    hours = (strip.times - strip.times[0]) / pd.Timedelta(hours=1)
+    step_h = strip.step / pd.Timedelta(hours=1)
+    x_edges = np.concatenate([hours, [hours[-1] + step_h]])
+    y_edges = np.arange(len(names) + 1)
+    cmap = ListedColormap(list(styles.HAZARD_COLOURS))
+    norm = BoundaryNorm(np.arange(-0.5, len(HAZARD_LEVELS) + 0.5), cmap.N)
+    ax.set_facecolor(NO_DATA_COLOUR)
+    ax.pcolormesh(
+        x_edges, y_edges, np.ma.masked_invalid(strip.level), cmap=cmap, norm=norm,
+        edgecolors="none", rasterized=True, gid="timeline-hazard",
+    )  # fmt: skip
+    for row in range(len(names)):
+        for marks, colour, y0, gid in (
+            (strip.window[row], styles.DEPARTURE_WINDOW_COLOUR, 0.68, "window"),
+            (strip.trap[row], styles.DEPARTURE_TRAP_COLOUR, 0.04, "trap"),
+        ):
+            for a, b in _true_runs(marks):
+                ax.add_patch(
+                    Rectangle(
+                        (x_edges[a], row + y0), x_edges[b] - x_edges[a], 0.28,
+                        facecolor=colour, edgecolor="none", zorder=3, gid=f"timeline-{gid}",
+                    )
+                )  # fmt: skip
+    for y in y_edges[1:-1]:
+        ax.axhline(y, color="white", linewidth=0.8, zorder=4)
+    ax.set_xlim(x_edges[0], x_edges[-1])
+    ax.set_ylim(len(names), 0)
+    ax.set_yticks(np.arange(len(names)) + 0.5)
+    ax.set_yticklabels([display_text(n, lang) for n in names], fontsize=_fs(9))
+    if lang == "ar":
+        ax.yaxis.tick_right()
+    ax.tick_params(axis="y", length=0)
+    first = strip.times[0]
+    midnights = [t for t in pd.date_range(first.ceil("D"), strip.times[-1], freq="D")]
+    day_x = [(t - first) / pd.Timedelta(hours=1) for t in midnights]
+    ax.set_xticks(day_x)
+    ax.set_xticklabels(
+        [
+            display_text(f"{translate(f'mail.weekday.{t.weekday()}', lang)} {t.day}", lang)
+            for t in midnights
+        ],
+        fontsize=_fs(9),
+    )
+    ax.set_xticks(np.arange(0, x_edges[-1] + 1e-9, 6), minor=True)
+    ax.tick_params(axis="x", which="minor", length=3)
+    ax.tick_params(axis="x", which="major", length=7)
+    for x in day_x:
+        ax.axvline(x, color="#222222", linewidth=0.9, zorder=5)
+    now_x = (pd.Timestamp(now).tz_convert("UTC").tz_localize(None) - first) / pd.Timedelta(hours=1)
+    if x_edges[0] <= now_x <= x_edges[-1]:
+        ax.axvline(now_x, color="black", linewidth=1.6, linestyle=(0, (3, 2)), zorder=6)
+        ax.text(
+            now_x, -0.05, display_text(translate("map.timeline_now", lang), lang),
+            transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+            fontsize=_fs(8.5), gid="timeline-now", clip_on=False,
+        )  # fmt: skip
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+
+def _true_runs(marks: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], np.asarray(marks, bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _draw_routes(
+    ax: Any,
+    departures: xr.Dataset | None,
+    vessel: str,
+    start: dt.datetime,
+    hours: float,
+    small: bool,
+) -> None:
+    """The usual crossings; those with a trap for ``vessel`` in [start, start + hours) in
+    magenta and thicker."""
+    if departures is None or not departures.sizes.get("route"):
+        return
+    from seawatch.geo.regions import routes
+
+    times = pd.DatetimeIndex(departures["time"].values)
+    begin = pd.Timestamp(start).tz_convert("UTC").tz_localize(None)
+    inside = np.flatnonzero((times >= begin) & (times < begin + pd.Timedelta(hours=hours)))
+    trapped: set[str] = set()
+    if vessel in [str(v) for v in departures["vessel"].values] and inside.size:
+        trap = departures["trap"].sel(vessel=vessel).isel(time=inside)
+        trapped = {str(r) for r in trap["route"].values[trap.values.any(axis=-1)]}
+    known = {str(r) for r in departures["route"].values}
+    for route in routes().itertuples():
+        if route.id not in known:
+            continue
+        xy = np.asarray(route.geometry.coords)
+        hot = route.id in trapped
+        ax.plot(
+            xy[:, 0], xy[:, 1],
+            color=styles.DEPARTURE_TRAP_COLOUR if hot else ROUTE_COLOUR,
+            linewidth=(2.2 if hot else 1.0) * (0.7 if small else 1.0),
+            linestyle="-" if hot else (0, (4, 2)),
+            zorder=5 if hot else 4.5,
+            gid=f"route-{route.id}" + ("-trap" if hot else ""),
+        )  # fmt: skip

@@ -89,10 +89,12 @@ def survival_class(hours: np.ndarray) -> np.ndarray:
 assert len(HAZARD_COLOURS) == len(HAZARD_LEVELS) == len(RISK_BINS)
 assert len(SURVIVAL_COLOURS) == len(SURVIVAL_BINS_H) + 1
 
-WINDOW_COLOUR = "#2166ac"
-"""Departure windows on the timeline (a blue bar: no hazard colour is blue)."""
-TRAP_COLOUR = "#000000"
-"""Departure traps on the timeline and the routes (black hatching and casing over the hazard)."""
+DEPARTURE_WINDOW_COLOUR = "#2166ac"
+"""Marks a departure window (boats likely to leave): a blue outside the hazard ramp."""
+
+DEPARTURE_TRAP_COLOUR = "#c51b7d"
+"""Marks a departure trap (the sea turns deadly on the way): magenta, apart from the hazard reds."""
+
 UNKNOWN_ROUTE_COLOUR = "#8c8c8c"
 """A route whose en-route hazard is unknown (crossing beyond the forecast)."""
 

@@ -313,7 +313,11 @@ def timeline_payload(
         "now": _now_position(shown_times, now),
         "routes": route_items,
         "enroute": enroute,
-        "colours": {"window": styles.WINDOW_COLOUR, "trap": styles.TRAP_COLOUR},
+        "colours": {
+            "window": styles.DEPARTURE_WINDOW_COLOUR,
+            "trap": styles.DEPARTURE_TRAP_COLOUR,
+            "unknown": styles.UNKNOWN_ROUTE_COLOUR,
+        },
         "params": {
             k: (v.item() if isinstance(v, np.generic) else v)
             for k, v in departures.attrs.items()

@@ -1,4 +1,4 @@
-"""Summaries per departure area and SAR region: windows, first times, calm windows, JSON."""
+"""Summaries per departure area and SAR region: windows, first times, departure windows, JSON."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from shapely.geometry import box
 
 from seawatch.fetchers.demo import demo_forecast
 from seawatch.layers.risk import build_risk
-from seawatch.layers.summary import calm_runs, summarize
+from seawatch.layers.summary import summarize
 from tests.layers.conftest import START
 
 
@@ -60,7 +60,7 @@ def areas(name):
     )
 
 
-def test_windows_first_times_and_calm(params):
+def test_windows_first_times_and_departure_windows(params):
     levels = np.array([0] * 14 + [2] * 4 + [3] * 6 + [0] * 12 + [4] * 2, dtype=np.int8)  # 38 h
     summary = summarize(
         synthetic_risk(levels),
@@ -74,20 +74,21 @@ def test_windows_first_times_and_calm(params):
     first = summary.first_reached.query("kind == 'departure' and vessel == 'rubber_dinghy'")
     times = {name: f"{t:%d %H}" for name, t in zip(first["level_name"], first["time"], strict=True)}
     assert times == {"moderate": "03 14", "high": "03 14", "severe": "03 18", "extreme": "04 12"}
-    calm = summary.calm_windows
+    # Departure windows: the area's worst level at or below Moderate for at least 6 h (the same
+    # statistic as the table above, so a row of L and M cells is a window).
+    calm = summary.departure_windows.query("vessel == 'rubber_dinghy'")
     assert calm["hours"].tolist() == [14, 12]
     assert [f"{t:%d %H}" for t in calm["start"]] == ["03 00", "04 00"]
     assert [f"{t:%d %H}" for t in calm["end"]] == ["03 14", "04 12"]
+    assert not calm["trap"].any() and not calm["open_ended"].any()
+    # Wooden boats are never below Moderate here (synthetic_risk): Moderate is inside the window.
+    wooden = summary.departure_windows.query("vessel == 'wooden_boat'")
+    assert wooden["hours"].tolist() == [14, 12]
     data = json.loads(summary.to_json())
-    assert data["calm_windows"][0]["start"] == "2026-02-03T00:00:00Z"
+    assert data["departure_windows"][0]["start"] == "2026-02-03T00:00:00Z"
+    assert data["window_min_hours"] == 6 and data["trap_level_rubber_dinghy"] == 2
     assert data["departures"][0]["worst_level_name"] == "low"
     assert data["sar_regions"] and data["first_reached"]
-
-
-def test_calm_runs():
-    calm = np.array([1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1], dtype=bool)
-    assert calm_runs(calm, 3) == [(0, 3), (4, 8)]
-    assert calm_runs(calm, 2) == [(0, 3), (4, 8), (9, 11)]
 
 
 def test_from_file_decoded_levels(risk, params, tmp_path):
@@ -127,7 +128,7 @@ def test_summary_file_reads_back_as_made(risk, params, tmp_path):
     assert written == summary_path(tmp_path / "risk.nc") == tmp_path / "risk.summary.json"
     read = read_summary(tmp_path / "risk.nc", risk.attrs["created_at"])
     assert read.meta == made.meta and made.meta["risk_created_at"] == risk.attrs["created_at"]
-    for name in ("departures", "sar_regions", "first_reached", "calm_windows"):
+    for name in ("departures", "sar_regions", "first_reached", "departure_windows", "traps"):
         assert_frame_equal(
             getattr(read, name).reset_index(drop=True),
             getattr(made, name).reset_index(drop=True),

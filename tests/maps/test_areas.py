@@ -45,7 +45,7 @@ AREAS = {
     # the whole Mediterranean, coarse
     "whole_med": (-6.0, 36.5, 30.0, 46.0, 0.5),
     # the default area
-    "default": (10.0, 20.0, 30.5, 38.0, 0.25),
+    "default": (10.0, 25.0, 30.5, 38.0, 0.25),
 }
 
 

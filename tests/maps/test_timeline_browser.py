@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from seawatch.maps.interactive import render_interactive
-from seawatch.maps.styles import HAZARD_COLOURS, TRAP_COLOUR
+from seawatch.maps.styles import DEPARTURE_TRAP_COLOUR, HAZARD_COLOURS
 from tests.browser import offline_page
 from tests.maps.conftest import NOW
 from tests.maps.departures_fixture import make_departures, make_routes
@@ -135,7 +135,7 @@ def test_trap_scenario_is_marked_on_timeline_slider_and_route(browser, map_files
             """() => { const r = seawatchTimeline.routeLines[0].casing.getElement();
               return [r.getAttribute('stroke'), r.getAttribute('stroke-width')]; }"""
         )
-        assert casing == [TRAP_COLOUR, "12"]
+        assert casing == [DEPARTURE_TRAP_COLOUR, "12"]
         # A real click on the route opens its popup: when, where and how bad.
         page.wait_for_timeout(400)
         x, y = page.evaluate(

@@ -58,7 +58,10 @@
   }
 
   SeawatchTimeline.prototype._start = function () {
-    var self = this, m = this.m;
+    var self = this, m = this.m, root = document.documentElement.style;
+    root.setProperty("--sw-tl-win", this.T.colours.window);
+    root.setProperty("--sw-tl-trap", this.T.colours.trap);
+    UNKNOWN_ROUTE = this.T.colours.unknown || UNKNOWN_ROUTE;
     this._buildRoutes();
     this._buildPanel();
     this._buildSliderMarks();
