@@ -43,6 +43,7 @@ from seawatch.i18n import direction, resolve_lang, subset, translate
 from seawatch.incidents.drifts import map_payload as drifts_payload
 from seawatch.maps import frames as fr
 from seawatch.maps import styles
+from seawatch.maps import timeline as tl
 from seawatch.maps.context import (
     ATTRIBUTION_KEYS,
     ForecastInfo,
@@ -258,6 +259,8 @@ def render_interactive(
     now: dt.datetime | None = None,
     drifts: list[dict[str, Any]] | None = None,
     lean: bool = False,
+    departures: xr.Dataset | None = None,
+    routes: Any | None = None,
 ) -> Path:
     """Write the interactive map as one self-contained offline HTML file.
 
@@ -285,6 +288,13 @@ def render_interactive(
     lean
         The lighter map attached to the e-mail (see :data:`LEAN`): frames compressed harder,
         islets and the land far beyond the grid left out of the coastline.
+    departures
+        Departures dataset (:mod:`seawatch.layers.departure`): when given, the map shows the
+        departure timeline, the "worst in the next 24 / 48 / 72 h" frames and the routes layer.
+        None: the map computes nothing of it.
+    routes
+        Routes GeoDataFrame (``id``, ``name``, ``name_ar``, LineString ``geometry``) for the
+        routes layer; default the bundled routes. Used only with ``departures``.
 
     Returns
     -------
@@ -299,7 +309,17 @@ def render_interactive(
     out = Path(out)
     if out.is_dir() or not out.suffix:
         out = out / "map.html"
-    html = build_html(risk, incidents, settings, lang=lang, now=now, drifts=drifts, lean=lean)
+    html = build_html(
+        risk,
+        incidents,
+        settings,
+        lang=lang,
+        now=now,
+        drifts=drifts,
+        lean=lean,
+        departures=departures,
+        routes=routes,
+    )
     return atomic_write_text(out, html)
 
 
@@ -328,6 +348,8 @@ def build_html(
     now: dt.datetime | None = None,
     drifts: list[dict[str, Any]] | None = None,
     lean: bool = False,
+    departures: xr.Dataset | None = None,
+    routes: Any | None = None,
 ) -> str:
     """The interactive map page as a string (see :func:`render_interactive`)."""
     style = LEAN if lean else FULL
@@ -335,7 +357,9 @@ def build_html(
     now = now_utc(now)
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
-    data = map_data(risk, incidents, settings, lang, now, info, png_level=style.png_level)
+    data = map_data(
+        risk, incidents, settings, lang, now, info, departures, routes, png_level=style.png_level
+    )
     data["drifts"] = drifts_payload(drifts)
 
     lat, lon = risk["lat"].values, risk["lon"].values
@@ -385,6 +409,7 @@ def build_html(
         lng_formatter="function(v){return seawatchDdm(v,'lon',3);}",
     ).add_to(fmap)
     fmap.add_child(SeawatchLayers(data, osm, extra))
+    fmap.add_child(tl.SeawatchTimeline())
     html = fmap.get_root().render()
     html = inline_assets(html)
     html = html.replace("<html>", f'<html lang="{lang}" dir="{direction(lang)}">', 1)
@@ -398,6 +423,8 @@ def map_data(
     lang: str,
     now: dt.datetime,
     info: ForecastInfo,
+    departures: xr.Dataset | None = None,
+    routes: Any | None = None,
     png_level: int = fr.PNG_LEVEL,
 ) -> dict[str, Any]:
     """Everything ``seawatch-map.js`` draws, as one JSON-able dict (frames as data URIs).
@@ -467,6 +494,20 @@ def map_data(
     flag_words = [[mask, translate(f"driver.{meaning}", lang)] for mask, meaning in flags]
 
     start = first_index_at_or_after(times[shown], now)
+    timeline = worst = None
+    if departures is not None:
+        worst = tl.worst_frames(
+            risk, vessels, as_utc(times[shown][start]), rows, land, palette, store.add, lang
+        )
+        timeline = tl.timeline_payload(
+            departures,
+            routes if routes is not None else tl.default_routes(),
+            times,
+            shown,
+            vessels,
+            lang,
+            now,
+        )
     return {
         "lang": lang,
         "msgs": subset(MESSAGE_PREFIXES, lang),
@@ -517,6 +558,9 @@ def map_data(
         "contourLevels": list(styles.HS_CONTOUR_LEVELS_M),
         "atlas": field_atlas(risk, shown, settings.grid.resolution, land),
         "incidents": incidents_payload(incidents, now, lang),
+        "density": tl.density_payload(incidents, (west, rows.south, east, rows.north), lang),
+        "timeline": timeline,
+        "worst": worst,
         "banners": [{**b, "text": _isolated(b["text"], lang)} for b in banners(info, lang)],
         "runText": _isolated(run_text(info, lang), lang),
         "attribution": [translate(k, lang) for k in ATTRIBUTION_KEYS],

@@ -101,3 +101,9 @@ DEPARTURE_WINDOW_COLOUR = "#2166ac"
 
 DEPARTURE_TRAP_COLOUR = "#c51b7d"
 """Marks a departure trap (the sea turns deadly on the way): magenta, apart from the hazard reds."""
+
+UNKNOWN_ROUTE_COLOUR = "#8c8c8c"
+"""A route whose en-route hazard is unknown (crossing beyond the forecast)."""
+
+DENSITY_COLOURS: tuple[str, ...] = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+"""Incident density classes (ColorBrewer Purples): apart from the hazard and survival ramps."""

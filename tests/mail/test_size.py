@@ -211,11 +211,16 @@ def test_received_arabic_map_opens_offline(demo_mail, browser, tmp_path):
               const img = document.querySelector('.sw-frame');
               return {incidents: +c.getAttribute('data-sw-incidents'), w: img.naturalWidth,
                       dir: document.documentElement.getAttribute('dir'),
-                      rows: JSON.stringify(window.seawatchMap.D.incidents.rows)}
+                      rows: JSON.stringify(window.seawatchMap.D.incidents.rows),
+                      count: document.querySelector('.sw-count').textContent,
+                      density: !!window.seawatchMap.D.density}
             }"""
         )
     assert state["dir"] == "rtl" and state["w"] > 10
     # the page rebuilt exactly the rows seawatch made (time text from epoch seconds included)
-    assert json.loads(state["rows"]) == rows
-    # The demo's incidents are older than 7 days: the map opens on the whole history
-    assert state["incidents"] == len(rows) > 1000
+    assert json.loads(state["rows"]) == rows and len(rows) > 1000
+    # The demo's incidents are older than 7 days: the map shows none and says so; the history
+    # is the density layer (off until chosen)
+    assert state["incidents"] == 0
+    assert state["count"] == "لم تُبلَّغ حوادث في آخر 7 أيام"
+    assert state["density"]

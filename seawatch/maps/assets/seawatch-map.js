@@ -82,6 +82,10 @@
     this.frameCount = 0;
     this.firstFrameAt = null;
     this.listeners = [];
+    // Called with (t, vessel) after every time or boat-type change (timeline, routes).
+    this.timeListeners = [];
+    // Frames shown instead of the hourly ones ("worst in the next 24 h"): {hazard: {vessel: i}}.
+    this.view = null;
     this.extra = layers || {};
     this._build();
   }
@@ -177,7 +181,7 @@
     if (this.incidentLayer) this.incidentLayer.addTo(map);
     this.graticule.addTo(map);
     Object.keys(this.extra).forEach(function (k) { if (self.extra[k].show) self.extra[k].layer.addTo(map); });
-    L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
+    this.layersControl = L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
     this._buildLegend();
     this._buildTimeControl();
@@ -192,11 +196,14 @@
     this.setTime(this.t);
   };
 
+  SeawatchMap.prototype.frameIndex = function (kind, vessel, t) {
+    var D = this.D;
+    if (this.view && this.view[kind]) return this.view[kind][vessel];
+    return kind === "survival" ? D.survival[t] : D[kind][vessel][t];
+  };
+
   SeawatchMap.prototype._frameUri = function (kind) {
-    var D = this.D, idx;
-    if (kind === "survival") idx = D.survival[this.t];
-    else idx = D[kind][this.vessel][this.t];
-    return D.frames[idx];
+    return this.D.frames[this.frameIndex(kind, this.vessel, this.t)];
   };
 
   SeawatchMap.prototype._frameLoaded = function () {
@@ -208,8 +215,10 @@
     this.listeners.forEach(function (f) { f(); });
   };
 
-  SeawatchMap.prototype.setTime = function (t) {
-    var n = this.D.times.length;
+  // keepView: stay on the frames of this.view (a boat-type change); otherwise back to hourly.
+  SeawatchMap.prototype.setTime = function (t, keepView) {
+    var self = this, n = this.D.times.length;
+    if (!keepView) this.view = null;
     this.t = Math.max(0, Math.min(n - 1, t));
     this.hazardLayer.setUrl(this._frameUri("hazard"));
     if (this.riskLayer) this.riskLayer.setUrl(this._frameUri("risk"));
@@ -224,11 +233,12 @@
     this.fieldLayers.forEach(function (l) { l.redraw(); });
     this.map.getContainer().setAttribute("data-sw-time", time.iso);
     if (this.drift) this.drift.setTime(time.iso);
+    this.timeListeners.forEach(function (f) { f(self.t, self.vessel); });
   };
 
   SeawatchMap.prototype.setVessel = function (v) {
     this.vessel = v;
-    this.setTime(this.t);
+    this.setTime(this.t, true);
     if (this.legendVessel) this.legendVessel.textContent = this.D.vesselLabels[v];
   };
 
@@ -393,7 +403,7 @@
     var col = Math.floor((lon - G.west) / G.dx);
     var row = Math.floor(((mercY(G.north) - mercY(lat)) / (mercY(G.north) - mercY(G.south))) * G.height);
     var t = this.t;
-    var jobs = D.vessels.map(function (v) { return self._decoded(D.hazard[v][t]); });
+    var jobs = D.vessels.map(function (v) { return self._decoded(self.frameIndex("hazard", v, t)); });
     Promise.all(jobs).then(function (imgs) {
       var perVessel = imgs.map(function (img) {
         var k = (row * img.w + col) * 4, d = img.data;
@@ -550,6 +560,11 @@
     var group = L.markerClusterGroup({
       maxClusterRadius: 40,
       showCoverageOnHover: false,
+      // A cluster is a count, not a button: a tap on it goes through to the sea underneath (the
+      // point forecast); zooming in (or the whole history's density layer) shows what is there.
+      zoomToBoundsOnClick: false,
+      spiderfyOnMaxZoom: false,
+      disableClusteringAtZoom: 10,
       iconCreateFunction: function (cluster) {
         var n = cluster.getChildCount();
         var size = n < 10 ? 28 : n < 100 ? 34 : 40;
@@ -566,11 +581,9 @@
     });
     this.incidentMarkers = markers;
     this.incidentGroup = group;
-    // Open on the last 7 days; when nothing was reported then, open on the whole history so
-    // the map never looks empty while the store holds incidents.
-    var now = this.D.incidents.now;
-    var recent = markers.some(function (m) { return now - m.swTime <= 7 * 86400 && m.swTime <= now + 3600; });
-    var initial = recent || !markers.length ? "7d" : "all";
+    // Open on the last 7 days only, even when that shows none (the filter says so): the whole
+    // history is the density layer, off by default.
+    var initial = "7d";
     this._filterIncidents(initial);
     var Filter = L.Control.extend({
       onAdd: function () {
@@ -604,12 +617,17 @@
     this.incidentGroup.clearLayers();
     this.incidentGroup.addLayers(keep);
     this.incidentShown = keep.length;
+    this.incidentFilter = which;
     this._updateCount();
     this.map.getContainer().setAttribute("data-sw-incidents", String(keep.length));
   };
 
   SeawatchMap.prototype._updateCount = function () {
-    if (this.filterCount) this.filterCount.textContent = fmt(this.msg("filter.count"), { n: this.incidentShown });
+    if (!this.filterCount) return;
+    var none = this.incidentShown === 0 && this.incidentFilter !== "all";
+    this.filterCount.textContent = none ? this.msg("map.timeline.no_incidents_" + this.incidentFilter)
+      : fmt(this.msg("filter.count"), { n: this.incidentShown });
+    this.filterCount.classList.toggle("sw-none", none);
   };
 
   SeawatchMap.prototype._incidentPopup = function (r) {
