@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from seawatch.config import Settings
 from seawatch.errors import DataError, SeawatchError
-from seawatch.incidents.loading import load_incidents
+from seawatch.incidents.loading import load_incidents, load_open_drifts
 from seawatch.storage import DataPaths
 from seawatch.timeutil import now_utc
 
@@ -181,8 +181,17 @@ def render(
     out_dir = Path(out_dir) if out_dir else settings.data_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     incidents = load_incidents(settings)
-    html = render_interactive(risk, incidents, out_dir / "map.html", settings, lang=lang, now=now)
     departures = read_departures(risk_path, risk.attrs.get("created_at"))
+    html = render_interactive(
+        risk,
+        incidents,
+        out_dir / "map.html",
+        settings,
+        lang=lang,
+        now=now,
+        departures=departures,
+        drifts=load_open_drifts(settings),
+    )
     png = render_static(
         risk,
         incidents,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seawatch.config import Settings
 
@@ -29,3 +29,18 @@ def load_incidents(settings: Settings) -> gpd.GeoDataFrame | None:
         return None
     with IncidentStore(url) as store:
         return incidents_frame(store)
+
+
+def load_open_drifts(settings: Settings, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest finished drift of each of the ``limit`` newest open distress cases, for the
+    maps' drift layer (empty when there is no store yet or no drift)."""
+    from seawatch.incidents.drifts import DriftStore
+    from seawatch.incidents.store import IncidentStore
+
+    url = settings.store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    with IncidentStore(url) as store:
+        cases = store.list(statuses=["distress"], limit=limit)
+        latest = DriftStore(store).latest_done([c["id"] for c in cases], outputs=True)
+    return list(latest.values())

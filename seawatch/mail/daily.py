@@ -71,10 +71,24 @@ class Renderers:
             )
 
         def interactive(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+            from seawatch.incidents.loading import load_open_drifts
             from seawatch.maps.interactive import render_interactive
+            from seawatch.summaries import read_departures
 
             # the lighter variant: the whole message must stay within [mail] max_bytes
-            return render_interactive(risk, incidents, out, settings, lang=lang, now=now, lean=True)
+            return render_interactive(
+                risk,
+                incidents,
+                out,
+                settings,
+                lang=lang,
+                now=now,
+                lean=True,
+                departures=read_departures(
+                    DataPaths(settings.data_dir).risk, risk.attrs.get("created_at")
+                ),
+                drifts=load_open_drifts(settings),
+            )
 
         def incidents(settings: Settings) -> Any:
             from seawatch.incidents.loading import load_incidents

@@ -57,8 +57,11 @@ class MapPage:
 def render_with_folium(risk: Any, out: Path, settings: Settings, lang: str) -> Path:
     """The production renderer: :func:`seawatch.maps.interactive.render_interactive`."""
     from seawatch.maps.interactive import render_interactive
+    from seawatch.summaries import read_departures
 
-    return render_interactive(risk, None, out, settings, lang=lang)
+    # Drifts come live from /api/drifts (editor.js); the departures belong to the risk file.
+    departures = read_departures(DataPaths(settings.data_dir).risk, risk.attrs.get("created_at"))
+    return render_interactive(risk, None, out, settings, lang=lang, departures=departures)
 
 
 def inject(html: str, snippet: str) -> str:
