@@ -330,6 +330,7 @@ class MapStyle:
     png_level: int  # zlib level of the PNG frames
     coast_margin_deg: float  # land drawn this far beyond the grid
     coast_min_area_km2: float  # land polygons smaller than this are left out
+    incident_fields_left_out: tuple[str, ...] = ()  # incident fields not carried
 
 
 FULL = MapStyle(png_level=fr.PNG_LEVEL, coast_margin_deg=1.0, coast_min_area_km2=0.0)
@@ -337,7 +338,15 @@ FULL = MapStyle(png_level=fr.PNG_LEVEL, coast_margin_deg=1.0, coast_min_area_km2
 # islets under 0.1 km2 (about 950 in 10-25 E, most in the Aegean and off Tunisia) are a pixel or
 # less up to zoom 9 but cost ~60 kB of coordinates; half a degree of land around the grid is
 # enough to place it. Demo e-mail with the area at 10-25 E: see tests/mail/test_size.py.
-LEAN = MapStyle(png_level=9, coast_margin_deg=0.5, coast_min_area_km2=0.1)
+# Its incident popups leave out the free-text notes, links and identifiers (154 of the demo's
+# 319 kB of incidents; the full map and the web service keep them): the departure timeline,
+# routes and worst frames it gained cost ~140 kB of the message.
+LEAN = MapStyle(
+    png_level=9,
+    coast_margin_deg=0.5,
+    coast_min_area_km2=0.1,
+    incident_fields_left_out=("notes", "url", "id", "source_id", "position_text"),
+)
 
 
 def build_html(
@@ -358,7 +367,18 @@ def build_html(
     check_risk(risk)
     info = forecast_info(risk, now, settings.schedule.stale_after_hours)
     data = map_data(
-        risk, incidents, settings, lang, now, info, departures, routes, png_level=style.png_level
+        risk,
+        incidents,
+        settings,
+        lang,
+        now,
+        info,
+        departures,
+        routes,
+        png_level=style.png_level,
+        incident_fields=tuple(
+            f for f in INCIDENT_FIELDS if f not in style.incident_fields_left_out
+        ),
     )
     data["drifts"] = drifts_payload(drifts)
 
@@ -426,10 +446,12 @@ def map_data(
     departures: xr.Dataset | None = None,
     routes: Any | None = None,
     png_level: int = fr.PNG_LEVEL,
+    incident_fields: tuple[str, ...] = INCIDENT_FIELDS,
 ) -> dict[str, Any]:
     """Everything ``seawatch-map.js`` draws, as one JSON-able dict (frames as data URIs).
 
-    ``png_level`` is the zlib level of the frames.
+    ``png_level`` is the zlib level of the frames; ``incident_fields`` are the incident fields
+    carried to the popups.
     """
     lat = risk["lat"].values.astype(float)
     lon = risk["lon"].values.astype(float)
@@ -557,7 +579,7 @@ def map_data(
         "contourColour": styles.CONTOUR_COLOUR,
         "contourLevels": list(styles.HS_CONTOUR_LEVELS_M),
         "atlas": field_atlas(risk, shown, settings.grid.resolution, land),
-        "incidents": incidents_payload(incidents, now, lang),
+        "incidents": incidents_payload(incidents, now, lang, fields=incident_fields),
         "density": tl.density_payload(incidents, (west, rows.south, east, rows.north), lang),
         "timeline": timeline,
         "worst": worst,
@@ -818,8 +840,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def incidents_payload(incidents: Any | None, now: dt.datetime, lang: str) -> dict[str, Any] | None:
-    """Incidents with a position, as rows for the map (time as UTC text and epoch seconds)."""
+def incidents_payload(
+    incidents: Any | None,
+    now: dt.datetime,
+    lang: str,
+    fields: tuple[str, ...] = INCIDENT_FIELDS,
+) -> dict[str, Any] | None:
+    """Incidents with a position, as rows for the map (time as UTC text and epoch seconds),
+    with the popup ``fields`` among :data:`INCIDENT_FIELDS`."""
     if incidents is None:
         return None
     rows = []
@@ -844,7 +872,7 @@ def incidents_payload(incidents: Any | None, now: dt.datetime, lang: str) -> dic
             else translate("status.unknown", lang),
             "time": format_utc(stamp.floor("s").to_pydatetime()),
         }
-        for field in INCIDENT_FIELDS:
+        for field in fields:
             if field in ("time", "position"):
                 continue
             raw = record.get(field)
@@ -859,7 +887,7 @@ def incidents_payload(incidents: Any | None, now: dt.datetime, lang: str) -> dic
             if value is not None and value != "":
                 row[field] = value
         rows.append(row)
-    return {"now": int(now.timestamp()), "rows": rows, "fields": list(INCIDENT_FIELDS)}
+    return {"now": int(now.timestamp()), "rows": rows, "fields": list(fields)}
 
 
 def coastline_layer(

@@ -194,3 +194,20 @@ def test_mail_map_coastline_leaves_out_only_islets():
     for lat, lon in [(35.51, 12.60), (35.88, 14.45), (34.85, 24.08), (34.70, 11.20),
                      (33.80, 10.90), (32.80, 13.20)]:  # fmt: skip
         assert lean.contains(shapely.geometry.Point(lon, lat)), (lat, lon)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_mail_map_popups_leave_out_notes_links_and_ids(risk, incidents, settings, lang):
+    """The e-mailed map (LEAN) keeps every incident and what a planner reads in its popup, but
+    not the free-text notes, links and identifiers; the full map keeps them."""
+    from seawatch.maps.interactive import INCIDENT_FIELDS, LEAN
+
+    full = _data(build_html(risk, incidents, settings, lang=lang, now=NOW))["incidents"]
+    lean = _data(build_html(risk, incidents, settings, lang=lang, now=NOW, lean=True))["incidents"]
+    assert len(lean["rows"]) == len(full["rows"]) == incidents["lat"].notna().sum()
+    dropped = set(LEAN.incident_fields_left_out)
+    assert full["fields"] == list(INCIDENT_FIELDS) and "notes" in dropped
+    assert lean["fields"] == [f for f in INCIDENT_FIELDS if f not in dropped]
+    assert any("notes" in r for r in full["rows"])
+    for f, g in zip(full["rows"], lean["rows"], strict=True):
+        assert g == {k: v for k, v in f.items() if k not in dropped}
