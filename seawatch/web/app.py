@@ -80,11 +80,13 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         map_cache.start()
+        app.state.hash_slots.start()
         log.info("seawatch web service ready (data in %s)", settings.data_dir)
         try:
             yield
         finally:
             map_cache.stop()
+            app.state.hash_slots.close()
             store.close()
             accounts.close()
             log.info("seawatch web service stopped")

@@ -230,7 +230,7 @@ async def login(request: Request) -> Response:
         return _login_refused(request, next_path, "busy", 5, 503)
     try:
         async with slots.semaphore:
-            user = await run_in_threadpool(accounts.authenticate, name, password)
+            user = await run_in_threadpool(accounts.authenticate, name, password, slots.verify)
     finally:
         slots.leave()
     if user is None:
