@@ -601,6 +601,15 @@
       saving = false;
       button.disabled = false;
     }
+    // A retry whose first attempt was stored (only its answer was lost) finds the incident
+    // already as wanted: that is a save, not a conflict.
+    if (request[0] === "PATCH" && result.status === 409 && result.data && result.data.current) {
+      const now = recordValues(result.data.current);
+      const asked = Object.keys(request[2]).filter((k) => k !== "version");
+      if (asked.every((k) => JSON.stringify(values[k]) === JSON.stringify(now[k]))) {
+        result = { status: 200, ok: true, data: result.data.current };
+      }
+    }
     if (editing && editing.mode === "edit" && result.status === 409 && result.data && result.data.current) {
       writeState("failed", t("web.conflict.status"));
       upsert(result.data.current);
