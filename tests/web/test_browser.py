@@ -7,9 +7,12 @@ only ones expected are the OpenStreetMap tiles the map asks for when it believes
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -385,3 +388,73 @@ def test_close_incidents_cluster_and_each_click_reaches_the_one_meant(live, brow
         assert placed(page) == pytest.approx(latlng_at(page, *sea), abs=1e-4)
         assert placed(page)[0] < 35.0
         assert real_problems(record) == []
+
+
+PHONE = (390, 844)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_phone_screens_map_form_conflict_and_lost_connection(live, browser, lang, tmp_path):
+    """The four screens a coordinator meets on a phone, in each language, as PNGs
+    (in ``SEAWATCH_SHOTS`` when set, to be looked at), each without sideways scrolling."""
+    shots = Path(os.environ.get("SEAWATCH_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    amina = live.session("amina")
+    record = amina.post(
+        f"{live.url}/api/incidents",
+        json={"lat": 34.1, "lon": 14.2, "persons": 55, "note": "drifting, no engine"},
+    ).json()
+
+    def shot(page: Any, name: str) -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE[0], f"{name}: the page is {width} px wide on a {PHONE[0]} px phone"
+        page.screenshot(path=str(shots / f"phone-{lang}-{name}.png"))
+
+    with offline_page(browser, viewport=PHONE, allow=(live.url + "/",)) as (page, record_):
+        sign_in(page, live.url, "amina")
+        page.goto(f"{live.url}/?lang={lang}")  # the first ask starts that language's map
+        deadline = time.monotonic() + 120
+        status = live.session("victor")
+        while lang not in status.get(f"{live.url}/api/status").json()["map"]["maps"]:
+            assert time.monotonic() < deadline, f"the {lang} map was not rendered"
+            time.sleep(0.5)
+        page.goto(f"{live.url}/?lang={lang}")
+        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        assert page.evaluate("document.documentElement.lang") == lang
+        settled(page, VISIBLE_MAP)
+        shot(page, "map")
+
+        page.click("#sw-report")
+        page.fill("#sw-f-position", TYPED)
+        expect(page.locator("#sw-parsed")).to_contain_text("°")
+        page.fill("#sw-f-persons", "80")
+        settled(page, "document.getElementById('sw-editor').getBoundingClientRect().top")
+        shot(page, "form")
+        page.click("#sw-cancel")
+
+        # someone else corrects the incident while this coordinator edits it
+        open_popup(page, record["id"])
+        page.click(".leaflet-popup .sw-edit")
+        page.fill("#sw-f-survivors", "50")
+        page.fill("#sw-f-note", "drifting, no engine; 5 in the water")
+        amina.patch(
+            f"{live.url}/api/incidents/{record['id']}",
+            json={"version": record["version"], "survivors": 52},
+        )
+        page.click("#sw-save")
+        expect(page.locator("#sw-conflict")).to_be_visible()
+        # the time reads left to right in Arabic too (an isolate), not as 07-12-2026
+        assert re.search(
+            r"\u2066\d{4}-\d\d-\d\d \d\d:\d\d UTC\u2069", page.inner_text("#sw-conflict")
+        )
+        page.locator("#sw-conflict").scroll_into_view_if_needed()
+        shot(page, "conflict")
+        page.click("#sw-cancel")
+
+        page.route("**/api/incidents?*", lambda route: route.abort())
+        page.select_option("#sw-period", "24h")
+        expect(page.locator("#sw-conn")).to_be_visible()
+        assert page.evaluate("document.documentElement.dataset.swConnection") == "lost"
+        shot(page, "lost-connection")
+        # the browser logs the 409 of the conflict it was shown; nothing else
+        assert [p for p in real_problems(record_) if "409 (Conflict)" not in p] == []

@@ -163,8 +163,10 @@
     return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00Z";
   }
 
+  // Kept left-to-right inside Arabic text (Unicode isolates): else "2026-12-07" shows as
+  // "07-12-2026".
   function timeText(iso) {
-    return iso ? iso.replace("T", " ").slice(0, 16) + " UTC" : "";
+    return iso ? "\u2066" + iso.replace("T", " ").slice(0, 16) + " UTC\u2069" : "";
   }
 
   function countText(value) {
