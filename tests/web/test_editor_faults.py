@@ -418,7 +418,8 @@ def test_coordinator_restores_a_retracted_incident_from_the_map(plain, browser):
         page.unroute("**/api/incidents/*/restore*")
         expect(marker(page, created["id"])).not_to_have_class(re.compile("sw-inc-retracted"))
 
-        # retracting from the map offers to undo it at once
+        # retracting from the map offers to undo it at once, retracted incidents shown or not
+        page.uncheck("#sw-show-retracted")
         open_popup_of(page, created["id"])
         page.click(".leaflet-popup .sw-retract")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
@@ -426,6 +427,7 @@ def test_coordinator_restores_a_retracted_incident_from_the_map(plain, browser):
             page.click("#sw-undo")
         assert undone.value.status == 200
         expect(page.locator("#sw-write")).to_contain_text("rescued")
+        expect(marker(page, created["id"]).or_(cluster_of(page, created["id"]))).to_have_count(1)
     stored = amina.get(f"{plain.url}/api/incidents/{created['id']}").json()
     assert (stored["status"], stored["version"]) == ("rescued", 5)
     history = amina.get(f"{plain.url}/api/incidents/{created['id']}/history").json()

@@ -915,7 +915,7 @@
         ? result.data.current : null; // the first attempt went through and only its answer was lost
     if (done) {
       upsert(done);
-      writeState("saved", t("web.map.retracted"), null, () => restore(id));
+      writeState("saved", t("web.map.retracted"), null, () => restore(id, done.version));
       updateCount();
     } else {
       if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
@@ -924,14 +924,15 @@
     }
   }
 
-  // Undo a retraction from the map: the status it had before, as a new version.
-  async function restore(id) {
+  // Undo a retraction from the map: the status it had before, as a new version. ``version``
+  // is the retracted one when its marker is gone (retracted incidents not shown).
+  async function restore(id, version) {
     const entry = markers.get(id);
-    if (!entry) return;
+    const based = entry ? entry.record.version : version;
+    if (!based) return;
     map.closePopup();
     writeState("pending", t("web.write.pending"));
-    const result = await send("POST", "/api/incidents/" + encodeURIComponent(id) + "/restore?version=" +
-      entry.record.version);
+    const result = await send("POST", "/api/incidents/" + encodeURIComponent(id) + "/restore?version=" + based);
     // A 409 whose current record is no longer retracted: an earlier attempt went through.
     const record = result.ok ? result.data :
       result.status === 409 && result.data && result.data.current && result.data.current.status !== "retracted"
@@ -943,7 +944,9 @@
       return;
     }
     if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
-    writeState("failed", t("web.write.failed_detail", { reason: problem(result) }), () => restore(id));
+    const current = result.status === 409 && result.data && result.data.current;
+    writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
+      () => restore(id, current ? current.version : based));
   }
 
   // "33°12.500'N 012°45.300'E", as the server writes it.
