@@ -313,6 +313,51 @@ def delete_incident(
     return json_response(record_json(record))
 
 
+def status_before_retraction(store: IncidentStore, incident_id: str) -> str:
+    """The status an incident had when it was last retracted (``distress`` if unknown)."""
+    before = "distress"
+    for entry in store.history(incident_id):
+        pair = (entry.get("changes") or {}).get("status")
+        if entry["action"] == "retract" and isinstance(pair, list) and pair[0]:
+            before = pair[0]
+    return before
+
+
+def restore(store: IncidentStore, incident_id: str, version: int, user: str) -> dict[str, Any]:
+    """Undo a retraction: the status it had before, as a new version in the history.
+
+    An incident that is not retracted is returned as it is, so a retry after a lost answer
+    is harmless. A retracted incident changed since ``version`` raises ConflictError.
+    """
+    record = store.get(incident_id)
+    if record["status"] != "retracted":
+        return record
+    before = status_before_retraction(store, incident_id)
+    return store.update(incident_id, {"status": before}, version=version, user=user)
+
+
+@router.post(
+    "/api/incidents/{incident_id}/restore",
+    tags=["incidents"],
+    summary="Restore a retracted incident",
+    responses={409: {"description": "Changed meanwhile; `current` holds it"}, **ERROR_RESPONSES},
+)
+def restore_incident(
+    request: Request,
+    incident_id: IncidentId,
+    who: Coordinator,
+    version: Annotated[int, Query(ge=1, le=2**31 - 1)],
+) -> Response:
+    """Undo a retraction: the incident gets back the status it had before being retracted.
+
+    ``version`` is the retracted version the decision was based on (else 409 + current). An
+    incident that is not retracted (e.g. the first attempt went through) answers 200 as it is.
+    """
+    with write_lock(request):
+        record = restore(store_of(request), incident_id, version, who.name)
+    return json_response(record_json(record))
+
+
 @router.get(
     "/api/incidents/{incident_id}/history",
     tags=["incidents"],

@@ -87,12 +87,14 @@ def create_app(
         if interrupted:
             log.warning("%d drift(s) left unfinished by the last run marked failed", interrupted)
         map_cache.start()
+        app.state.hash_slots.start()
         log.info("seawatch web service ready (data in %s)", settings.data_dir)
         try:
             yield
         finally:
             map_cache.stop()
             drift_runner.stop()
+            app.state.hash_slots.close()
             store.close()
             accounts.close()
             log.info("seawatch web service stopped")

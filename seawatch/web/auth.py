@@ -12,13 +12,20 @@ Nobody signed in gets 401, a signed-in user below the needed role 403.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from argon2 import extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import verify_secret
 from fastapi import HTTPException, Request
 
 from seawatch.web.accounts import AccountStore, Session, User
@@ -266,18 +273,33 @@ class LoginLimiter:
             del self._failures[key]
 
 
+# How much lower than the API the password checks run: the nice value of the process that
+# does them (Linux gives a process at +10 about a tenth of the CPU a +0 one gets when both
+# want it). Assumption, to calibrate: a sign-in may take longer when the machine is busy.
+HASH_NICE = 10
+
+
 class HashSlots:
     """At most ``concurrent`` password checks at once and ``queue`` waiting (event-loop side).
 
-    argon2id with argon2-cffi's defaults takes 64 MiB per check; unbounded, a flood of sign-ins
-    ran one per thread-pool worker (+850 MB measured, API 20 ms -> 410 ms). One at a time keeps
-    the cost at 64 MiB and leaves a core for the API; 32 waiting is an assumption, to calibrate.
+    argon2id with argon2-cffi's defaults takes 64 MiB and four threads per check; unbounded, a
+    flood of sign-ins ran one per thread-pool worker (+850 MB measured, API 20 ms -> 410 ms).
+    One at a time keeps the memory at 64 MiB; 32 waiting is an assumption, to calibrate.
+
+    The checks run in a separate process at a lower CPU priority (started at the first
+    sign-in), so they cannot take the cores from the API. Not a thread of this process: a
+    lowered thread that the scheduler leaves waiting while it holds Python's interpreter lock
+    stalls every request (measured: API p99 2.4 s on a loaded machine).
     """
 
-    def __init__(self, concurrent: int = 1, queue: int = 32) -> None:
+    def __init__(self, concurrent: int = 1, queue: int = 32, nice: int = HASH_NICE) -> None:
         self.semaphore = asyncio.Semaphore(concurrent)
         self.limit = concurrent + queue
         self.inside = 0
+        self.concurrent = concurrent
+        self.nice = nice
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def enter(self) -> bool:
         if self.inside >= self.limit:
@@ -287,6 +309,45 @@ class HashSlots:
 
     def leave(self) -> None:
         self.inside -= 1
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self.concurrent,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=os.nice,
+                    initargs=(self.nice,),
+                )
+            return self._pool
+
+    def verify(self, stored: str, password: str) -> bool:
+        """The argon2 check in the checking process (blocks the calling thread, not the GIL)."""
+        try:
+            kind = extract_parameters(stored).type
+        except InvalidHashError:
+            return False
+        # argon2's own function: the checking process imports argon2 and nothing of seawatch
+        args = (stored.encode("ascii"), password.encode("utf-8", "surrogatepass"), kind)
+        try:
+            try:
+                return self._executor().submit(verify_secret, *args).result()
+            except BrokenProcessPool:  # the checking process died (e.g. out of memory)
+                with self._pool_lock:
+                    self._pool = None
+                return self._executor().submit(verify_secret, *args).result()
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def start(self) -> None:
+        """Start the checking process now rather than at the first sign-in."""
+        self._executor().submit(os.getpid)
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
 
 
 # Bounded memory under a flood of addresses or names (assumption, to calibrate).

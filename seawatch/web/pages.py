@@ -25,7 +25,7 @@ from seawatch.incidents.formats import to_csv
 from seawatch.storage import DataPaths
 from seawatch.timeutil import now_utc
 from seawatch.web.accounts import SESSION_HOURS
-from seawatch.web.api import PRIVATE_FIELDS, STATUS_FILTERS, list_incidents
+from seawatch.web.api import PRIVATE_FIELDS, STATUS_FILTERS, list_incidents, restore
 from seawatch.web.auth import (
     ANONYMOUS,
     CSRF_FIELD,
@@ -135,10 +135,19 @@ def map_page(request: Request) -> Response:
 @functools.lru_cache(maxsize=8)
 def fallback_map(lang: str, message: str, bounds: str) -> tuple[bytes, frozenset[str]]:
     """A plain Leaflet map (inlined, offline) with the coordinator layer and a notice."""
-    from seawatch.maps.offline import LEAFLET_CSS, LEAFLET_JS, inline_assets
+    from seawatch.maps.offline import (
+        LEAFLET_CSS,
+        LEAFLET_JS,
+        MARKERCLUSTER_CSS,
+        MARKERCLUSTER_JS,
+        inline_assets,
+    )
 
+    # The marker-cluster plugin too, so the incident layer clusters as on the rendered map.
     leaflet = inline_assets(
         f'<link rel="stylesheet" href="{LEAFLET_CSS}"/><script src="{LEAFLET_JS}"></script>'
+        f'<link rel="stylesheet" href="{MARKERCLUSTER_CSS[0]}"/>'
+        f'<script src="{MARKERCLUSTER_JS}"></script>'
     )
     html = templates.get_template("map_fallback.html").render(
         lang=lang,
@@ -221,7 +230,7 @@ async def login(request: Request) -> Response:
         return _login_refused(request, next_path, "busy", 5, 503)
     try:
         async with slots.semaphore:
-            user = await run_in_threadpool(accounts.authenticate, name, password)
+            user = await run_in_threadpool(accounts.authenticate, name, password, slots.verify)
     finally:
         slots.leave()
     if user is None:
@@ -373,19 +382,11 @@ async def restore_incident(request: Request, incident_id: str) -> Response:
     store = request.app.state.store
     version = int(str(form.get("version", "0")) or 0)
 
-    def restore() -> None:
-        record = store.get(incident_id)
-        if record["status"] != "retracted":
-            return
-        before = "distress"
-        for entry in store.history(incident_id):
-            pair = (entry.get("changes") or {}).get("status")
-            if entry["action"] == "retract" and isinstance(pair, list) and pair[0]:
-                before = pair[0]
+    def write() -> None:
         with request.app.state.write_lock:
-            store.update(incident_id, {"status": before}, version=version, user=who.user.name)
+            restore(store, incident_id, version, who.user.name)
 
-    await run_in_threadpool(restore)
+    await run_in_threadpool(write)
     return RedirectResponse(f"/incidents/{incident_id}?lang={_lang(request)}", status_code=303)
 
 

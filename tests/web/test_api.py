@@ -309,3 +309,30 @@ def test_position_parser_says_when_a_position_is_outside_the_area(server, text, 
     assert answer.status_code == 200
     assert answer.json()["outside_area"] is outside
     assert len(answer.json()["area"]) == 4
+
+
+def test_restore_gives_back_the_status_before_the_retraction(server):
+    record = post(server, {"position": DDM, "status": "intercepted"}).json()
+    url = f"{server.url}/api/incidents/{record['id']}"
+    amina = server.session("amina")
+    amina.patch(url, json={"version": 1, "persons": 20})
+    assert amina.delete(f"{url}?version=2").json()["status"] == "retracted"
+    # viewers may not; a stale version is a 409 carrying the record; a version is required
+    assert server.session("victor").post(f"{url}/restore?version=3").status_code == 403
+    stale = amina.post(f"{url}/restore?version=2")
+    assert stale.status_code == 409 and stale.json()["current"]["status"] == "retracted"
+    assert amina.post(f"{url}/restore").status_code == 422
+    answer = amina.post(f"{url}/restore?version=3")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["status"], answer.json()["version"], answer.json()["persons"]) == (
+        "intercepted",
+        4,
+        20,
+    )
+    # a retry after a lost answer changes nothing and says how the incident is now
+    again = amina.post(f"{url}/restore?version=3")
+    assert again.status_code == 200 and again.json()["version"] == 4
+    history = amina.get(f"{url}/history").json()
+    assert [(h["action"], h["user"]) for h in history][-1] == ("update", "amina")
+    assert history[-1]["changes"]["status"] == ["retracted", "intercepted"]
+    assert server.session().post(f"{url}/restore?version=4").status_code == 401

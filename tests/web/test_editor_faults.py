@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import LiveServer, add_accounts, start_server
-from tests.web.test_browser import loopback_page, marker, sign_in
+from tests.web.test_browser import cluster_of, loopback_page, marker, shown, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +66,7 @@ def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, brow
     created = create(plain, persons=40)
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        dot = marker(page, created["id"])
-        dot.wait_for(state="visible")
+        dot = shown(page, created["id"])
         before = centre(dot)
         page.route("**/api/incidents/*", abort_patches)
         dot.click()
@@ -85,17 +84,16 @@ def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, brow
         # the live picture still updates: a new incident reported elsewhere appears
         later = create(plain, lat=33.5, lon=13.1)
         page.select_option("#sw-period", "24h")
-        marker(page, later["id"]).wait_for(state="visible", timeout=10_000)
+        shown(page, later["id"], timeout=10)
 
 
 def test_a_pan_that_starts_on_a_marker_never_moves_it(plain, browser):
-    created = create(plain, persons=70, lat=33.3, lon=12.4)
+    created = create(plain, persons=70, lat=34.6, lon=16.8)  # alone: never in a cluster
     patches: list[str] = []
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
         page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
-        dot = marker(page, created["id"])
-        dot.wait_for(state="visible")
+        dot = shown(page, created["id"])
         drag(page, dot, 120, 90)  # a pan on a phone that happens to start on the boat
         page.wait_for_timeout(500)
         assert patches == []
@@ -118,9 +116,10 @@ def test_a_pan_that_starts_on_a_marker_never_moves_it(plain, browser):
         with page.expect_response(lambda r: r.request.method == "PATCH") as undone:
             page.click("#sw-undo")
         back = undone.value.json()
-        assert (back["lat"], back["lon"], back["version"]) == (33.3, 12.4, 3)
+        assert (back["lat"], back["lon"], back["version"]) == (34.6, 16.8, 3)
 
         # Escape leaves move mode and puts the marker back
+        dot = shown(page, created["id"])
         before = centre(dot)
         dot.click()
         page.click(".leaflet-popup .sw-move")
@@ -160,7 +159,7 @@ def test_report_whose_answer_was_lost_is_retried_without_a_duplicate(plain, brow
         assert retried.value.headers.get("idempotent-replayed") == "true"
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
         assert retried.value.json()["id"] == stored[0]["id"]
-        marker(page, stored[0]["id"]).wait_for(state="visible")
+        shown(page, stored[0]["id"])
     mine = [
         f
         for f in plain.session("amina").get(f"{plain.url}/api/incidents").json()["features"]
@@ -189,7 +188,7 @@ def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
         page.on("dialog", lambda dialog: dialog.accept())
         sign_in(page, plain.url, "amina")
         page.route("**/api/incidents/*", fail_once)
-        marker(page, created["id"]).click()
+        shown(page, created["id"]).click()
         page.click(".leaflet-popup .sw-edit")
         page.fill("#sw-f-survivors", "28")
         page.click("#sw-save")
@@ -200,12 +199,13 @@ def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
         assert page.locator("#sw-incident-form").is_hidden()
 
-        marker(page, created["id"]).click()
+        shown(page, created["id"]).click()
         page.click(".leaflet-popup .sw-retract")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
         page.click("#sw-retry")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
         expect(marker(page, created["id"])).to_have_count(0)
+        expect(cluster_of(page, created["id"])).to_have_count(0)
     stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
     assert (stored["survivors"], stored["status"]) == (28, "retracted")
 
@@ -241,7 +241,7 @@ def test_lost_connection_is_shown_reconnects_by_itself_and_keeps_the_form(plain,
         other = create(plain, lat=32.9, lon=13.4, persons=12)
         page.clock.run_for(11_000)  # the retry after 5 s, then after 10 s at most
         expect(page.locator("#sw-conn")).to_be_hidden()
-        marker(page, other["id"]).wait_for(state="visible")
+        shown(page, other["id"])
         # the open form kept what was typed
         assert page.input_value("#sw-f-note") == "seen by fishermen, 60 on board"
         assert page.input_value("#sw-f-position") == "33 20N 12 30E"
@@ -252,7 +252,7 @@ def test_edit_conflict_keeps_what_was_typed_and_merges_field_by_field(plain, bro
     created = create(plain, persons=90, lat=33.1, lon=12.1, note="first sighting")
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        marker(page, created["id"]).click()
+        shown(page, created["id"]).click()
         page.click(".leaflet-popup .sw-edit")
         page.fill("#sw-f-survivors", "50")
         page.fill("#sw-f-note", "mine: 50 picked up by MV Aurora")
@@ -339,7 +339,7 @@ def test_history_reads_in_words_with_positions_in_ddm(plain, browser):
     assert moved.status_code == 200
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        marker(page, created["id"]).click()
+        shown(page, created["id"]).click()
         page.click(".leaflet-popup .sw-show-history")
         page.wait_for_selector("#sw-history li[data-version='2']")
         text = page.locator("#sw-history li[data-version='2']").inner_text()
@@ -377,3 +377,89 @@ def test_a_position_outside_the_area_is_saved_only_when_confirmed(plain, browser
         with page.expect_response(lambda r: r.request.method == "POST") as saved:
             page.click("#sw-save")
         assert saved.value.status == 201 and saved.value.json()["lat"] == 0
+
+
+def test_coordinator_restores_a_retracted_incident_from_the_map(plain, browser):
+    created = create(plain, lat=34.2, lon=18.4, status="rescued", note="restore me")
+    amina = plain.session("amina")
+    assert amina.delete(f"{plain.url}/api/incidents/{created['id']}?version=1").status_code == 200
+    held: list[Any] = []
+
+    def fail_then_hold(route: Any) -> None:
+        if not held and not getattr(fail_then_hold, "failed", False):
+            fail_then_hold.failed = True  # type: ignore[attr-defined]
+            route.abort()  # the link drops: nothing reached the server
+        else:
+            held.append(route)  # answered by the test, so "pending" can be seen
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.on("dialog", lambda dialog: dialog.accept())
+        sign_in(page, plain.url, "amina")
+        # retracted incidents are off the map until asked for
+        expect(marker(page, created["id"])).to_have_count(0)
+        page.check("#sw-show-retracted")
+        dot = shown(page, created["id"])
+        assert "sw-inc-retracted" in dot.get_attribute("class")
+
+        page.route("**/api/incidents/*/restore*", fail_then_hold)
+        dot.click()
+        assert page.locator(".leaflet-popup .sw-edit").count() == 0
+        page.click(".leaflet-popup .sw-restore")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+        expect(page.locator("#sw-write")).to_contain_text("could not be reached")
+        assert amina.get(f"{plain.url}/api/incidents/{created['id']}").json()["version"] == 2
+        page.click("#sw-retry")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "pending")
+        while not held:
+            page.wait_for_timeout(50)
+        held[0].continue_()
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        expect(page.locator("#sw-write")).to_contain_text("rescued")
+        page.unroute("**/api/incidents/*/restore*")
+        expect(marker(page, created["id"])).not_to_have_class(re.compile("sw-inc-retracted"))
+
+        # retracting from the map offers to undo it at once, retracted incidents shown or not
+        page.uncheck("#sw-show-retracted")
+        open_popup_of(page, created["id"])
+        page.click(".leaflet-popup .sw-retract")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        with page.expect_response(lambda r: r.url.split("?")[0].endswith("/restore")) as undone:
+            page.click("#sw-undo")
+        assert undone.value.status == 200
+        expect(page.locator("#sw-write")).to_contain_text("rescued")
+        expect(marker(page, created["id"]).or_(cluster_of(page, created["id"]))).to_have_count(1)
+    stored = amina.get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert (stored["status"], stored["version"]) == ("rescued", 5)
+    history = amina.get(f"{plain.url}/api/incidents/{created['id']}/history").json()
+    assert [h["action"] for h in history] == ["create", "retract", "update", "retract", "update"]
+
+
+def open_popup_of(page: Any, incident_id: str) -> None:
+    shown(page, incident_id).click()
+    page.locator(f".leaflet-popup .sw-popup[data-id='{incident_id}']").wait_for()
+
+
+# A busy phone: timers run late. Leaflet removes a closed popup with a 200 ms timer.
+LATE_TIMERS = """(() => { const later = window.setTimeout;
+  window.setTimeout = (f, ms, ...rest) => later(f, ms === 200 ? 4000 : ms, ...rest); })()"""
+
+
+def test_a_closed_popup_never_swallows_the_next_tap_and_a_second_tap_keeps_it_open(plain, browser):
+    first = create(plain, lat=35.6, lon=15.0, note="first")
+    second = create(plain, lat=35.9, lon=16.2, note="second")
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.add_init_script(LATE_TIMERS)
+        sign_in(page, plain.url, "amina")
+        open_popup_of(page, first["id"])
+        page.locator(".leaflet-popup-close-button").click()
+        # gone at once, not left invisible over the map until a late timer removes it
+        assert page.locator(".leaflet-popup").count() == 0
+        open_popup_of(page, second["id"])
+        assert page.locator(".leaflet-popup").count() == 1
+        page.locator(".leaflet-popup-close-button").click()
+        # a second tap (a slow phone, an impatient finger) leaves the popup open
+        dot = shown(page, first["id"])
+        dot.click()
+        dot.click()
+        page.wait_for_timeout(300)
+        expect(page.locator(f".leaflet-popup .sw-popup[data-id='{first['id']}']")).to_be_visible()

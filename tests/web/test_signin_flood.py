@@ -8,15 +8,19 @@ between the flood and the server's memory. Measured: the server's peak resident 
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from argon2 import PasswordHasher
 from requests.adapters import HTTPAdapter
 
+from seawatch.web.auth import HASH_NICE, HashSlots
 from tests.web.conftest import add_accounts, start_server
 
 FLOOD = 50
@@ -35,8 +39,24 @@ class FromAddress(HTTPAdapter):
 
 
 def memory_kib(pid: int, field: str) -> int:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
+    """``field`` of /proc/PID/status summed over the process and its children (the password
+    checks run in a child process)."""
+    total = 0
+    for p in (pid, *children(pid)):
+        try:
+            text = Path(f"/proc/{p}/status").read_text()
+        except FileNotFoundError:
+            continue
+        total += int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *children(int(child))]
+    return found
 
 
 def test_failed_sign_in_flood_keeps_memory_bounded_and_the_api_answering(tmp_path):
@@ -47,6 +67,9 @@ def test_failed_sign_in_flood_keeps_memory_bounded_and_the_api_answering(tmp_pat
         api = server.session("victor")
         for _ in range(5):  # warm up
             assert api.get(f"{server.url}/api/me").status_code == 200
+        quiet = poll_api(
+            api, f"{server.url}/api/me", lambda started: time.monotonic() < started + 3
+        )
         sessions = []
         for i in range(FLOOD):
             s = requests.Session()
@@ -72,26 +95,60 @@ def test_failed_sign_in_flood_keeps_memory_bounded_and_the_api_answering(tmp_pat
         for thread in threads:
             thread.start()
         start.wait()
-        latencies = []
-        while any(thread.is_alive() for thread in threads):
-            t0 = time.perf_counter()
-            assert api.get(f"{server.url}/api/me").status_code == 200
-            latencies.append(time.perf_counter() - t0)
-            time.sleep(0.02)
+        latencies = poll_api(
+            api, f"{server.url}/api/me", lambda _: any(t.is_alive() for t in threads)
+        )
         for thread in threads:
             thread.join()
         peak = memory_kib(server.proc.pid, "VmHWM")
         growth_mb = (peak - before) / 1024
-        p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 2 else max(latencies)
-        print(f"flood {FLOOD}: memory +{growth_mb:.0f} MB, API p99 {p99 * 1000:.0f} ms")
+        p99, quiet_p99 = p99_of(latencies), p99_of(quiet)
+        print(
+            f"flood {FLOOD}: memory +{growth_mb:.0f} MB, API p99 {p99 * 1000:.0f} ms "
+            f"({quiet_p99 * 1000:.0f} ms in the 3 s before)"
+        )
         # every guess is answered with a page in words: failed (303), wait (429) or busy (503)
         assert set(statuses) <= {303, 429, 503} and len(statuses) == FLOOD
         assert growth_mb < 200, f"memory grew {growth_mb:.0f} MB"
-        # issue #15 target is p99 < 150 ms on a quiet machine; here the bound is looser because
-        # the 2 cores are shared with other work (assumption, to calibrate on CI)
-        assert p99 < 1.0, f"API p99 {p99 * 1000:.0f} ms"
+        # Issue #15: p99 < 150 ms. On a shared 2-core machine other work alone pushes the p99
+        # past that at times (0.3 s seen at load 11), so the bound is 150 ms over the p99 the
+        # same requests had just before the flood: the flood's own cost, not the machine's.
+        assert p99 < 0.150 + quiet_p99, (
+            f"API p99 {p99 * 1000:.0f} ms, {quiet_p99 * 1000:.0f} before"
+        )
     finally:
         server.stop()
+
+
+def poll_api(api: requests.Session, url: str, going: Callable[[float], bool]) -> list[float]:
+    """Latencies of ``GET url`` every 20 ms while ``going(started)``."""
+    started, latencies = time.monotonic(), []
+    while going(started):
+        t0 = time.perf_counter()
+        assert api.get(url).status_code == 200
+        latencies.append(time.perf_counter() - t0)
+        time.sleep(0.02)
+    return latencies
+
+
+def p99_of(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=100)[98] if len(latencies) > 2 else max(latencies)
+
+
+def test_password_checks_run_in_their_own_process_at_a_lower_priority():
+    slots = HashSlots()
+    try:
+        stored = PasswordHasher().hash("sea-coordinator-pw")
+        assert slots.verify(stored, "sea-coordinator-pw") is True
+        assert slots.verify(stored, "wrong-password-123") is False
+        assert slots.verify("not an argon2 hash", "x") is False
+        pool = slots._executor()
+        assert pool.submit(os.getpid).result() != os.getpid()
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        theirs = pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+        assert theirs == min(19, mine + HASH_NICE)
+    finally:
+        slots.close()
 
 
 def test_forwarded_addresses_are_believed_only_from_the_trusted_proxy(tmp_path):

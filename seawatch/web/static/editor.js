@@ -37,6 +37,10 @@
   let connBox = null;
   let updatedBox = null;
   let moving = null; // {entry, from: {lat, lon, ddm}, to: {lat, lon, ddm} | null}
+  let showRetracted = false;
+  // Markers this close on screen share one cluster marker (px; the planners' map uses the
+  // same). Assumption, to calibrate: a fingertip covers about 40 CSS px.
+  const CLUSTER_PX = 40;
 
   // -------------------------------------------------------------------------- helpers
 
@@ -159,8 +163,10 @@
     return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00Z";
   }
 
+  // Kept left-to-right inside Arabic text (Unicode isolates): else "2026-12-07" shows as
+  // "07-12-2026".
   function timeText(iso) {
-    return iso ? iso.replace("T", " ").slice(0, 16) + " UTC" : "";
+    return iso ? "\u2066" + iso.replace("T", " ").slice(0, 16) + " UTC\u2069" : "";
   }
 
   function countText(value) {
@@ -204,6 +210,7 @@
     );
     listInfo = el("span", { className: "sw-ed-count" });
     head.append(listInfo);
+
     updatedBox = el("span", { id: "sw-updated", className: "sw-ed-updated", dir: "auto" });
     head.append(updatedBox);
     // Phones only (CSS): fold the bottom sheet away to see the map; the form keeps its contents.
@@ -224,6 +231,15 @@
       who.append(el("form", { method: "post", action: "/logout", className: "sw-ed-logout" }, [
         el("input", { type: "hidden", name: "csrf_token", value: me.csrf_token }),
         el("button", { id: "sw-logout", type: "submit", text: t("web.nav.logout") }),
+      ]));
+    }
+    if (me.can_edit) {
+      who.append(el("label", { className: "sw-ed-check" }, [
+        el("input", { id: "sw-show-retracted", type: "checkbox", onchange: (e) => {
+          showRetracted = e.target.checked;
+          refreshNow();
+        } }),
+        el("span", { text: t("web.map.show_retracted") }),
       ]));
     }
     panel.append(who);
@@ -587,6 +603,15 @@
       saving = false;
       button.disabled = false;
     }
+    // A retry whose first attempt was stored (only its answer was lost) finds the incident
+    // already as wanted: that is a save, not a conflict.
+    if (request[0] === "PATCH" && result.status === 409 && result.data && result.data.current) {
+      const now = recordValues(result.data.current);
+      const asked = Object.keys(request[2]).filter((k) => k !== "version");
+      if (asked.every((k) => JSON.stringify(values[k]) === JSON.stringify(now[k]))) {
+        result = { status: 200, ok: true, data: result.data.current };
+      }
+    }
     if (editing && editing.mode === "edit" && result.status === 409 && result.data && result.data.current) {
       writeState("failed", t("web.conflict.status"));
       upsert(result.data.current);
@@ -611,7 +636,8 @@
   // ---------------------------------------------------------------------- incidents
 
   function popupContent(record) {
-    const box = el("div", { className: "sw-popup", dir: document.documentElement.dir || "ltr" });
+    const box = el("div", { className: "sw-popup", dir: document.documentElement.dir || "ltr",
+      "data-id": record.id });
     box.append(el("strong", { text: t("web.status." + record.status) + " · " + timeText(record.time) }));
     const dl = el("dl");
     const rows = [
@@ -629,6 +655,18 @@
     rows.forEach(([k, v]) => dl.append(el("dt", { text: t("web.field." + k) }), el("dd", { text: v, className: "sw-pop-" + k })));
     box.append(dl);
     const buttons = el("div", { className: "sw-ed-buttons" });
+    if (record.status === "retracted") {
+      if (me.can_edit) {
+        buttons.append(el("button", { type: "button", className: "sw-restore sw-ed-primary", text: t("web.map.restore"),
+          onclick: () => restore(record.id) }));
+      }
+      if (me.name) {
+        buttons.append(el("button", { type: "button", className: "sw-show-history", text: t("web.map.history"),
+          onclick: () => showHistory(record.id) }));
+      }
+      box.append(buttons);
+      return box;
+    }
     if (me.can_edit) {
       buttons.append(el("button", { type: "button", className: "sw-edit", text: t("web.map.edit"), onclick: () => {
         map.closePopup();
@@ -657,8 +695,39 @@
     });
   }
 
-  function upsert(record) {
-    if (record.status === "retracted") {
+  // Incidents close together on screen share one cluster marker: a click on it zooms in, or
+  // at the closest zoom spreads them out, so a click reaches the incident meant and never
+  // the one drawn on top of it. Plain markers where the plugin is missing.
+  function makeLayer() {
+    if (!window.L.markerClusterGroup) return window.L.layerGroup();
+    // Clusters need a closest zoom; the rendered map sets 13, a map without one gets it too.
+    if (map.getMaxZoom() === Infinity) map.setMaxZoom(13);
+    const group = window.L.markerClusterGroup({
+      maxClusterRadius: CLUSTER_PX,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      zoomToBoundsOnClick: true,
+      iconCreateFunction: clusterIcon,
+    });
+    return group;
+  }
+
+  function clusterIcon(cluster) {
+    const children = cluster.getAllChildMarkers();
+    const ids = children.map((m) => m.options.swId);
+    const distress = children.some((m) => m.options.swStatus === "distress");
+    const size = children.length < 10 ? 30 : children.length < 100 ? 36 : 42;
+    return window.L.divIcon({
+      className: "sw-ed-cluster" + (distress ? " sw-ed-cluster-distress" : ""),
+      iconSize: [size, size],
+      html: el("span", { text: String(children.length), "data-ids": ids.join(" "),
+        title: t("web.map.cluster", { n: children.length }) }),
+    });
+  }
+
+  // The marker of a new incident goes into ``batch`` (added at once) when one is given.
+  function upsert(record, batch) {
+    if (record.status === "retracted" && !showRetracted) {
       remove(record.id);
       return;
     }
@@ -670,6 +739,8 @@
         title: record.position_ddm,
         keyboard: true,
         riseOnHover: true,
+        swId: record.id,
+        swStatus: record.status,
       });
       entry = { marker: marker, record: record };
       markers.set(record.id, entry);
@@ -679,14 +750,26 @@
         if (moving && moving.entry === entry) movedTo(entry.marker.getLatLng());
       });
       marker.bindPopup(() => popupContent(entry.record), { maxWidth: 320 });
-      marker.addTo(layer);
+      // A second tap on a slow phone must not close the popup the first one opened (Leaflet
+      // toggles it); the popup's x and a tap on the map close it.
+      marker.off("click", marker._openPopup, marker);
+      marker.on("click", (e) => {
+        window.L.DomEvent.stop(e);
+        if (!marker.isPopupOpen()) marker.openPopup();
+      });
+      if (batch) batch.push(marker);
+      else layer.addLayer(marker);
     } else {
       // Only touch what changed: a new icon element would close an open popup or a drag.
       const was = entry.record;
       if (was.lat !== record.lat || was.lon !== record.lon) {
         entry.marker.setLatLng([record.lat, record.lon]);
       }
-      if (was.status !== record.status) entry.marker.setIcon(icon(record));
+      if (was.status !== record.status) {
+        entry.marker.options.swStatus = record.status;
+        entry.marker.setIcon(icon(record));
+        if (layer.refreshClusters) layer.refreshClusters(entry.marker);
+      }
     }
     entry.record = record;
     tag(entry);
@@ -702,10 +785,11 @@
     }
   }
 
-  function remove(id) {
+  function remove(id, batch) {
     const entry = markers.get(id);
     if (entry) {
-      layer.removeLayer(entry.marker);
+      if (batch) batch.push(entry.marker);
+      else layer.removeLayer(entry.marker);
       markers.delete(id);
     }
   }
@@ -727,6 +811,9 @@
     const r = entry.record;
     moving = { entry: entry, from: { lat: r.lat, lon: r.lon, ddm: r.position_ddm }, to: null };
     busy += 1; // no refresh moves the marker under the coordinator's finger
+    // Out of its cluster while it moves: always drawn, never spread out or merged.
+    if (layer.hasLayer(entry.marker)) layer.removeLayer(entry.marker);
+    entry.marker.setLatLng([r.lat, r.lon]).addTo(map);
     entry.marker.dragging.enable();
     const node = entry.marker.getElement();
     if (node) node.classList.add("sw-inc-moving");
@@ -769,6 +856,8 @@
     entry.marker.dragging.disable();
     const node = entry.marker.getElement();
     if (node) node.classList.remove("sw-inc-moving");
+    map.removeLayer(entry.marker);
+    if (markers.get(entry.record.id) === entry) layer.addLayer(entry.marker);
     moving = null;
     moveBox.hidden = true;
     busy = Math.max(0, busy - 1);
@@ -823,21 +912,43 @@
     map.closePopup();
     writeState("pending", t("web.write.pending"));
     const result = await send("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
-    if (result.ok) {
-      remove(id);
-      writeState("saved", t("web.map.retracted"));
-      updateCount();
-    } else if (result.status === 409 && result.data && result.data.current &&
-               result.data.current.status === "retracted") {
-      // The first attempt went through and only its answer was lost.
-      remove(id);
-      writeState("saved", t("web.map.retracted"));
+    const done = result.ok ? result.data :
+      result.status === 409 && result.data && result.data.current && result.data.current.status === "retracted"
+        ? result.data.current : null; // the first attempt went through and only its answer was lost
+    if (done) {
+      upsert(done);
+      writeState("saved", t("web.map.retracted"), null, () => restore(id, done.version));
       updateCount();
     } else {
       if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
       writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
         () => retract(id, true));
     }
+  }
+
+  // Undo a retraction from the map: the status it had before, as a new version. ``version``
+  // is the retracted one when its marker is gone (retracted incidents not shown).
+  async function restore(id, version) {
+    const entry = markers.get(id);
+    const based = entry ? entry.record.version : version;
+    if (!based) return;
+    map.closePopup();
+    writeState("pending", t("web.write.pending"));
+    const result = await send("POST", "/api/incidents/" + encodeURIComponent(id) + "/restore?version=" + based);
+    // A 409 whose current record is no longer retracted: an earlier attempt went through.
+    const record = result.ok ? result.data :
+      result.status === 409 && result.data && result.data.current && result.data.current.status !== "retracted"
+        ? result.data.current : null;
+    if (record) {
+      upsert(record);
+      writeState("saved", t("web.map.restored", { status: t("web.status." + record.status) }));
+      updateCount();
+      return;
+    }
+    if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
+    const current = result.status === 409 && result.data && result.data.current;
+    writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
+      () => restore(id, current ? current.version : based));
   }
 
   // "33°12.500'N 012°45.300'E", as the server writes it.
@@ -955,7 +1066,9 @@
       return;
     }
     const wanted = period;
-    const result = await send("GET", "/api/incidents?since=" + wanted);
+    const retracted = showRetracted;
+    const result = await send("GET", "/api/incidents?since=" + wanted +
+      (retracted ? "&include_retracted=true" : ""));
     if (!result.ok) {
       if (result.status === 401) flash(problem(result), true);
       failures += 1;
@@ -967,15 +1080,20 @@
     lastOk = new Date();
     schedule(REFRESH_MS);
     // An open form is left as it is: only the markers change.
-    if (!busy && wanted === period) {
+    if (!busy && wanted === period && retracted === showRetracted) {
       const seen = new Set();
+      const added = [];
+      const gone = [];
       result.data.features.forEach((f) => {
         seen.add(f.id);
-        upsert(f.properties);
+        upsert(f.properties, added);
       });
       Array.from(markers.keys()).forEach((id) => {
-        if (!seen.has(id)) remove(id);
+        if (!seen.has(id)) remove(id, gone);
       });
+      // At once, so the clusters are worked out once per refresh, not once per marker.
+      if (gone.length) (layer.removeLayers ? layer.removeLayers(gone) : gone.forEach((m) => layer.removeLayer(m)));
+      if (added.length) (layer.addLayers ? layer.addLayers(added) : added.forEach((m) => layer.addLayer(m)));
       updateCount();
     }
     showConnection();
@@ -1059,9 +1177,16 @@
     T = texts.texts || {};
     if (who.ok) me = who.data;
     map = await waitForMap(20000);
-    layer = window.L.layerGroup().addTo(map);
+    layer = makeLayer().addTo(map);
     buildPanel();
     map.on("click", onMapClick);
+    // Leaflet fades a closed popup out and removes it 200 ms later by a timer, which runs late
+    // on a busy phone: meanwhile the invisible popup swallows taps meant for the markers under
+    // it. It goes at once instead.
+    map.on("popupclose", (e) => {
+      const node = e.popup.getElement();
+      if (node && node.parentNode) node.parentNode.removeChild(node);
+    });
     fitPhone();
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && moving) cancelMove();

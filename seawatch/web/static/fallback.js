@@ -4,7 +4,8 @@
   "use strict";
   const node = document.getElementById("sw-fallback-map");
   const b = (node.dataset.bounds || "10,30.5,20,38").split(",").map(Number);
-  const map = L.map(node, { zoomControl: true, attributionControl: false });
+  // The closest zoom as on the rendered map (the incident clusters need one).
+  const map = L.map(node, { zoomControl: true, attributionControl: false, maxZoom: 13 });
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   const style = { color: "#7a8a99", weight: 0.6, interactive: false };
   for (let lat = Math.floor(b[1]); lat <= Math.ceil(b[3]); lat += 1) {
