@@ -42,6 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.procmem import memory_kib  # noqa: E402
+
 SEED_INCIDENTS = 5000
 TARGETS = {"get_rps": 300.0, "post_rps": 100.0, "p99_ms": 100.0}
 FLOOD = 50
@@ -140,36 +145,12 @@ def start(data_dir: Path) -> tuple[subprocess.Popen, int]:
     raise SystemExit("seawatch serve did not start")
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and its children (the password checks run in a child)."""
-    total = 0
-    for p in (pid, *children(pid)):
-        try:
-            text = Path(f"/proc/{p}/status").read_text()
-        except FileNotFoundError:
-            continue
-        total += int(re.search(r"^VmRSS:\s+(\d+) kB", text, re.M).group(1))
-    return total
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            listed = (task / "children").read_text().split()
-        except FileNotFoundError:
-            continue
-        for child in listed:
-            found += [int(child), *children(int(child))]
-    return found
-
-
 class RssWatch:
     """The server's resident memory, sampled every 20 ms: growth over the value at the start."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
-        self.start = rss_kib(pid)
+        self.start = memory_kib(pid)
         self.peak = self.start
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -177,12 +158,12 @@ class RssWatch:
 
     def _run(self) -> None:
         while not self.done.wait(0.02):
-            self.peak = max(self.peak, rss_kib(self.pid))
+            self.peak = max(self.peak, memory_kib(self.pid))
 
     def stop(self) -> float:
         self.done.set()
         self.thread.join()
-        return (max(self.peak, rss_kib(self.pid)) - self.start) / 1024
+        return (max(self.peak, memory_kib(self.pid)) - self.start) / 1024
 
 
 def _flood(port: int, n: int, polite: bool, stop: Any, counts: Any) -> None:

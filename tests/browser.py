@@ -10,34 +10,24 @@ When chromium is missing, browser tests *fail* under CI (``CI=true``) and skip e
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+from seawatch.maps import printing
+
+CHROMIUM_ARGS = list(printing.CHROMIUM_ARGS)  # the flags seawatch prints maps with
 
 
 def chromium_path() -> str | None:
-    """Path of Debian's chromium, or None."""
-    env = os.environ.get("SEAWATCH_CHROMIUM")
-    for candidate in (env, *CHROMIUM_CANDIDATES, shutil.which("chromium")):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+    """Path of Debian's chromium (or ``$SEAWATCH_CHROMIUM``), or None."""
+    try:
+        return printing.find_chromium()
+    except printing.PrintError:
+        return None
 
 
 def require_chromium() -> str:

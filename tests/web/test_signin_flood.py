@@ -14,13 +14,13 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import requests
 from argon2 import PasswordHasher
 from requests.adapters import HTTPAdapter
 
 from seawatch.web.auth import HASH_NICE, HashSlots
+from tests.procmem import memory_kib
 from tests.web.conftest import add_accounts, start_server
 
 FLOOD = 50
@@ -36,27 +36,6 @@ class FromAddress(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs["source_address"] = (self.address, 0)
         return super().init_poolmanager(*args, **kwargs)
-
-
-def memory_kib(pid: int, field: str) -> int:
-    """``field`` of /proc/PID/status summed over the process and its children (the password
-    checks run in a child process)."""
-    total = 0
-    for p in (pid, *children(pid)):
-        try:
-            text = Path(f"/proc/{p}/status").read_text()
-        except FileNotFoundError:
-            continue
-        total += int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
-    return total
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *children(int(child))]
-    return found
 
 
 def test_failed_sign_in_flood_keeps_memory_bounded_and_the_api_answering(tmp_path):

@@ -16,17 +16,8 @@
   var STYLE_50 = { color: COLOUR, weight: 2, fillColor: COLOUR, fillOpacity: 0.35, interactive: false, className: "sw-drift-area-50" };
   var TRACK = { color: COLOUR, weight: 2, opacity: 0.9, dashArray: "2 5", interactive: false, className: "sw-drift-track" };
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-
-  function fmt(template, fields) {
-    return String(template).replace(/\{(\w+)\}/g, function (m, k) {
-      return fields && fields[k] !== undefined ? fields[k] : m;
-    });
-  }
+  var esc = window.seawatchText.esc; // from seawatch-map.js, loaded first
+  var fmt = window.seawatchText.fmt;
 
   function epoch(iso) {
     var t = Date.parse(iso);

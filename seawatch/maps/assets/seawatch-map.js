@@ -815,4 +815,6 @@
 
   window.SeawatchMap = SeawatchMap;
   window.seawatchDdm = ddm;
+  // One copy of the small text helpers for the map's other scripts (tools, drift, timeline).
+  window.seawatchText = { esc: esc, fmt: fmt };
 })();

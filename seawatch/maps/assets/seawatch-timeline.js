@@ -10,17 +10,8 @@
   var THUMB_INSET = 8; // half of Chrome's range thumb (px): where the slider's first step sits
   var FSI = "\u2068", PDI = "\u2069"; // bidi isolation in plain text (tooltips)
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-
-  function fmt(template, fields) {
-    return String(template).replace(/\{(\w+)\}/g, function (m, k) {
-      return fields && fields[k] !== undefined ? fields[k] : m;
-    });
-  }
+  var esc = window.seawatchText.esc; // from seawatch-map.js, loaded first
+  var fmt = window.seawatchText.fmt;
 
   function utcText(ms) {
     return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";

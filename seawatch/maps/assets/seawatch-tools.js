@@ -7,17 +7,8 @@
 
   var KN_PER_MS = 1.943844;
 
-  function esc(s) {
-    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-
-  function fmt(template, fields) {
-    return String(template).replace(/\{(\w+)\}/g, function (m, k) {
-      return fields && fields[k] !== undefined ? fields[k] : m;
-    });
-  }
+  var esc = window.seawatchText.esc; // from seawatch-map.js, loaded first
+  var fmt = window.seawatchText.fmt;
 
   // ==== positions: a port of seawatch.geo.positions.parse_position ===========================
   // Same grammar, same numbers (the browser test runs the Python corpus through both).
