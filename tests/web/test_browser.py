@@ -460,3 +460,28 @@ def test_phone_screens_map_form_conflict_and_lost_connection(live, browser, lang
         shot(page, "lost-connection")
         # the browser logs the 409 of the conflict it was shown; nothing else
         assert [p for p in real_problems(record_) if "409 (Conflict)" not in p] == []
+
+
+def test_a_click_placing_a_report_does_not_also_open_the_point_forecast(live, browser):
+    """While the form places a new report, a click on the sea puts the report there and nothing
+    else; with no form open the same click opens the planners' point forecast."""
+    with loopback_page(browser, live.url) as (page, record):
+        sign_in(page, live.url, "amina")
+        page.wait_for_function("window.seawatchMap && window.seawatchMap.map", timeout=20_000)
+        where = page.evaluate(
+            """() => { const m = seawatchMap.map, r = m.getContainer().getBoundingClientRect();
+                       const p = m.latLngToContainerPoint([34.4, 13.6]);
+                       return {x: r.left + p.x, y: r.top + p.y}; }"""
+        )
+        forecast = page.locator(".leaflet-popup .sw-popup-title")
+        page.click("#sw-report")
+        page.mouse.click(where["x"], where["y"])
+        page.wait_for_selector(".sw-inc-pending", timeout=10_000)
+        expect(page.locator("#sw-parsed")).to_contain_text("34°")
+        page.wait_for_timeout(500)
+        assert forecast.count() == 0
+        page.click("#sw-cancel")
+        page.wait_for_timeout(300)
+        page.mouse.click(where["x"], where["y"])
+        forecast.first.wait_for(state="visible", timeout=10_000)
+        assert real_problems(record) == []

@@ -187,7 +187,11 @@
     this._buildTimeControl();
     this._buildRuler();
     new ScaleNM({ label: this.msg("map.scale_nm") }).addTo(map);
-    map.on("click", function (e) { if (!self.measuring) self.pointForecast(e.latlng); });
+    // claimsClick: a page script (the coordinators' editor placing or moving a report) may take
+    // a click on the sea for itself; the point forecast then stays shut.
+    map.on("click", function (e) {
+      if (!self.measuring && !(self.claimsClick && self.claimsClick(e))) self.pointForecast(e.latlng);
+    });
     map.fitBounds(bounds);
     this._localise();
     this._phoneLayout(bounds);

@@ -1180,6 +1180,10 @@
     layer = makeLayer().addTo(map);
     buildPanel();
     map.on("click", onMapClick);
+    if (window.seawatchMap) {
+      // a click that places or moves a report is not also a request for the point forecast
+      window.seawatchMap.claimsClick = () => Boolean(moving || (editing && editing.mode === "new"));
+    }
     // Leaflet fades a closed popup out and removes it 200 ms later by a timer, which runs late
     // on a busy phone: meanwhile the invisible popup swallows taps meant for the markers under
     // it. It goes at once instead.
