@@ -961,7 +961,10 @@ def sar_layer(lang: str, bbox: tuple[float, float, float, float]) -> folium.Feat
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
-                html=f'<div class="sw-label sw-sar-label">{_html(name)}<br>{_html(rcc)}</div>',
+                html=(
+                    f'<div class="sw-label sw-sar-label">{_html(name)}'
+                    f'<span class="sw-sar-rcc"><br>{_html(rcc)}</span></div>'
+                ),
                 icon_size=(0, 0),
                 icon_anchor=(0, 0),
                 class_name="sw-sar",

@@ -180,6 +180,11 @@
     this.hazardLayer.addTo(map);
     if (this.incidentLayer) this.incidentLayer.addTo(map);
     this.graticule.addTo(map);
+    // Zoomed out (a phone showing the whole area): graticule labels every 2 degrees and SAR
+    // labels without their RCC line, so they do not run into each other.
+    var zoomedOut = function () { map.getContainer().classList.toggle("sw-zoomed-out", map.getZoom() < 6); };
+    map.on("zoomend", zoomedOut);
+    zoomedOut();
     Object.keys(this.extra).forEach(function (k) { if (self.extra[k].show) self.extra[k].layer.addTo(map); });
     this.layersControl = L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
@@ -660,11 +665,11 @@
     var style = { color: "#5a6b7b", weight: 0.6, opacity: 0.6, interactive: false, dashArray: "2 4" };
     for (var lat = s; lat <= n; lat++) {
       g.addLayer(L.polyline([[lat, w], [lat, e]], style));
-      g.addLayer(L.marker([lat, w], { interactive: false, icon: L.divIcon({ className: "sw-grat", html: ddm(lat, "lat", 0).replace("00'", ""), iconSize: null }) }));
+      g.addLayer(L.marker([lat, w], { interactive: false, icon: L.divIcon({ className: "sw-grat" + (lat % 2 ? " sw-grat-odd" : ""), html: ddm(lat, "lat", 0).replace("00'", ""), iconSize: null }) }));
     }
     for (var lon = w; lon <= e; lon++) {
       g.addLayer(L.polyline([[s, lon], [n, lon]], style));
-      g.addLayer(L.marker([s, lon], { interactive: false, icon: L.divIcon({ className: "sw-grat", html: ddm(lon, "lon", 0).replace("00'", ""), iconSize: null }) }));
+      g.addLayer(L.marker([s, lon], { interactive: false, icon: L.divIcon({ className: "sw-grat" + (lon % 2 ? " sw-grat-odd" : ""), html: ddm(lon, "lon", 0).replace("00'", ""), iconSize: null }) }));
     }
     return g;
   };
