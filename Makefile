@@ -5,19 +5,21 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= seawatch-demo
+# the versions tested together (see its header); refresh with `make constraints`
+CONSTRAINTS ?= requirements/constraints.txt
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test,drift]"
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[test,drift]"
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -42,3 +44,9 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) $(DEMO) build *.egg-info .pytest_cache
+
+# Pin what a working test environment has, for the next fresh install (review the diff).
+constraints: $(VENV)/.installed-test
+	head -4 $(CONSTRAINTS) > $(CONSTRAINTS).new
+	$(BIN)/pip freeze --exclude-editable | grep -v ' @ ' >> $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
