@@ -57,11 +57,10 @@ class MapPage:
 def render_with_folium(risk: Any, out: Path, settings: Settings, lang: str) -> Path:
     """The production renderer: :func:`seawatch.maps.interactive.render_interactive`."""
     from seawatch.maps.interactive import render_interactive
-    from seawatch.summaries import read_departures
 
-    # Drifts come live from /api/drifts (editor.js); the departures belong to the risk file.
-    departures = read_departures(DataPaths(settings.data_dir).risk, risk.attrs.get("created_at"))
-    return render_interactive(risk, None, out, settings, lang=lang, departures=departures)
+    # Drifts come live from /api/drifts (editor.js). The departure timeline stays on the
+    # planners' map.html: docked under this map it would cover the coordinators' markers.
+    return render_interactive(risk, None, out, settings, lang=lang)
 
 
 def inject(html: str, snippet: str) -> str:
