@@ -795,7 +795,33 @@
     // button would be under them).
     var popupTop = Math.max(top, below(".leaflet-top.leaflet-right .leaflet-control"));
     L.Popup.mergeOptions({ autoPanPaddingTopLeft: L.point(8, popupTop + 8), autoPanPaddingBottomRight: L.point(8, bottom + 8) });
+    // A popup taller than the free band between the right-hand buttons and the time panel
+    // would have its foot (Edit, Retract, the chart) under the panel, out of reach of a tap:
+    // it is fitted into the band as it is when the popup opens and its content scrolls.
+    map.on("popupopen", function (e) { self._fitPopup(e.popup); });
     c.setAttribute("data-sw-layout", "phone");
+  };
+
+  SeawatchMap.prototype._fitPopup = function (popup) {
+    var c = this.map.getContainer(), box = c.getBoundingClientRect(), node = popup.getElement();
+    var content = node && node.querySelector(".leaflet-popup-content");
+    if (!content) return;
+    var top = 0, bottom = Math.min(c.clientHeight, window.innerHeight - box.top);
+    Array.prototype.forEach.call(c.querySelectorAll(".leaflet-top.leaflet-right .leaflet-control, .leaflet-top.leaflet-left .leaflet-control"), function (el) {
+      // only what the popup, as wide as the screen, would run into
+      if (el.offsetWidth) top = Math.max(top, el.getBoundingClientRect().bottom - box.top);
+    });
+    // the time panel and what sits on it (scale, legend)
+    Array.prototype.forEach.call(c.querySelectorAll(".leaflet-bottom .leaflet-control"), function (el) {
+      if (el.offsetWidth) bottom = Math.min(bottom, el.getBoundingClientRect().top - box.top);
+    });
+    var margin = 8, chrome = node.offsetHeight - content.offsetHeight;
+    if (popup._swOwnMaxHeight === undefined) popup._swOwnMaxHeight = popup.options.maxHeight || Infinity;
+    popup.options.autoPanPaddingTopLeft = L.point(margin, top + margin);
+    popup.options.autoPanPaddingBottomRight = L.point(margin, c.clientHeight - bottom + margin);
+    // 120 px: below that a popup cannot show anything useful; the map pans as far as it can.
+    popup.options.maxHeight = Math.max(120, Math.min(popup._swOwnMaxHeight, bottom - top - 2 * margin - chrome));
+    popup.update();
   };
 
   // Printing (seawatch-map.css "Print"; seawatch map --print): the legend opens and the map
