@@ -463,3 +463,60 @@ def test_a_closed_popup_never_swallows_the_next_tap_and_a_second_tap_keeps_it_op
         dot.click()
         page.wait_for_timeout(300)
         expect(page.locator(f".leaflet-popup .sw-popup[data-id='{first['id']}']")).to_be_visible()
+
+
+ON_MAP = """(id) => !!document.querySelector(
+  `.sw-inc[data-id='${id}'], .sw-ed-cluster span[data-ids~='${id}']`)"""
+
+
+def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
+    """A slow link answers a refresh after the coordinator has saved: the list it brings is older
+    than the saves and must neither take the new report off the map nor put the old version of
+    the corrected one back (its next Save would then be refused as a conflict)."""
+    created = create(plain, persons=61)
+    held: list[tuple[Any, Any]] = []
+
+    def hold_first_list(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:  # the list as the server has it now, delivered later
+            held.append((route, route.fetch()))
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        page.route("**/api/incidents?*", hold_first_list)
+        page.select_option("#sw-period", "24h")  # a refresh goes out ...
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the refresh never went out"
+        # ... and while it is on its way, a report and a correction are saved
+        page.click("#sw-report")
+        page.fill("#sw-f-position", "33 41.0N 013 11.0E")
+        expect(page.locator("#sw-parsed")).to_contain_text("33°41.000'N")
+        page.fill("#sw-f-persons", "62")
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.click("#sw-save")
+        new_id = posted.value.json()["id"]
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        shown(page, created["id"]).click()
+        page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-edit").click()
+        page.fill("#sw-f-survivors", "5")
+        page.click("#sw-save")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+
+        page.evaluate("delete document.documentElement.dataset.swIncidents")
+        route, answer = held[0]
+        route.fulfill(response=answer)
+        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        assert page.evaluate(ON_MAP, new_id), "the saved report went off the map"
+        # the correction is still the version shown: a second correction saves without conflict
+        shown(page, created["id"]).click()
+        page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-edit").click()
+        assert page.input_value("#sw-f-survivors") == "5"
+        page.fill("#sw-f-survivors", "6")
+        page.click("#sw-save")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+    stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert stored["survivors"] == 6 and stored["version"] == 3

@@ -669,8 +669,10 @@
     }
     if (me.can_edit) {
       buttons.append(el("button", { type: "button", className: "sw-edit", text: t("web.map.edit"), onclick: () => {
+        // The newest copy of the record; a refresh may have taken the marker off meanwhile.
+        const entry = markers.get(record.id);
         map.closePopup();
-        openForm({ mode: "edit", record: markers.get(record.id).record });
+        openForm({ mode: "edit", record: entry ? entry.record : record });
       } }));
     }
     if (me.name) {
@@ -725,13 +727,20 @@
     });
   }
 
-  // The marker of a new incident goes into ``batch`` (added at once) when one is given.
-  function upsert(record, batch) {
+  // What this page itself wrote, and when: a refresh asked for before a write was answered must
+  // not take the new incident off the map again.
+  const wroteAt = new Map();
+
+  // The marker of a new incident goes into ``batch`` (added at once) when one is given;
+  // ``asked`` is when the refresh that brought the record was asked for (none for a write).
+  function upsert(record, batch, asked) {
+    let entry = markers.get(record.id);
+    if (entry && record.version < entry.record.version) return; // versions only grow
+    if (asked === undefined) wroteAt.set(record.id, Date.now());
     if (record.status === "retracted" && !showRetracted) {
       remove(record.id);
       return;
     }
-    let entry = markers.get(record.id);
     if (!entry) {
       const marker = window.L.marker([record.lat, record.lon], {
         draggable: false,
@@ -1067,6 +1076,7 @@
     }
     const wanted = period;
     const retracted = showRetracted;
+    const asked = Date.now();
     const result = await send("GET", "/api/incidents?since=" + wanted +
       (retracted ? "&include_retracted=true" : ""));
     if (!result.ok) {
@@ -1086,10 +1096,10 @@
       const gone = [];
       result.data.features.forEach((f) => {
         seen.add(f.id);
-        upsert(f.properties, added);
+        upsert(f.properties, added, asked);
       });
       Array.from(markers.keys()).forEach((id) => {
-        if (!seen.has(id)) remove(id, gone);
+        if (!seen.has(id) && !(wroteAt.get(id) > asked)) remove(id, gone);
       });
       // At once, so the clusters are worked out once per refresh, not once per marker.
       if (gone.length) (layer.removeLayers ? layer.removeLayers(gone) : gone.forEach((m) => layer.removeLayer(m)));
