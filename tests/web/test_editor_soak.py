@@ -53,7 +53,18 @@ def saved_with_retries(page: Any) -> int:
         retries += 1
 
 
-def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser):  # noqa: F811
+DOM_STATE = """() => ({
+  form_hidden: document.getElementById("sw-incident-form")?.hidden,
+  panel_hidden: document.getElementById("sw-editor")?.hidden,
+  sheet: document.getElementById("sw-editor")?.className,
+  popup: !!document.querySelector(".leaflet-popup"),
+  write: document.getElementById("sw-write")?.innerText,
+  message: document.querySelector(".sw-ed-message")?.innerText,
+  conn: document.getElementById("sw-conn")?.innerText,
+})"""
+
+
+def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_path):  # noqa: F811
     writes = itertools.count(1)
     counts = {"before": 0, "after": 0, "link": 0, "drops": 0, "retries": 0}
     started = time.monotonic()
@@ -90,7 +101,7 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser):  # 
     before = {f["id"] for f in amina.get(f"{plain.url}/api/incidents").json()["features"]}
     saved_in_ui: list[int] = []
     edited_in_ui: list[int] = []
-    with loopback_page(browser, plain.url) as (page, _record):
+    with loopback_page(browser, plain.url) as (page, record):
         sign_in(page, plain.url, "amina")
         page.route(f"{plain.url}/api/**", flaky)
         end = started + SECONDS
@@ -123,7 +134,16 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser):  # 
             # the map may be zoomed in elsewhere after the last correction: shown() zooms out
             shown(page, found[0], timeout=60).click()
             page.locator(f".leaflet-popup .sw-popup[data-id='{found[0]}'] .sw-edit").click()
-            page.fill("#sw-f-survivors", str(i))
+            survivors = page.locator("#sw-f-survivors")
+            try:
+                survivors.wait_for(state="visible", timeout=10_000)
+            except Exception as error:  # what the page showed instead of the form
+                page.screenshot(path=str(tmp_path / f"soak-{i}.png"))
+                state = page.evaluate(DOM_STATE)
+                raise AssertionError(
+                    f"report {i}: Edit opened no form; {state}; errors {record.problems()}"
+                ) from error
+            survivors.fill(str(i))
             page.click("#sw-save")
             counts["retries"] += saved_with_retries(page)
             edited_in_ui.append(i)
