@@ -59,6 +59,7 @@ from seawatch.maps.context import (
     forecast_info,
     format_age,
     incidents_since,
+    ltr_marked,
     vessels_of,
     window_max,
 )
@@ -335,17 +336,26 @@ def _build_figure(
         title_size = _fs(15.0)
     else:
         worst, begin, end = window_max(level, start, 24)
-        title = tr(
-            "map.static_title", vessel=vessel_label, start=format_utc(begin), end=format_utc(end)
+        title = ltr_marked(
+            tr(
+                "map.static_title",
+                vessel=vessel_label,
+                start=format_utc(begin),
+                end=format_utc(end),
+            ),
+            lang,
         )
         title_size = _fs(13.5)
-    subtitle = tr(
-        "map.static_subtitle",
-        run=format_utc(info.reference_time) if info.reference_time else tr("age.unknown"),
-        model=info.model or "?",
-        source=info.source or "?",
-        age=format_age(info.age_hours, lang),
-        made=format_utc(now),
+    subtitle = ltr_marked(
+        tr(
+            "map.static_subtitle",
+            run=format_utc(info.reference_time) if info.reference_time else tr("age.unknown"),
+            model=info.model or "?",
+            source=info.source or "?",
+            age=format_age(info.age_hours, lang),
+            made=format_utc(now),
+        ),
+        lang,
     )
     # (artist, extra height in inches beyond the text's own extent, e.g. a banner's box)
     header: list[tuple[Any, float]] = []
@@ -467,7 +477,10 @@ def _build_figure(
             labels += drawn[0]
             obstacles += drawn[1]
             ax.set_title(
-                display_text(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
+                display_text(
+                    ltr_marked(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
+                    lang,
+                ),
                 fontsize=_fs(12),
             )
     else:
