@@ -185,6 +185,7 @@
     var zoomedOut = function () { map.getContainer().classList.toggle("sw-zoomed-out", map.getZoom() < 6); };
     map.on("zoomend", zoomedOut);
     zoomedOut();
+    map.on("zoomend moveend resize", function () { self.keepSarLabelsInside(); });
     Object.keys(this.extra).forEach(function (k) { if (self.extra[k].show) self.extra[k].layer.addTo(map); });
     this.layersControl = L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
@@ -203,6 +204,31 @@
     this._printSupport();
     document.addEventListener("keydown", function (e) { self._onKey(e); });
     this.setTime(this.t);
+    this.keepSarLabelsInside();
+  };
+
+  // SAR labels are centred on their point; one that would run off the screen (Tunis's on a
+  // phone, whose point lies near the left edge) is moved in just enough to be read whole. A
+  // label whose point is off the map is hidden: moved in, it would name the wrong waters.
+  SeawatchMap.prototype.keepSarLabelsInside = function () {
+    var c = this.map.getContainer(), box = c.getBoundingClientRect(), M = 2;
+    var left = Math.max(box.left, 0) + M, top = Math.max(box.top, 0) + M;
+    var right = Math.min(box.right, window.innerWidth) - M, bottom = Math.min(box.bottom, window.innerHeight) - M;
+    c.querySelectorAll(".sw-sar").forEach(function (icon) {
+      var label = icon.querySelector(".sw-sar-label");
+      if (!label) return;
+      label.style.transform = "";
+      label.style.visibility = "";
+      var at = icon.getBoundingClientRect(), r = label.getBoundingClientRect();
+      if (at.left < left || at.left > right || at.top < top || at.top > bottom) {
+        label.style.visibility = "hidden";
+        return;
+      }
+      var dx = r.left < left ? left - r.left : (r.right > right ? Math.max(right - r.right, left - r.left) : 0);
+      var dy = r.top < top ? top - r.top : (r.bottom > bottom ? Math.max(bottom - r.bottom, top - r.top) : 0);
+      if (dx || dy) label.style.transform = "translate(calc(-50% + " + dx + "px), calc(-50% + " + dy + "px))";
+      label.setAttribute("data-sw-shift", dx || dy ? Math.round(dx) + "," + Math.round(dy) : "");
+    });
   };
 
   SeawatchMap.prototype.frameIndex = function (kind, vessel, t) {
