@@ -12,6 +12,17 @@
     });
   }
 
+  // Text as HTML with each date or time held left to right: a run the page payload isolated
+  // (LRI ... PDI, interactive.py) or a bare "2026-11-24 06:00 UTC" becomes a <bdi dir=ltr>
+  // that does not wrap, so in Arabic a date neither flips ("24-11-2026") nor breaks at its
+  // hyphens on a phone ("2026-" / "11-24").
+  function ltrHtml(s) {
+    return esc(s).replace(/\u2066([^\u2066\u2069]*)\u2069|(\d{4}-\d\d-\d\d(?: \d\d:\d\d)?(?: UTC)?)/g,
+      function (m, isolated, bare) {
+        return "<bdi dir='ltr' class='sw-nowrap'>" + (isolated !== undefined ? isolated : bare) + "</bdi>";
+      });
+  }
+
   function fmt(template, fields) {
     return String(template).replace(/\{(\w+)\}/g, function (m, k) {
       return fields && fields[k] !== undefined ? fields[k] : m;
@@ -262,7 +273,7 @@
     if (this.slider) {
       this.slider.value = String(this.t);
       this.timeUtc.textContent = time.utc;
-      this.timeLocal.textContent = time.local;
+      this.timeLocal.innerHTML = ltrHtml(time.local);
       this.timeLead.textContent = time.lead;
     }
     this.fieldLayers.forEach(function (l) { l.redraw(); });
@@ -462,7 +473,7 @@
     var h = "<div class='sw-popup' dir='" + (document.documentElement.getAttribute("dir") || "ltr") + "'>";
     h += "<div class='sw-popup-title'>" + esc(this.msg("popup.title")) + "</div>";
     h += "<div><bdi dir='ltr' class='sw-pos'>" + esc(ddmPair(latlng.lat, latlng.lng, 3)) + "</bdi></div>";
-    h += "<div>" + esc(time.utc) + " \u00b7 " + esc(time.local) + "</div>";
+    h += "<div>" + ltrHtml(time.utc) + " \u00b7 " + ltrHtml(time.local) + "</div>";
     if (perVessel.every(function (x) { return x === null; })) {
       h += "<div class='sw-note'>" + esc(this.msg("popup.no_data")) + "</div></div>";
       L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(h).openOn(this.map);
@@ -851,5 +862,5 @@
   window.SeawatchMap = SeawatchMap;
   window.seawatchDdm = ddm;
   // One copy of the small text helpers for the map's other scripts (tools, drift, timeline).
-  window.seawatchText = { esc: esc, fmt: fmt };
+  window.seawatchText = { esc: esc, fmt: fmt, ltrHtml: ltrHtml };
 })();

@@ -555,7 +555,7 @@
     var h = "<div class='sw-popup sw-route-popup' dir='" + dir + "' data-sw-route='" + esc(r.id) + "'>";
     h += "<div class='sw-popup-title'>" + esc(this.msg("map.timeline.route")) + ": " + esc(r.name) + "</div>";
     var rows = [];
-    rows.push([this.msg("map.timeline.departure"), "<bdi dir='ltr'>" + esc(time.utc) + "</bdi> \u00b7 <bdi>" + esc(time.local) + "</bdi>"]);
+    rows.push([this.msg("map.timeline.departure"), "<bdi dir='ltr'>" + esc(time.utc) + "</bdi> \u00b7 <bdi>" + window.seawatchText.ltrHtml(time.local) + "</bdi>"]);
     rows.push([this.msg("popup.vessel"), esc(D.vesselLabels[v])]);
     var ch = e ? e.level.charAt(t) : "-";
     if (ch === "-") {
