@@ -267,6 +267,8 @@ def build_view(report: Report, lang: str, parts: MailParts) -> dict[str, Any]:
     view["incidents"] = [
         {
             "time": f"{inc.time:%Y-%m-%d %H:%M}",
+            "date": f"{inc.time:%Y-%m-%d}",
+            "clock": f"{inc.time:%H:%M}",
             "lat": format_lat_ddm(inc.lat),
             "lon": format_lon_ddm(inc.lon),
             "persons": tr("mail.incidents.unknown") if inc.persons is None else inc.persons,

@@ -7,6 +7,7 @@ times are UTC inside and converted to Africa/Tripoli only for labels.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from seawatch.errors import DataError
-from seawatch.i18n import translate
+from seawatch.i18n import direction, translate
 from seawatch.schema import HAZARD_LEVELS, VESSELS, forecast_age_hours, is_demo, is_stale
 from seawatch.timeutil import as_utc
 
@@ -179,6 +180,28 @@ def format_local(value: dt.datetime, lang: str) -> str:
     return translate(
         "time.local", lang, time=local.strftime("%H:%M"), date=local.strftime("%Y-%m-%d")
     )
+
+
+# Numbers, dates, clock times and signed leads ("2026-11-24 06:00 UTC", "+6"). In an Arabic line
+# the bidi algorithm turns digits after Arabic letters into Arabic numbers, so a date's parts are
+# laid out right to left ("24-11-2026"; UAX #9 rule W2). Digits inside a word ("ifs025") stay with it.
+NUMBER_RUN = re.compile(r"(?<!\w)[+\-]?\d[\d:./\-]*(?: \d[\d:./\-]*)*(?: UTC)?")
+LRM, RLM, NBSP = "\u200e", "\u200f", "\u00a0"
+
+
+def ltr_marked(text: str, lang: str) -> str:
+    """``text`` with its number runs held left to right by marks, for right-to-left languages.
+
+    For drawing libraries that lay out one line (matplotlib): a LEFT-TO-RIGHT MARK before a run
+    makes its digits follow it (rule W2 sees a strong L, not an Arabic letter); a RIGHT-TO-LEFT
+    MARK after it keeps the next Latin word ("ecmwf_ifs025") out of the run, so the parts keep
+    their Arabic reading order. The run's spaces become no-break spaces: a wrapped line never
+    splits a date from its time. The marks have glyphs (zero width) in DejaVu Sans, unlike the
+    isolates U+2066..2069 that web pages use.
+    """
+    if direction(lang) != "rtl":
+        return text
+    return NUMBER_RUN.sub(lambda m: LRM + m.group(0).replace(" ", NBSP) + RLM, text)
 
 
 def format_age(hours: float, lang: str) -> str:

@@ -46,6 +46,7 @@ from seawatch.maps import styles
 from seawatch.maps import timeline as tl
 from seawatch.maps.context import (
     ATTRIBUTION_KEYS,
+    NUMBER_RUN,
     ForecastInfo,
     check_risk,
     first_index_at_or_after,
@@ -728,7 +729,7 @@ def _short_vessel_label(vessel: str, lang: str) -> str:
 # Arabic line would otherwise reorder ("24-11-2026"), are wrapped in LEFT-TO-RIGHT ISOLATE ...
 # POP DIRECTIONAL ISOLATE (Unicode UAX #9), so they read the same in every language.
 # Digits inside a word ("ifs025", "v1") stay with it: an isolate would split them off.
-_LTR_RUN = re.compile(r"(?<!\w)[+\-]?\d[\d:./\-]*(?: \d[\d:./\-]*)*(?: UTC)?")
+_LTR_RUN = NUMBER_RUN
 LRI, PDI = "\u2066", "\u2069"
 
 

@@ -59,6 +59,7 @@ from seawatch.maps.context import (
     forecast_info,
     format_age,
     incidents_since,
+    ltr_marked,
     vessels_of,
     window_max,
 )
@@ -335,17 +336,26 @@ def _build_figure(
         title_size = _fs(15.0)
     else:
         worst, begin, end = window_max(level, start, 24)
-        title = tr(
-            "map.static_title", vessel=vessel_label, start=format_utc(begin), end=format_utc(end)
+        title = ltr_marked(
+            tr(
+                "map.static_title",
+                vessel=vessel_label,
+                start=format_utc(begin),
+                end=format_utc(end),
+            ),
+            lang,
         )
         title_size = _fs(13.5)
-    subtitle = tr(
-        "map.static_subtitle",
-        run=format_utc(info.reference_time) if info.reference_time else tr("age.unknown"),
-        model=info.model or "?",
-        source=info.source or "?",
-        age=format_age(info.age_hours, lang),
-        made=format_utc(now),
+    subtitle = ltr_marked(
+        tr(
+            "map.static_subtitle",
+            run=format_utc(info.reference_time) if info.reference_time else tr("age.unknown"),
+            model=info.model or "?",
+            source=info.source or "?",
+            age=format_age(info.age_hours, lang),
+            made=format_utc(now),
+        ),
+        lang,
     )
     # (artist, extra height in inches beyond the text's own extent, e.g. a banner's box)
     header: list[tuple[Any, float]] = []
@@ -467,7 +477,10 @@ def _build_figure(
             labels += drawn[0]
             obstacles += drawn[1]
             ax.set_title(
-                display_text(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
+                display_text(
+                    ltr_marked(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
+                    lang,
+                ),
                 fontsize=_fs(12),
             )
     else:
@@ -659,6 +672,11 @@ class MapLabel:
     rank: int
     companions: tuple[Any, ...] = ()
     """Artists shown and hidden with the label (the bars of the scale bar)."""
+    marker: MarkerBox | None = None
+    """The marker the name belongs to: it must be the nearest marker to the name."""
+    near: int | None = None
+    """How many of ``places`` are next to the marker; the others are tried only once every
+    name has had its chance at a place next to its own marker."""
 
 
 def _draw_map(
@@ -785,7 +803,15 @@ def _draw_map(
                 gid=f"port-{port.id}",
                 path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
             )
-            labels.append(MapLabel(text, list(PORT_LABEL_PLACES), rank=rank))
+            labels.append(
+                MapLabel(
+                    text,
+                    list(PORT_LABEL_PLACES),
+                    rank=rank,
+                    marker=obstacles[-1],
+                    near=PORT_LABEL_NEAR,
+                )
+            )
     if incidents is not None and len(incidents):
         colours = [styles.status_colour(s) for s in incidents["status"]]
         ax.scatter(
@@ -833,6 +859,11 @@ PORT_LABEL_PLACES: tuple[tuple[float, float, str, str], ...] = (
     (0, -6, "center", "top"),
     (6, 0, "left", "center"),
     (-6, 0, "right", "center"),
+    # diagonally, clear of a neighbour's marker at the same latitude (Tajoura, east of Tripoli)
+    (4, 5, "left", "bottom"),
+    (-4, 5, "right", "bottom"),
+    (4, -5, "left", "top"),
+    (-4, -5, "right", "top"),
     # farther out, where a crowded stretch of coast (the wider default area) leaves no room
     (4, -9, "left", "top"),
     (-4, -9, "right", "top"),
@@ -840,12 +871,13 @@ PORT_LABEL_PLACES: tuple[tuple[float, float, str, str], ...] = (
     (4, 9, "left", "bottom"),
     (-4, 9, "right", "bottom"),
     (0, 15, "center", "bottom"),
-    (6, -21, "left", "top"),
-    (-6, -21, "right", "top"),
-    (6, 21, "left", "bottom"),
-    (-6, 21, "right", "bottom"),
 )
-"""Where a port's name may go: offset from the marker (points) and alignment, best first."""
+"""Where a port's name may go: offset from the marker (points) and alignment, best first.
+
+No place is farther than 15 pt: a name farther out reads as its neighbour's (Zawiya's name was
+drawn 21 pt below its marker, under Sabratha's, once the coast filled up)."""
+PORT_LABEL_NEAR = 12
+"""The first places of :data:`PORT_LABEL_PLACES` touch the marker (6 pt off at most)."""
 
 
 def _region_label_places(
@@ -872,39 +904,148 @@ def place_labels(fig: Figure, labels: list[MapLabel], obstacles: list[Any]) -> N
 
     Names are placed by rank (the scale bar, SAR regions, then ports in the gazetteer's order);
     one with no free place is hidden rather than drawn over another or cut by the map's edge.
-    Extents come from the renderer, so they are the drawn text's own, padded by
-    :data:`LABEL_PAD_PX`.
+    A port's name goes next to its marker first, every port having its turn, and only then
+    farther out; its own marker is always the nearest one. Extents come from the renderer, so
+    they are the drawn text's own, padded by :data:`LABEL_PAD_PX`.
     """
-    renderer = fig.canvas.get_renderer()
-    # Names keep LABEL_PAD_PX from each other and the scale bar, 1 px from port markers.
-    taken = [
-        _extent(o, renderer).padded(1.0 if isinstance(o, MarkerBox) else LABEL_PAD_PX)
-        for o in obstacles
+    placer = _Placer(fig.canvas.get_renderer(), obstacles)
+    ranked = sorted(labels, key=lambda lb: lb.rank)
+    # Placed in one pass, an early name taking a far place pushed a later one off its marker
+    # (Sabratha's name below Zawiya's marker, Zawiya's 21 pt farther down).
+    left = [
+        lb
+        for lb in ranked
+        if not placer.put(lb, lb.places[: lb.near]) and not placer.make_room(lb, ranked)
     ]
-    for label in sorted(labels, key=lambda lb: lb.rank):
-        artist = label.artist
-        frame = artist.axes.get_window_extent(renderer)
-        for place in label.places:
-            if len(place) == 4:
-                artist.set_position(place[:2])
-                artist.set_horizontalalignment(place[2])
-                artist.set_verticalalignment(place[3])
-            else:
-                artist.set_position(place)
-            box = _label_extent(artist, renderer)
-            inside = (
-                box.x0 >= frame.x0 + LABEL_PAD_PX
-                and box.y0 >= frame.y0 + LABEL_PAD_PX
-                and box.x1 <= frame.x1 - LABEL_PAD_PX
-                and box.y1 <= frame.y1 - LABEL_PAD_PX
-            )
-            if inside and not any(_overlap(box, other) for other in taken):
-                taken.append(box.padded(LABEL_PAD_PX))
-                taken += [c.get_window_extent(renderer).padded(1.0) for c in label.companions]
-                break
-        else:
-            for hidden in (artist, *label.companions):
+    for label in left:
+        if label.near is None or not placer.put(label, label.places[label.near :]):
+            for hidden in (label.artist, *label.companions):
                 hidden.set_visible(False)
+
+
+class _Placer:
+    """Boxes taken on a figure (markers, the scale bar, placed names) and where names went."""
+
+    ROOM_PX = 60.0
+    """Neighbours within this distance may move aside for a name (assumption, to calibrate:
+    about two names' height plus a marker on the 1200 px map)."""
+
+    def __init__(self, renderer: Any, obstacles: list[Any]) -> None:
+        self.renderer = renderer
+        # Names keep LABEL_PAD_PX from each other and the scale bar, 1 px from port markers.
+        self.fixed = [
+            _extent(o, renderer).padded(1.0 if isinstance(o, MarkerBox) else LABEL_PAD_PX)
+            for o in obstacles
+        ]
+        self.markers = [o for o in obstacles if isinstance(o, MarkerBox)]
+        self.boxes: dict[int, Bbox] = {}
+        self.places: dict[int, Any] = {}
+
+    def fits(self, label: MapLabel, place: Any) -> Bbox | None:
+        """The padded box of ``label`` at ``place`` if it is free there, else None."""
+        artist = label.artist
+        _move(artist, place)
+        box = _label_extent(artist, self.renderer)
+        frame = artist.axes.get_window_extent(self.renderer)
+        inside = (
+            box.x0 >= frame.x0 + LABEL_PAD_PX
+            and box.y0 >= frame.y0 + LABEL_PAD_PX
+            and box.x1 <= frame.x1 - LABEL_PAD_PX
+            and box.y1 <= frame.y1 - LABEL_PAD_PX
+        )
+        if (
+            inside
+            and not any(_overlap(box, other) for other in self.fixed)
+            and not any(
+                _overlap(box, other) for key, other in self.boxes.items() if key != id(label)
+            )
+            and _nearest_is_own(box, label.marker, self.markers, self.renderer)
+        ):
+            return box.padded(LABEL_PAD_PX)
+        return None
+
+    def put(self, label: MapLabel, places: list[Any]) -> bool:
+        """Put ``label`` at the first free one of ``places``."""
+        for place in places:
+            box = self.fits(label, place)
+            if box is not None:
+                self.boxes[id(label)] = box
+                self.places[id(label)] = place
+                self.fixed += [
+                    c.get_window_extent(self.renderer).padded(1.0) for c in label.companions
+                ]
+                return True
+        return False
+
+    def make_room(self, label: MapLabel, ranked: list[MapLabel]) -> bool:
+        """Move one neighbouring port name to another place next to its marker, so that
+        ``label`` fits next to its own (Tripoli's name to the west, Tajoura's to the east)."""
+        if label.marker is None or label.near is None:
+            return False
+        here = label.marker.get_window_extent(self.renderer)
+        for other in ranked:
+            key = id(other)
+            if (
+                key not in self.places
+                or other.marker is None
+                or other.near is None
+                or other.marker.ax is not label.marker.ax
+                or _gap(here, other.marker.get_window_extent(self.renderer)) > self.ROOM_PX
+            ):
+                continue
+            old_place, old_box = self.places[key], self.boxes.pop(key)
+            for place in other.places[: other.near]:
+                if place == old_place:
+                    continue
+                box = self.fits(other, place)
+                if box is None:
+                    continue
+                self.boxes[key] = box
+                if self.put(label, label.places[: label.near]):
+                    self.places[key] = place
+                    _move(other.artist, place)
+                    return True
+                del self.boxes[key]
+            self.boxes[key] = old_box
+            _move(other.artist, old_place)
+        return False
+
+
+def _move(artist: Any, place: tuple[Any, ...]) -> None:
+    """Set a name's offset (and alignment, for a port's ``(dx, dy, ha, va)``)."""
+    if len(place) == 4:
+        artist.set_position(place[:2])
+        artist.set_horizontalalignment(place[2])
+        artist.set_verticalalignment(place[3])
+    else:
+        artist.set_position(place)
+
+
+def _nearest_is_own(
+    box: Bbox, own: MarkerBox | None, markers: list[MarkerBox], renderer: Any
+) -> bool:
+    """True if no other marker on the same map is as near to ``box`` as ``own`` (centres)."""
+    if own is None:
+        return True
+    transform = own.ax.transData.transform
+    mine = _gap_to_point(box, *transform((own.x, own.y)))
+    return all(
+        _gap_to_point(box, *transform((m.x, m.y))) > mine
+        for m in markers
+        if m is not own and m.ax is own.ax
+    )
+
+
+def _gap_to_point(box: Bbox, x: float, y: float) -> float:
+    """Distance from a point to a box in pixels (0 inside)."""
+    return math.hypot(max(box.x0 - x, x - box.x1, 0.0), max(box.y0 - y, y - box.y1, 0.0))
+
+
+def _gap(a: Bbox, b: Bbox) -> float:
+    """Distance between two boxes in pixels (0 when they touch or overlap)."""
+    dx = max(b.x0 - a.x1, a.x0 - b.x1, 0.0)
+    dy = max(b.y0 - a.y1, a.y0 - b.y1, 0.0)
+    return math.hypot(dx, dy)
 
 
 def _overlap(a: Bbox, b: Bbox) -> bool:

@@ -12,6 +12,17 @@
     });
   }
 
+  // Text as HTML with each date or time held left to right: a run the page payload isolated
+  // (LRI ... PDI, interactive.py) or a bare "2026-11-24 06:00 UTC" becomes a <bdi dir=ltr>
+  // that does not wrap, so in Arabic a date neither flips ("24-11-2026") nor breaks at its
+  // hyphens on a phone ("2026-" / "11-24").
+  function ltrHtml(s) {
+    return esc(s).replace(/\u2066([^\u2066\u2069]*)\u2069|(\d{4}-\d\d-\d\d(?: \d\d:\d\d)?(?: UTC)?)/g,
+      function (m, isolated, bare) {
+        return "<bdi dir='ltr' class='sw-nowrap'>" + (isolated !== undefined ? isolated : bare) + "</bdi>";
+      });
+  }
+
   function fmt(template, fields) {
     return String(template).replace(/\{(\w+)\}/g, function (m, k) {
       return fields && fields[k] !== undefined ? fields[k] : m;
@@ -185,6 +196,7 @@
     var zoomedOut = function () { map.getContainer().classList.toggle("sw-zoomed-out", map.getZoom() < 6); };
     map.on("zoomend", zoomedOut);
     zoomedOut();
+    map.on("zoomend moveend resize", function () { self.keepSarLabelsInside(); });
     Object.keys(this.extra).forEach(function (k) { if (self.extra[k].show) self.extra[k].layer.addTo(map); });
     this.layersControl = L.control.layers(bases, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
@@ -203,6 +215,31 @@
     this._printSupport();
     document.addEventListener("keydown", function (e) { self._onKey(e); });
     this.setTime(this.t);
+    this.keepSarLabelsInside();
+  };
+
+  // SAR labels are centred on their point; one that would run off the screen (Tunis's on a
+  // phone, whose point lies near the left edge) is moved in just enough to be read whole. A
+  // label whose point is off the map is hidden: moved in, it would name the wrong waters.
+  SeawatchMap.prototype.keepSarLabelsInside = function () {
+    var c = this.map.getContainer(), box = c.getBoundingClientRect(), M = 2;
+    var left = Math.max(box.left, 0) + M, top = Math.max(box.top, 0) + M;
+    var right = Math.min(box.right, window.innerWidth) - M, bottom = Math.min(box.bottom, window.innerHeight) - M;
+    c.querySelectorAll(".sw-sar").forEach(function (icon) {
+      var label = icon.querySelector(".sw-sar-label");
+      if (!label) return;
+      label.style.transform = "";
+      label.style.visibility = "";
+      var at = icon.getBoundingClientRect(), r = label.getBoundingClientRect();
+      if (at.left < left || at.left > right || at.top < top || at.top > bottom) {
+        label.style.visibility = "hidden";
+        return;
+      }
+      var dx = r.left < left ? left - r.left : (r.right > right ? Math.max(right - r.right, left - r.left) : 0);
+      var dy = r.top < top ? top - r.top : (r.bottom > bottom ? Math.max(bottom - r.bottom, top - r.top) : 0);
+      if (dx || dy) label.style.transform = "translate(calc(-50% + " + dx + "px), calc(-50% + " + dy + "px))";
+      label.setAttribute("data-sw-shift", dx || dy ? Math.round(dx) + "," + Math.round(dy) : "");
+    });
   };
 
   SeawatchMap.prototype.frameIndex = function (kind, vessel, t) {
@@ -236,7 +273,7 @@
     if (this.slider) {
       this.slider.value = String(this.t);
       this.timeUtc.textContent = time.utc;
-      this.timeLocal.textContent = time.local;
+      this.timeLocal.innerHTML = ltrHtml(time.local);
       this.timeLead.textContent = time.lead;
     }
     this.fieldLayers.forEach(function (l) { l.redraw(); });
@@ -436,7 +473,7 @@
     var h = "<div class='sw-popup' dir='" + (document.documentElement.getAttribute("dir") || "ltr") + "'>";
     h += "<div class='sw-popup-title'>" + esc(this.msg("popup.title")) + "</div>";
     h += "<div><bdi dir='ltr' class='sw-pos'>" + esc(ddmPair(latlng.lat, latlng.lng, 3)) + "</bdi></div>";
-    h += "<div>" + esc(time.utc) + " \u00b7 " + esc(time.local) + "</div>";
+    h += "<div>" + ltrHtml(time.utc) + " \u00b7 " + ltrHtml(time.local) + "</div>";
     if (perVessel.every(function (x) { return x === null; })) {
       h += "<div class='sw-note'>" + esc(this.msg("popup.no_data")) + "</div></div>";
       L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(h).openOn(this.map);
@@ -851,5 +888,5 @@
   window.SeawatchMap = SeawatchMap;
   window.seawatchDdm = ddm;
   // One copy of the small text helpers for the map's other scripts (tools, drift, timeline).
-  window.seawatchText = { esc: esc, fmt: fmt };
+  window.seawatchText = { esc: esc, fmt: fmt, ltrHtml: ltrHtml };
 })();

@@ -92,12 +92,14 @@
     h += "<span class='sw-tl-key'><span class='sw-tl-k sw-tl-k-win'></span>" + esc(this.msg("map.timeline.window")) +
       " <span class='sw-tl-k sw-tl-k-trap'></span>" + esc(this.msg("map.timeline.trap")) +
       " <span class='sw-tl-k sw-tl-k-now'></span>" + esc(this.msg("map.timeline.now")) + "</span>";
-    h += "<span class='sw-tl-viewtitle' role='status'></span></span></div><div class='sw-tl-body'></div>";
+    h += "<span class='sw-tl-viewtitle' role='status'></span>" +
+      "<span class='sw-tl-picked' role='status' aria-live='polite' hidden></span></span></div><div class='sw-tl-body'></div>";
     el.innerHTML = h;
     document.body.appendChild(el);
     this.el = el;
     this.body = el.querySelector(".sw-tl-body");
     this.viewTitle = el.querySelector(".sw-tl-viewtitle");
+    this.picked = el.querySelector(".sw-tl-picked");
     this.forText = el.querySelector(".sw-tl-for");
     this.forText.textContent = D.vesselLabels[this.m.vessel];
     Array.prototype.forEach.call(el.querySelectorAll(".sw-tl-view"), function (b) {
@@ -140,14 +142,18 @@
         g += "<div class='sw-tl-sum' data-a='" + k + "' data-p='" + i + "'></div>";
       });
       var cells = "";
-      for (var s = 0; s < n; s++) cells += "<div class='sw-tl-c" + (dayStart[s] ? " d" : "") + "' data-a='" + k + "' data-t='" + s + "'></div>";
+      for (var s = 0; s < n; s++) {
+        cells += "<div class='sw-tl-c" + (dayStart[s] ? " d" : "") + "' data-a='" + k + "' data-t='" + s +
+          "' role='button' tabindex='-1' aria-describedby='sw-tl-keys'></div>";
+      }
       g += cells;
     });
     g += "<div class='sw-tl-period' hidden></div><div class='sw-tl-cursor'></div>";
     if (T.now !== null && T.now !== undefined) {
       g += "<div class='sw-tl-nowline' title='" + esc(this.msg("map.timeline.now")) + "'></div>";
     }
-    this.body.innerHTML = "<div class='sw-tl-grid' title='" + esc(this.msg("map.timeline.cell_hint")) + "'>" + g + "</div>";
+    this.body.innerHTML = "<div class='sw-tl-grid' title='" + esc(this.msg("map.timeline.cell_hint")) + "'>" + g + "</div>" +
+      "<span id='sw-tl-keys' hidden>" + esc(this.msg("map.timeline.cell_keys")) + "</span>";
     this.grid = el.querySelector(".sw-tl-grid");
     this.grid.style.setProperty("--sw-tl-n", String(n));
     this.grid.style.setProperty("--sw-tl-sums", String(this.W ? this.W.periods.length : 0));
@@ -162,20 +168,49 @@
     this.labels = Array.prototype.slice.call(el.querySelectorAll(".sw-tl-label"));
 
     this.grid.addEventListener("click", function (e) {
-      var c = e.target.closest("[data-a], .sw-tl-sumh");
+      var c = e.target.closest("[data-a], .sw-tl-sumh") || self._cellAt(e.clientX, e.clientY);
       if (!c) return;
       var a = c.hasAttribute("data-a") ? +c.getAttribute("data-a") : null;
-      if (c.hasAttribute("data-t")) self.select(a, +c.getAttribute("data-t"));
+      if (c.hasAttribute("data-t")) {
+        self.select(a, +c.getAttribute("data-t"));
+        self._showPicked(a, +c.getAttribute("data-t"));
+      }
       else if (c.hasAttribute("data-p")) self.showWorst(+c.getAttribute("data-p"), a);
       else self.select(a, null);
     });
-    // Keyboard: Enter or Space on an area name zooms to it (the slider and arrow keys set the hour).
+    // Keyboard: Enter or Space on an area name zooms to it. Each row's hours are one stop in
+    // the tab order (the hour shown); in a row the arrow keys move the hour (later is to the
+    // left right to left, as on the slider) and the area, Home / End go to the first / last
+    // hour, Enter or Space shows that hour zoomed to the area, as a click does.
     this.grid.addEventListener("keydown", function (e) {
       var c = e.target.closest(".sw-tl-label");
-      if (!c || (e.key !== "Enter" && e.key !== " ")) return;
+      if (c) {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        e.stopPropagation();
+        self.select(+c.getAttribute("data-a"), null);
+        return;
+      }
+      c = e.target.closest(".sw-tl-c");
+      if (!c) return;
+      var a = +c.getAttribute("data-a"), t = +c.getAttribute("data-t"), na = a, nt = t;
+      var later = self.rtl ? "ArrowLeft" : "ArrowRight", earlier = self.rtl ? "ArrowRight" : "ArrowLeft";
+      if (e.key === later) nt = Math.min(self.n - 1, t + 1);
+      else if (e.key === earlier) nt = Math.max(0, t - 1);
+      else if (e.key === "ArrowDown") na = Math.min(self.cells.length - 1, a + 1);
+      else if (e.key === "ArrowUp") na = Math.max(0, a - 1);
+      else if (e.key === "Home") nt = 0;
+      else if (e.key === "End") nt = self.n - 1;
+      else if (e.key !== "Enter" && e.key !== " ") return;
       e.preventDefault();
-      e.stopPropagation();
-      self.select(+c.getAttribute("data-a"), null);
+      e.stopPropagation(); // the page's own arrow keys would move the hour a second time
+      if (e.key === "Enter" || e.key === " ") {
+        self.select(a, t);
+        self._showPicked(a, t);
+        return;
+      }
+      if (nt !== self.m.t) self.m.setTime(nt);
+      self._focusCell(na, nt);
     });
     this.grid.addEventListener("mouseover", function (e) {
       var c = e.target.closest(".sw-tl-c");
@@ -358,8 +393,51 @@
       this.viewNote.hidden = p === null;
     }
     this._placeCursor();
+    this._rove(t);
     this._styleRoutes(t, vessel);
     this._moveMarkCursor();
+  };
+
+  // The cell of the hour shown is its row's stop in the tab order.
+  SeawatchTimeline.prototype._rove = function (t) {
+    if (!this.cells) return;
+    var last = this.roved;
+    this.cells.forEach(function (row) {
+      if (last !== undefined && row[last]) row[last].tabIndex = -1;
+      if (row[t]) row[t].tabIndex = 0;
+    });
+    this.roved = t;
+  };
+
+  SeawatchTimeline.prototype._focusCell = function (a, t) {
+    this._rove(t);
+    var c = this.cells[a][t];
+    c.setAttribute("aria-label", this._cellText(a, t));
+    c.focus();
+  };
+
+  // A tap on a phone (cells 7 px wide) names what it picked: area, day, hour, level.
+  SeawatchTimeline.prototype._showPicked = function (a, t) {
+    if (!this.picked || a === null || a === undefined) return;
+    this.picked.textContent = this.msg("map.timeline.picked", { cell: this._cellText(a, t) });
+    this.picked.hidden = false;
+    this.picked.setAttribute("data-a", String(a));
+    this.picked.setAttribute("data-t", String(t));
+  };
+
+  // The cell of the row under (x, y) nearest to x: a tap between two cells, or on a row's
+  // margin, still picks an hour of that row.
+  SeawatchTimeline.prototype._cellAt = function (x, y) {
+    if (!this.cells) return null;
+    for (var a = 0; a < this.cells.length; a++) {
+      var row = this.cells[a], first = row[0].getBoundingClientRect(), lastR = row[this.n - 1].getBoundingClientRect();
+      if (y < first.top - 1 || y > first.bottom + 1) continue;
+      var lo = Math.min(first.left, lastR.left), hi = Math.max(first.right, lastR.right);
+      if (x < lo || x > hi) return null;
+      var w = (hi - lo) / this.n, k = Math.floor((this.rtl ? hi - x : x - lo) / w);
+      return row[Math.max(0, Math.min(this.n - 1, k))];
+    }
+    return null;
   };
 
   // Offset of step t in the grid (CSS, resolved against the grid's column sizes).
@@ -555,7 +633,7 @@
     var h = "<div class='sw-popup sw-route-popup' dir='" + dir + "' data-sw-route='" + esc(r.id) + "'>";
     h += "<div class='sw-popup-title'>" + esc(this.msg("map.timeline.route")) + ": " + esc(r.name) + "</div>";
     var rows = [];
-    rows.push([this.msg("map.timeline.departure"), "<bdi dir='ltr'>" + esc(time.utc) + "</bdi> \u00b7 <bdi>" + esc(time.local) + "</bdi>"]);
+    rows.push([this.msg("map.timeline.departure"), "<bdi dir='ltr'>" + esc(time.utc) + "</bdi> \u00b7 <bdi>" + window.seawatchText.ltrHtml(time.local) + "</bdi>"]);
     rows.push([this.msg("popup.vessel"), esc(D.vesselLabels[v])]);
     var ch = e ? e.level.charAt(t) : "-";
     if (ch === "-") {

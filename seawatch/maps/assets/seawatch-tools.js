@@ -612,16 +612,23 @@
 
   function chartSvg(sw, levels, series) {
     var D = sw.D, n = D.times.length, W = 300, gutter = 50, right = 6;
-    var plotW = W - gutter - right, x = function (k) { return gutter + (k * plotW) / n; };
+    var plotW = W - gutter - right;
+    // Right to left (Arabic), the chart is mirrored as the slider and the timeline are: later
+    // time to the left, the names and scales in a gutter on the right. X mirrors a position
+    // drawn left to right; A the anchor of a text placed there. Texts are not mirrored.
+    var rtl = document.documentElement.getAttribute("dir") === "rtl";
+    var X = function (v) { return rtl ? W - v : v; };
+    var A = function (a) { return !rtl ? a : a === "end" ? "start" : a === "start" ? "end" : a; };
+    var x = function (k) { return X(gutter + (k * plotW) / n); };
     var msg = function (k, f) { return sw.msg(k, f); };
     var h = [], y0 = 2, stripH = 11;
     D.vessels.forEach(function (v, r) {
       var y = y0 + r * (stripH + 2);
       var short = sw.M["chart.vessel." + v] || D.vesselLabels[v];
-      h.push("<text x='" + (gutter - 3) + "' y='" + (y + 9) + "' text-anchor='end' class='sw-chart-label'>" + esc(short) + "</text>");
+      h.push("<text x='" + X(gutter - 3) + "' y='" + (y + 9) + "' text-anchor='" + A("end") + "' class='sw-chart-label'>" + esc(short) + "</text>");
       levels[v].forEach(function (lv, k) {
         if (lv === null || lv === undefined) return;
-        h.push("<rect x='" + x(k).toFixed(2) + "' y='" + y + "' width='" + (plotW / n + 0.4).toFixed(2) + "' height='" + stripH +
+        h.push("<rect x='" + Math.min(x(k), x(k + 1)).toFixed(2) + "' y='" + y + "' width='" + (plotW / n + 0.4).toFixed(2) + "' height='" + stripH +
           "' fill='" + D.colours[lv] + "'/>");
       });
     });
@@ -637,11 +644,11 @@
       var max = all.length ? Math.max.apply(null, all) : 1;
       var scale = max <= 0 ? 1 : Math.ceil(max * 1.1 * 2) / 2;
       var y = function (v) { return py + panelH - (v / scale) * panelH; };
-      h.push("<rect x='" + gutter + "' y='" + py + "' width='" + plotW + "' height='" + panelH + "' class='sw-chart-frame'/>");
-      h.push("<text x='" + (gutter - 3) + "' y='" + (py + 9) + "' text-anchor='end' class='sw-chart-label'>" +
+      h.push("<rect x='" + (rtl ? right : gutter) + "' y='" + py + "' width='" + plotW + "' height='" + panelH + "' class='sw-chart-frame'/>");
+      h.push("<text x='" + X(gutter - 3) + "' y='" + (py + 9) + "' text-anchor='" + A("end") + "' class='sw-chart-label'>" +
         esc(fmt(msg(p.unit), { v: p.key === "hs" ? scale.toFixed(1) : scale.toFixed(0) })) + "</text>");
-      h.push("<text x='" + (gutter - 3) + "' y='" + (py + panelH) + "' text-anchor='end' class='sw-chart-label'>0</text>");
-      h.push("<text x='" + (gutter - 3) + "' y='" + (py + panelH / 2 + 4) + "' text-anchor='end' class='sw-chart-name'>" +
+      h.push("<text x='" + X(gutter - 3) + "' y='" + (py + panelH) + "' text-anchor='" + A("end") + "' class='sw-chart-label'>0</text>");
+      h.push("<text x='" + X(gutter - 3) + "' y='" + (py + panelH / 2 + 4) + "' text-anchor='" + A("end") + "' class='sw-chart-name'>" +
         esc(p.label) + "</text>");
       p.lines.forEach(function (l) { h.push(polyline(l[0], function (k) { return x(k + 0.5); }, y, l[1], l[2])); });
     });
@@ -650,17 +657,19 @@
     D.times.forEach(function (t, k) {
       if (t.iso.slice(11, 13) !== "00") return;
       h.push("<line x1='" + x(k).toFixed(1) + "' x2='" + x(k).toFixed(1) + "' y1='" + y0 + "' y2='" + bottom + "' class='sw-chart-day'/>");
-      h.push("<text x='" + (x(k) + 2).toFixed(1) + "' y='" + (bottom + 9) + "' class='sw-chart-label'>" + esc(t.iso.slice(8, 10) + "/" + t.iso.slice(5, 7)) + "</text>");
+      h.push("<text x='" + (x(k) + (rtl ? -2 : 2)).toFixed(1) + "' y='" + (bottom + 9) + "' text-anchor='" + A("start") +
+        "' class='sw-chart-label sw-chart-tick' data-iso='" + esc(t.iso) + "'><tspan direction='ltr' unicode-bidi='isolate'>" +
+        esc(t.iso.slice(8, 10) + "/" + t.iso.slice(5, 7)) + "</tspan></text>");
     });
     var now = x(sw.t + 0.5).toFixed(1);
     h.push("<line x1='" + now + "' x2='" + now + "' y1='" + y0 + "' y2='" + bottom + "' class='sw-chart-now'/>");
-    var legend = bottom + 20, lx = gutter;
+    var legend = bottom + 20, lx = gutter;  // drawn left to right, then mirrored by X
     [[msg("chart.hs"), "#1f78b4", false, series.hs], [msg("chart.wind"), D.windColour, false, series.wind],
       [msg("chart.gust"), "#e66101", true, series.gust]].forEach(function (item) {
       if (!item[3]) return;
-      h.push("<line x1='" + lx + "' x2='" + (lx + 14) + "' y1='" + (legend - 3) + "' y2='" + (legend - 3) + "' stroke='" + item[1] +
+      h.push("<line x1='" + X(lx) + "' x2='" + X(lx + 14) + "' y1='" + (legend - 3) + "' y2='" + (legend - 3) + "' stroke='" + item[1] +
         "' stroke-width='2'" + (item[2] ? " stroke-dasharray='3 2'" : "") + "/>");
-      h.push("<text x='" + (lx + 17) + "' y='" + legend + "' class='sw-chart-label'>" + esc(item[0]) + "</text>");
+      h.push("<text x='" + X(lx + 17) + "' y='" + legend + "' text-anchor='" + A("start") + "' class='sw-chart-label'>" + esc(item[0]) + "</text>");
       lx += 24 + item[0].length * 5.5;
     });
     var H = legend + 4;
