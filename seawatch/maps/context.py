@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -237,3 +238,22 @@ def incidents_since(incidents, now: dt.datetime, days: float | None):
 def hazard_words(lang: str) -> list[str]:
     """Names of the hazard levels low..extreme in ``lang``."""
     return [translate(f"hazard.{name}", lang) for name in HAZARD_LEVELS]
+
+
+# Where names collide the first in this order keeps its place: Libya's three largest cities (the
+# towns readers place the coast by), then departure points at exact positions, approximate ones,
+# disembarkation ports. Assumption, to calibrate with coordinators.
+PORT_LABEL_FIRST = ("tripoli", "benghazi", "misrata")
+
+
+def ports_by_label_priority() -> list[Any]:
+    """The gazetteer's ports (rows of :func:`seawatch.geo.regions.ports`), most important first:
+    the order in which the maps give their names room."""
+    from seawatch.geo.regions import ports
+
+    def rank(port: Any) -> tuple[int, int]:
+        if port.id in PORT_LABEL_FIRST:
+            return (0, PORT_LABEL_FIRST.index(port.id))
+        return (1 + (port.kind != "departure") * 2 + bool(port.approx), 0)
+
+    return sorted(ports().itertuples(), key=rank)

@@ -54,6 +54,7 @@ from seawatch.maps.context import (
     forecast_info,
     format_age,
     format_local,
+    ports_by_label_priority,
     select_times,
     vessels_of,
 )
@@ -609,10 +610,6 @@ class _FrameStore:
 # Zoom from which port names show without hovering (zoom 7: about 1.2 km a pixel at 33 N, the
 # coast from Zuwara to Tripoli spans ~100 px, so the names there still fit once decluttered).
 PORT_LABEL_ZOOM = 7
-# Where names collide the first in this order keeps its place: Libya's three largest cities (the
-# towns readers place the coast by), then departure points at exact positions, approximate ones,
-# disembarkation ports. Assumption, to calibrate with coordinators.
-PORT_LABEL_FIRST = ("tripoli", "benghazi", "misrata")
 # Opacity of the survival-time raster (``seawatch-map.js`` draws it at this opacity).
 SURVIVAL_OPACITY = 0.6
 
@@ -623,13 +620,7 @@ def reading_aids(lang: str) -> dict[str, Any]:
     The hazard raster is drawn at :data:`styles.HAZARD_OPACITY` over the sea colour, so the
     legend shows each level's colour blended the same way (what the eye compares).
     """
-    from seawatch.geo.regions import ports
     from seawatch.layers.capsize import TABLE
-
-    def rank(port: Any) -> tuple[int, int]:
-        if port.id in PORT_LABEL_FIRST:
-            return (0, PORT_LABEL_FIRST.index(port.id))
-        return (1 + (port.kind != "departure") * 2 + bool(port.approx), 0)
 
     port_rows = [
         {
@@ -638,7 +629,7 @@ def reading_aids(lang: str) -> dict[str, Any]:
             "lon": round(float(port.geometry.x), 5),
             "kind": port.kind,
         }
-        for port in sorted(ports().itertuples(), key=rank)
+        for port in ports_by_label_priority()
     ]
     return {
         "portLabels": port_rows,  # in label priority order

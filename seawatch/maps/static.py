@@ -53,6 +53,7 @@ from seawatch.i18n import resolve_lang, translate
 from seawatch.maps import styles
 from seawatch.maps.context import (
     ATTRIBUTION_KEYS,
+    PORT_LABEL_FIRST,
     ForecastInfo,
     check_risk,
     first_index_at_or_after,
@@ -60,6 +61,7 @@ from seawatch.maps.context import (
     format_age,
     incidents_since,
     ltr_marked,
+    ports_by_label_priority,
     vessels_of,
     window_max,
 )
@@ -691,7 +693,7 @@ def _draw_map(
 ) -> tuple[list[MapLabel], list[Any]]:
     """Draw one map; return its names to place and the artists they must not cover."""
     from seawatch.geo.coastline import coastline_geometry
-    from seawatch.geo.regions import ports, sar_regions
+    from seawatch.geo.regions import sar_regions
 
     lat, lon = risk["lat"].values, risk["lon"].values
     west, south, east, north = bounds
@@ -772,7 +774,7 @@ def _draw_map(
                 },
             )
             labels.append(MapLabel(text, [(x, y) for x, y in places], rank=0))
-    for rank, port in enumerate(ports().itertuples(), start=1):
+    for rank, port in enumerate(ports_by_label_priority(), start=1):
         x, y = port.geometry.x, port.geometry.y
         if not (west <= x <= east and south <= y <= north):
             continue
@@ -807,7 +809,8 @@ def _draw_map(
                 MapLabel(
                     text,
                     list(PORT_LABEL_PLACES),
-                    rank=rank,
+                    # the main towns' names before the SAR labels, which have other places
+                    rank=-1 if port.id in PORT_LABEL_FIRST else rank,
                     marker=obstacles[-1],
                     near=PORT_LABEL_NEAR,
                 )
@@ -831,7 +834,7 @@ def _draw_map(
     ax.grid(color="#5a6b7b", linewidth=0.4, alpha=0.5, linestyle=":")
     scale_text, bars = _scale_bar(ax, west, south, east, north, lang, small)
     # Placed first: a map too narrow for the scale bar's label goes without the bar.
-    labels.append(MapLabel(scale_text, [scale_text.get_position()], rank=-1, companions=bars))
+    labels.append(MapLabel(scale_text, [scale_text.get_position()], rank=-2, companions=bars))
     return labels, obstacles
 
 
@@ -902,8 +905,8 @@ def _region_label_places(
 def place_labels(fig: Figure, labels: list[MapLabel], obstacles: list[Any]) -> None:
     """Put each name at its first place that stays inside its map and clear of names and markers.
 
-    Names are placed by rank (the scale bar, SAR regions, then ports in the gazetteer's order);
-    one with no free place is hidden rather than drawn over another or cut by the map's edge.
+    Names are placed by rank (the scale bar, the main towns, SAR regions, then the other ports by
+    :func:`ports_by_label_priority`); one with no free place is hidden rather than drawn over another or cut by the map's edge.
     A port's name goes next to its marker first, every port having its turn, and only then
     farther out; its own marker is always the nearest one. Extents come from the renderer, so
     they are the drawn text's own, padded by :data:`LABEL_PAD_PX`.

@@ -12,7 +12,8 @@ import math
 import matplotlib.pyplot as plt
 import pytest
 
-from seawatch.maps.context import forecast_info
+from seawatch.geo.regions import ports
+from seawatch.maps.context import PORT_LABEL_FIRST, forecast_info
 from seawatch.maps.static import DPI, PORT_LABEL_PLACES, build_figure, phone_layout
 from tests.maps.conftest import NOW
 from tests.maps.risk_fixture import make_incidents, make_risk
@@ -68,6 +69,10 @@ def test_every_port_name_sits_next_to_its_own_marker(areas, area, lang, phone):
     for gid, (own, other) in labels.items():
         assert own <= MAX_GAP_PX, (gid, own)
         assert own < other, (gid, own, other)
+    # The towns readers place the coast by keep their names on every map, the phone's too.
+    inside = ports().cx[float(risk.lon.min()) : float(risk.lon.max()), :]
+    majors = {f"port-{p}" for p in PORT_LABEL_FIRST if p in set(inside["id"])}
+    assert majors and majors <= set(labels), sorted(labels)
     if phone and area == "default":
         # 640 px for 15 degrees: the ten ports from Abu Kammash to Misrata are 8 px apart, and
         # a name that does not fit by its marker is left out rather than put by another one.
