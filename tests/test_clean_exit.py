@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fetchers.fakes import source_env
+
 ROOT = Path(__file__).resolve().parents[1]
 GRIB = (
     ROOT.parent / "shared/data/marine/northsea_mywavewam4_grib/mywavewam4_weatherapi_n-northsea.grb"
@@ -73,11 +75,7 @@ def _seawatch(*args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "SEAWATCH_GRID_RESOLUTION": "0.25",
-        # Nothing here may reach the network.
-        "SEAWATCH_SOURCES_OPEN_METEO_MARINE_URL": "http://127.0.0.1:9/v1/marine",
-        "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_URL": "http://127.0.0.1:9/v1/forecast",
-        "SEAWATCH_SOURCES_ECMWF_URL": "http://127.0.0.1:9/forecasts",
-        "SEAWATCH_SOURCES_IOM_MMP_URL": "http://127.0.0.1:9/mmp.csv",
+        **source_env(),  # nothing here may reach the network
     }
     return subprocess.run(
         [sys.executable, "-X", "faulthandler", "-c", _LOAD_NATIVES_THEN_RUN, str(GRIB), *args],

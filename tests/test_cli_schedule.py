@@ -17,6 +17,7 @@ from seawatch.cli import main
 from seawatch.pipeline import StageResult
 from seawatch.schedule import stored_next_runs
 from seawatch.storage import DataPaths
+from tests.fetchers.fakes import source_env
 from tests.test_mail import fake_renderers, smtp_server  # noqa: F401  (fixture)
 
 LAUNCH = "import seawatch.cli.schedule; from seawatch.cli import main; main()"
@@ -117,7 +118,9 @@ def test_email_refuses_bad_address(tmp_path, fakes):
 
 def _daemon(tmp_path, log_name: str) -> tuple[subprocess.Popen, object]:
     log = open(tmp_path / log_name, "w")  # noqa: SIM115
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEAWATCH_")}
+    # Default settings but every provider on loopback: a job that falls due while the daemon
+    # runs (a weather time, say 07:30 UTC) fails at once instead of fetching from the providers.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEAWATCH_")} | source_env()
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, "schedule", "--data-dir", str(tmp_path / "data")],
         stdout=log,

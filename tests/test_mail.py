@@ -132,10 +132,10 @@ def fake_renderers(interactive_sizes: dict[int, int] | None = None) -> Renderers
     """A static map of a few bytes; an interactive map whose size depends on its time step."""
     sizes = interactive_sizes or {}
 
-    def static(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+    def static(risk, incidents, out, settings, lang, now, departures=None):  # type: ignore[no-untyped-def]
         Path(out).write_bytes(PNG)
 
-    def interactive(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+    def interactive(risk, incidents, out, settings, lang, now, departures=None):  # type: ignore[no-untyped-def]
         hours = np.diff(risk["time"].values[:2]) / np.timedelta64(1, "h")
         step = int(hours[0]) if len(hours) else 1
         pad = "x" * sizes.get(step, 1000)
@@ -732,7 +732,7 @@ def test_map_that_fails_is_not_called_too_large(data_dir, smtp_server):
     settings = settings_for(data_dir, port)
     renderers = fake_renderers()
 
-    def broken(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+    def broken(risk, incidents, out, settings, lang, now, departures=None):  # type: ignore[no-untyped-def]
         raise ValueError("no frames")
 
     renderers.interactive = broken
@@ -762,3 +762,48 @@ def test_the_summary_part_reads_the_file_the_build_wrote(tmp_path):
     report = gather_report(settings, risk, NOW)
     assert "summary" not in [p.part for p in report.problems]
     assert report.areas  # the departure-area table came from the file
+
+
+def test_departure_windows_are_read_once_for_every_map_of_the_message(data_dir, smtp_server):
+    """The static and the interactive map of each language and time step draw the one
+    departures.nc the build wrote beside risk.nc, read once per sending."""
+    from seawatch.pipeline import write_risk_summary
+    from seawatch.schema import open_dataset
+    from seawatch.summaries import read_departures
+
+    _handler, port = smtp_server
+    settings = settings_for(data_dir, port, max_bytes=400_000)
+    risk_path = DataPaths(data_dir).risk
+    write_risk_summary(settings, open_dataset(risk_path, "risk"), risk_path)
+    renderers = fake_renderers({3: 600_000})  # the 3-hourly map is too big: 6-hourly is tried
+    read = Renderers.default().departures
+    reads: list[object] = []
+    drawn: list[tuple[str, str, object]] = []
+
+    def departures(settings, risk):  # type: ignore[no-untyped-def]
+        reads.append(read(settings, risk))
+        return reads[-1]
+
+    def recorded(kind, render):  # type: ignore[no-untyped-def]
+        def draw(risk, incidents, out, settings, lang, now, departures=None):  # type: ignore[no-untyped-def]
+            drawn.append((kind, lang, departures))
+            return render(risk, incidents, out, settings, lang, now)
+
+        return draw
+
+    renderers.departures = departures
+    renderers.static = recorded("static", renderers.static)
+    renderers.interactive = recorded("interactive", renderers.interactive)
+    assert send_daily(settings, now=NOW, renderers=renderers).ok
+    assert len(reads) == 1 and isinstance(reads[0], xr.Dataset)
+    expected = read_departures(risk_path, open_dataset(risk_path, "risk").attrs.get("created_at"))
+    assert reads[0].identical(expected)
+    assert sorted((kind, lang) for kind, lang, _ in drawn) == [
+        ("interactive", "ar"),
+        ("interactive", "ar"),
+        ("interactive", "en"),
+        ("interactive", "en"),
+        ("static", "ar"),
+        ("static", "en"),
+    ]
+    assert all(seen is reads[0] for _, _, seen in drawn)

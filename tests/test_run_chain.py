@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 from werkzeug import Response
 
-from tests.fetchers.fakes import OpenMeteoFake
+from tests.fetchers.fakes import OpenMeteoFake, source_env
 
 pytestmark = pytest.mark.slow  # runs the whole pipeline (demo or fetch chain)
 
@@ -27,15 +27,12 @@ MMP = Path(__file__).parent / "fixtures" / "mmp" / "quirks_alldata.csv"
 def run(data_dir: Path, base: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **source_env(base),
         "SEAWATCH_WEATHER_CHAIN": '["open_meteo", "ecmwf"]',
-        "SEAWATCH_SOURCES_OPEN_METEO_MARINE_URL": f"{base}/v1/marine",
-        "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_URL": f"{base}/v1/forecast",
         "SEAWATCH_SOURCES_OPEN_METEO_SPACING": "0.5",
         "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_DAYS": "2",
         "SEAWATCH_SOURCES_OPEN_METEO_TIMEOUT": "5",
-        "SEAWATCH_SOURCES_ECMWF_URL": f"{base}/forecasts",
         "SEAWATCH_SOURCES_ECMWF_TIMEOUT": "5",
-        "SEAWATCH_SOURCES_IOM_MMP_URL": f"{base}/mmp.csv",
         "SEAWATCH_GRID_RESOLUTION": "0.1",
     }
     return subprocess.run(

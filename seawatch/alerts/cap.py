@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from seawatch.xmlutil import Namespace
+
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-_Q = f"{{{CAP_NS}}}"
+_CAP = Namespace(CAP_NS)
+_sub = _CAP.sub
 
 
 def cap_time(value: dt.datetime) -> str:
@@ -72,13 +75,6 @@ class Message:
     infos: list[Info] = field(default_factory=list)
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, _Q + name)
-    if text is not None:
-        element.text = text
-    return element
-
-
 def _pairs(ring: list[tuple[float, float]]) -> str:
     # Six decimals at most (Google's requirement); about 0.1 m.
     return " ".join(f"{_num(lat)},{_num(lon)}" for lat, lon in ring)
@@ -91,7 +87,7 @@ def _num(value: float) -> str:
 
 def to_element(message: Message) -> etree._Element:
     """The ``<alert>`` element, children in the order of the XSD's sequences."""
-    alert = etree.Element(_Q + "alert", nsmap={None: CAP_NS})
+    alert = _CAP.root("alert")
     _sub(alert, "identifier", message.identifier)
     _sub(alert, "sender", message.sender)
     _sub(alert, "sent", cap_time(message.sent))

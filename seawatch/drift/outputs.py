@@ -32,6 +32,7 @@ from seawatch.drift.areas import (
 from seawatch.drift.run import Prepared
 from seawatch.jsonutil import dumps
 from seawatch.timeutil import as_utc, isoformat_utc, now_utc
+from seawatch.xmlutil import Namespace
 
 KNOT_MS = NM_M / 3600.0
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -379,13 +380,9 @@ def kml(prepared: Prepared, result: dict[str, Any], products: dict[str, Any]) ->
     """KML 2.2: LKP, hourly datums and track, 50/90 % areas per hour with time stamps."""
     from lxml import etree
 
-    def el(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
-        e = etree.SubElement(parent, f"{{{KML_NS}}}{tag}", **attrib)
-        if text is not None:
-            e.text = text
-        return e
-
-    root = etree.Element(f"{{{KML_NS}}}kml", nsmap={None: KML_NS})
+    kml_ns = Namespace(KML_NS)
+    el = kml_ns.sub
+    root = kml_ns.root("kml")
     doc = el(root, "Document")
     el(doc, "name", f"seawatch drift {result['start']['time']} {prepared.choice.name}")
     el(
@@ -456,15 +453,9 @@ def gpx(prepared: Prepared, result: dict[str, Any], products: dict[str, Any]) ->
     """GPX 1.1: LKP and hourly datum waypoints, corners of the final 50/90 % areas as routes."""
     from lxml import etree
 
-    def el(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
-        e = etree.SubElement(parent, f"{{{GPX_NS}}}{tag}", **attrib)
-        if text is not None:
-            e.text = text
-        return e
-
-    root = etree.Element(
-        f"{{{GPX_NS}}}gpx", nsmap={None: GPX_NS}, version="1.1", creator=f"seawatch {__version__}"
-    )
+    gpx_ns = Namespace(GPX_NS)
+    el = gpx_ns.sub
+    root = gpx_ns.root("gpx", version="1.1", creator=f"seawatch {__version__}")
     meta = el(root, "metadata")
     el(meta, "name", f"seawatch drift {prepared.choice.name} from {result['start']['time']}")
     el(

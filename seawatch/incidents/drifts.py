@@ -25,10 +25,23 @@ from seawatch.incidents.model import JSONText, UTCDateTime
 from seawatch.incidents.store import IncidentStore
 from seawatch.timeutil import now_utc
 
-__all__ = ["INTERRUPTED", "STATUSES", "DriftStore", "drifts_table", "map_payload"]
+__all__ = [
+    "INTERRUPTED",
+    "MAP_DRIFTS",
+    "OPEN_STATUSES",
+    "STATUSES",
+    "DriftStore",
+    "drifts_table",
+    "map_payload",
+]
 
 STATUSES = ("queued", "running", "done", "failed")
 INTERRUPTED = "interrupted: the service stopped before the drift finished; start it again"
+OPEN_STATUSES = ("distress",)
+"""Incident statuses of the open cases, whose drifts the maps and the e-mail show."""
+MAP_DRIFTS = 50
+"""Open cases whose drift the maps draw, newest first (a drift's areas are about 0.2 MB
+for 24 h: this bounds the map's download; assumption, to calibrate)."""
 MAX_ERROR_CHARS = 500
 """A refusal is one sentence; longer text is cut (assumption: the engine's refusals are
 under 300 characters)."""
@@ -213,6 +226,16 @@ class DriftStore:
                 for row in rows:
                     found[row.incident_id] = self._row(row)
         return found
+
+    def open_cases(
+        self, limit: int | None = None, drifts_of: int | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The open distress cases, newest first (the ``limit`` newest; all when None), and the
+        newest finished drift, with its outputs, of each of the first ``drifts_of`` of them (all
+        listed when None) that has one, by incident id."""
+        cases = self.store.list(statuses=OPEN_STATUSES, limit=limit)
+        wanted = cases if drifts_of is None else cases[:drifts_of]
+        return cases, self.latest_done([c["id"] for c in wanted], outputs=True)
 
     def unfinished(self) -> list[dict[str, Any]]:
         """Queued and running drifts, oldest first."""

@@ -31,16 +31,16 @@ def load_incidents(settings: Settings) -> gpd.GeoDataFrame | None:
         return incidents_frame(store)
 
 
-def load_open_drifts(settings: Settings, limit: int = 50) -> list[dict[str, Any]]:
-    """The newest finished drift of each of the ``limit`` newest open distress cases, for the
-    maps' drift layer (empty when there is no store yet or no drift)."""
-    from seawatch.incidents.drifts import DriftStore
+def load_open_drifts(settings: Settings, limit: int | None = None) -> list[dict[str, Any]]:
+    """The newest finished drift of each of the ``limit`` (default
+    :data:`~seawatch.incidents.drifts.MAP_DRIFTS`) newest open distress cases, for the maps'
+    drift layer (empty when there is no store yet or no drift)."""
+    from seawatch.incidents.drifts import MAP_DRIFTS, DriftStore
     from seawatch.incidents.store import IncidentStore
 
     url = settings.store_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
     with IncidentStore(url) as store:
-        cases = store.list(statuses=["distress"], limit=limit)
-        latest = DriftStore(store).latest_done([c["id"] for c in cases], outputs=True)
+        _cases, latest = DriftStore(store).open_cases(limit=MAP_DRIFTS if limit is None else limit)
     return list(latest.values())

@@ -40,25 +40,25 @@ INTERACTIVE_STEPS_H: tuple[int, ...] = (3, 6, 12)
 class Renderers:
     """How the maps for the e-mail are made (tests replace them with small fakes).
 
-    ``static(risk, incidents, out_png, settings, lang, now)`` writes a PNG;
-    ``interactive(risk, incidents, out_html, settings, lang, now)`` writes an offline HTML map.
+    ``static(risk, incidents, out_png, settings, lang, now, departures=...)`` writes a PNG;
+    ``interactive(risk, incidents, out_html, settings, lang, now, departures=...)`` writes an
+    offline HTML map. What both maps draw is read once per sending, for every language and time
+    step: ``incidents(settings)`` and ``departures(settings, risk)`` (the departure windows and
+    traps beside the risk file, or None).
     """
 
     static: Callable[..., Any] | None = None
     interactive: Callable[..., Any] | None = None
     incidents: Callable[[Settings], Any] | None = None
+    departures: Callable[[Settings, xr.Dataset], Any] | None = None
 
     @classmethod
     def default(cls) -> Renderers:
-        def static(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+        def static(risk, incidents, out, settings, lang, now, departures=None):  # type: ignore[no-untyped-def]
             from seawatch.maps.static import phone_layout, render_static
-            from seawatch.summaries import read_departures
 
             # The e-mail's image: the map with the timeline of departure windows and traps,
             # at the e-mail's width with text readable on a phone.
-            departures = read_departures(
-                DataPaths(settings.data_dir).risk, risk.attrs.get("created_at")
-            )
             return render_static(
                 risk,
                 incidents,
@@ -70,10 +70,9 @@ class Renderers:
                 layout=phone_layout(),
             )
 
-        def interactive(risk, incidents, out, settings, lang, now):  # type: ignore[no-untyped-def]
+        def interactive(risk, incidents, out, settings, lang, now, departures=None):  # type: ignore[no-untyped-def]
             from seawatch.incidents.loading import load_open_drifts
             from seawatch.maps.interactive import render_interactive
-            from seawatch.summaries import read_departures
 
             # the lighter variant: the whole message must stay within [mail] max_bytes
             return render_interactive(
@@ -84,9 +83,7 @@ class Renderers:
                 lang=lang,
                 now=now,
                 lean=True,
-                departures=read_departures(
-                    DataPaths(settings.data_dir).risk, risk.attrs.get("created_at")
-                ),
+                departures=departures,
                 drifts=load_open_drifts(settings),
             )
 
@@ -95,7 +92,12 @@ class Renderers:
 
             return load_incidents(settings)
 
-        return cls(static, interactive, incidents)
+        def departures(settings: Settings, risk: xr.Dataset) -> Any:
+            from seawatch.summaries import read_departures
+
+            return read_departures(DataPaths(settings.data_dir).risk, risk.attrs.get("created_at"))
+
+        return cls(static, interactive, incidents, departures)
 
 
 @dataclass
@@ -156,6 +158,7 @@ def _interactive_candidates(
     settings: Settings,
     risk: xr.Dataset,
     incidents: Any,
+    departures: Any,
     lang: str,
     now: dt.datetime,
     renderers: Renderers,
@@ -175,7 +178,9 @@ def _interactive_candidates(
     for step in INTERACTIVE_STEPS_H:
         out = workdir / f"map-{lang}-{step}h.html"
         try:
-            renderers.interactive(thin_times(window, step), incidents, out, settings, lang, now)
+            renderers.interactive(
+                thin_times(window, step), incidents, out, settings, lang, now, departures=departures
+            )
         except Exception as exc:
             log.error(
                 "mail: interactive map (%d h steps) failed: %s: %s", step, type(exc).__name__, exc
@@ -189,6 +194,7 @@ def _static_png(
     settings: Settings,
     risk: xr.Dataset,
     incidents: Any,
+    departures: Any,
     lang: str,
     now: dt.datetime,
     renderers: Renderers,
@@ -196,7 +202,7 @@ def _static_png(
 ) -> bytes | None:
     out = workdir / f"map-{lang}.png"
     try:
-        renderers.static(risk, incidents, out, settings, lang, now)
+        renderers.static(risk, incidents, out, settings, lang, now, departures=departures)
         return out.read_bytes()
     except Exception as exc:
         fallback = DataPaths(settings.data_dir).map_png
@@ -238,13 +244,16 @@ def build_messages(
     with tempfile.TemporaryDirectory(prefix="seawatch-mail-") as tmp:
         workdir = Path(tmp)
         incidents = _incidents(settings, renderers)
+        departures = _departures(settings, risk, renderers)
         for lang, group in by_lang.items():
             probe = max((r.address for r in group), key=len)
 
             def make(parts: MailParts, to: str = probe, lang: str = lang) -> EmailMessage:
                 return compose(report, lang, parts, sender, to)
 
-            parts = _fit(settings, report, risk, incidents, lang, renderers, workdir, make, limit)
+            parts = _fit(
+                settings, report, risk, incidents, departures, lang, renderers, workdir, make, limit
+            )
             for r in group:
                 messages[r.address] = make(parts, r.address)
     return messages
@@ -258,11 +267,24 @@ def _incidents(settings: Settings, renderers: Renderers) -> Any:
         return None
 
 
+def _departures(settings: Settings, risk: xr.Dataset | None, renderers: Renderers) -> Any:
+    try:
+        if risk is None or renderers.departures is None:
+            return None
+        return renderers.departures(settings, risk)
+    except Exception as exc:
+        log.error(
+            "mail: departure windows for the maps unavailable: %s: %s", type(exc).__name__, exc
+        )
+        return None
+
+
 def _fit(
     settings: Settings,
     report: Report,
     risk: xr.Dataset | None,
     incidents: Any,
+    departures: Any,
     lang: str,
     renderers: Renderers,
     workdir: Path,
@@ -273,14 +295,16 @@ def _fit(
     parts = MailParts(interactive_note="no_forecast")
     if risk is None:
         return parts
-    parts.map_png = _static_png(settings, risk, incidents, lang, now, renderers, workdir)
+    parts.map_png = _static_png(
+        settings, risk, incidents, departures, lang, now, renderers, workdir
+    )
     if settings.mail.attach_netcdf:
         try:
             parts.extra = [_netcdf(risk, now, workdir)]
         except Exception as exc:
             log.error("mail: risk NetCDF not attached: %s: %s", type(exc).__name__, exc)
     for attachment, hours in _interactive_candidates(
-        settings, risk, incidents, lang, now, renderers, workdir
+        settings, risk, incidents, departures, lang, now, renderers, workdir
     ):
         if attachment is None:
             parts.interactive_note = "failed"

@@ -325,10 +325,7 @@ def _fill_drifts(report: Report, settings: Settings) -> None:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return  # no store yet: no open case
     with IncidentStore(settings.store_url) as store:
-        cases = store.list(statuses=["distress"])
-        latest = DriftStore(store).latest_done(
-            [c["id"] for c in cases[:MAX_DRIFT_CASES]], outputs=True
-        )
+        cases, latest = DriftStore(store).open_cases(drifts_of=MAX_DRIFT_CASES)
     report.drift_cases, report.drift_cases_more = drift_cases(cases, latest, report.created)
 
 

@@ -42,6 +42,7 @@ from seawatch.config import Settings
 from seawatch.geo.positions import format_ddm
 from seawatch.incidents.drifts import (
     INTERRUPTED,
+    MAP_DRIFTS,
     DriftStore,
     area_at,
     datum_at,
@@ -71,10 +72,6 @@ cores; ten times that leaves room for a busy machine (assumption, to calibrate).
 MAX_HOURS = 72
 """Longest drift a page may ask for (assumption: beyond 3 days the forecast and the Leeway
 spread make the areas too wide to search; to calibrate with the coordinators)."""
-OPEN_STATUSES = ("distress",)
-MAP_DRIFTS = 50
-"""Open cases whose drift the live map draws, newest first (a drift's areas are about 0.2 MB
-for 24 h: this bounds the map's download; assumption, to calibrate)."""
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(require_viewer)]
@@ -417,9 +414,7 @@ def get_open_drifts(request: Request, who: Viewer) -> Response:
     ``result`` and ``geojson`` hold only what the map draws (the search areas per hour, 5
     decimals); the whole outputs are at ``/api/drifts/{id}``.
     """
-    store = request.app.state.store
-    open_ids = [r["id"] for r in store.list(statuses=OPEN_STATUSES, limit=MAP_DRIFTS)]
-    latest = drifts_of(request).latest_done(open_ids, outputs=True)
+    _cases, latest = drifts_of(request).open_cases(limit=MAP_DRIFTS)
     out = []
     for drift in latest.values():
         (drawn,) = map_payload([drift])

@@ -8,30 +8,26 @@ import pytest
 
 from seawatch.config import Settings, load_settings
 from seawatch.fetchers.base import make_session
+from tests.fetchers.fakes import CLOSED_PORT, source_env
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "weather"
 # the real sample files of the project, in shared/ beside the repository
 SHARED_MARINE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "marine"
 
 
-def settings_for(tmp_path: Path, base_url: str = "http://127.0.0.1:9", **env: str) -> Settings:
+def settings_for(tmp_path: Path, base_url: str = CLOSED_PORT, **env: str) -> Settings:
     """Settings with a data dir under ``tmp_path`` and every source URL at ``base_url``.
 
     Extra ``SEAWATCH_*`` variables (without the prefix) go in ``env``, as an operator would set
     them.
     """
     environ = {
-        "SEAWATCH_SOURCES_OPEN_METEO_MARINE_URL": f"{base_url}/v1/marine",
-        "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_URL": f"{base_url}/v1/forecast",
+        **source_env(base_url),  # no Copernicus credentials unless a test sets them
         "SEAWATCH_SOURCES_OPEN_METEO_SPACING": "0.5",
         "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_DAYS": "2",
         "SEAWATCH_SOURCES_OPEN_METEO_TIMEOUT": "5",
-        "SEAWATCH_SOURCES_ECMWF_URL": f"{base_url}/forecasts",
         "SEAWATCH_SOURCES_ECMWF_HORIZON_HOURS": "12",
         "SEAWATCH_SOURCES_ECMWF_TIMEOUT": "5",
-        # no Copernicus credentials unless a test sets them
-        "SEAWATCH_SOURCES_COPERNICUS_USERNAME_ENV": "SEAWATCH_TEST_CMEMS_USER",
-        "SEAWATCH_SOURCES_COPERNICUS_PASSWORD_ENV": "SEAWATCH_TEST_CMEMS_PASSWORD",
     }
     environ.update({f"SEAWATCH_{k}": v for k, v in env.items()})
     return load_settings(data_dir=tmp_path / "data", environ=environ)

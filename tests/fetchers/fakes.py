@@ -35,6 +35,24 @@ MARINE_UNITS = {
     "sea_surface_temperature": "°C",
 }
 FORECAST_UNITS = {"wind_speed_10m": "km/h", "wind_direction_10m": "°", "wind_gusts_10m": "km/h"}
+CLOSED_PORT = "http://127.0.0.1:9"
+"""The discard port on loopback: nothing listens, so a fetch fails at once, on this machine."""
+
+
+def source_env(base_url: str = CLOSED_PORT) -> dict[str, str]:
+    """``SEAWATCH_*`` variables that send every provider seawatch fetches from (Open-Meteo
+    forecast and hindcast, ECMWF open data, IOM MMP) to ``base_url`` and give Copernicus
+    credentials read from variables no one sets: a test's seawatch never leaves loopback."""
+    return {
+        "SEAWATCH_SOURCES_OPEN_METEO_MARINE_URL": f"{base_url}/v1/marine",
+        "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_URL": f"{base_url}/v1/forecast",
+        "SEAWATCH_SOURCES_OPEN_METEO_HINDCAST_ARCHIVE_URL": f"{base_url}/v1/archive",
+        "SEAWATCH_SOURCES_OPEN_METEO_HINDCAST_MARINE_URL": f"{base_url}/v1/marine",
+        "SEAWATCH_SOURCES_ECMWF_URL": f"{base_url}/forecasts",
+        "SEAWATCH_SOURCES_IOM_MMP_URL": f"{base_url}/mmp.csv",
+        "SEAWATCH_SOURCES_COPERNICUS_USERNAME_ENV": "SEAWATCH_TEST_CMEMS_USER",
+        "SEAWATCH_SOURCES_COPERNICUS_PASSWORD_ENV": "SEAWATCH_TEST_CMEMS_PASSWORD",
+    }
 
 
 def snap(value: float, cell: float = 1 / 12) -> float:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import seawatch.cli.weather  # noqa: F401  (registers the commands)
 from seawatch.cli.root import main
 
-from .fakes import OpenMeteoFake, range_file_handler
+from .fakes import OpenMeteoFake, range_file_handler, source_env
 from .grib_fixtures import write_ecmwf_run
 from .test_ecmwf import STEPS, today_00z
 from .test_ingest import NORTH_SEA, SICILY_PHY
@@ -19,14 +19,10 @@ from .test_ingest import NORTH_SEA, SICILY_PHY
 
 def env_for(base_url: str) -> dict[str, str]:
     return {
-        "SEAWATCH_SOURCES_OPEN_METEO_MARINE_URL": f"{base_url}/v1/marine",
-        "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_URL": f"{base_url}/v1/forecast",
+        **source_env(base_url),
         "SEAWATCH_SOURCES_OPEN_METEO_SPACING": "0.5",
         "SEAWATCH_SOURCES_OPEN_METEO_FORECAST_DAYS": "2",
-        "SEAWATCH_SOURCES_ECMWF_URL": f"{base_url}/forecasts",
         "SEAWATCH_SOURCES_ECMWF_HORIZON_HOURS": "12",
-        "SEAWATCH_SOURCES_COPERNICUS_USERNAME_ENV": "SEAWATCH_TEST_CMEMS_USER",
-        "SEAWATCH_SOURCES_COPERNICUS_PASSWORD_ENV": "SEAWATCH_TEST_CMEMS_PASSWORD",
     }
 
 

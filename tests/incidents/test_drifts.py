@@ -110,3 +110,36 @@ def test_store_upgrades_an_older_database_and_keeps_its_incidents(sqlite_url):
                 HEAD_REVISION
             )
         assert DriftStore(store).list_for(incident) == []
+
+
+def test_open_cases_are_the_newest_distress_cases_with_their_newest_finished_drift(store):
+    """What the live map, the maps' drift layer and the e-mail show of the open cases."""
+    drifts = DriftStore(store)
+    out = make_drift()
+
+    def case(hour: int, status: str = "distress") -> str:
+        return store.create(
+            {"position": "33 52N 12 31E", "time": f"2025-04-05T{hour:02d}:00Z", "status": status},
+            user="amina",
+        )["id"]
+
+    oldest, middle, newest = case(6), case(8), case(10)
+    closed = case(11, status="rescued")
+    for incident in (oldest, middle, newest, closed):
+        drift = drifts.create(incident, REQUEST, "amina")
+        drifts.finish(drift["id"], out["json"], out["geojson"], out["kml"], None)
+    newer = drifts.create(middle, REQUEST, "root")
+    drifts.finish(newer["id"], out["json"], out["geojson"], out["kml"], None)
+    drifts.create(newest, REQUEST, "root")  # queued: the finished one is still shown
+
+    cases, latest = drifts.open_cases()
+    assert [c["id"] for c in cases] == [newest, middle, oldest]
+    assert set(latest) == {newest, middle, oldest}
+    assert latest[middle]["id"] == newer["id"] and latest[middle]["geojson"] == out["geojson"]
+    assert latest[newest]["status"] == "done" and latest[newest]["kml"] == out["kml"]
+
+    cases, latest = drifts.open_cases(limit=2)
+    assert [c["id"] for c in cases] == [newest, middle] and set(latest) == {newest, middle}
+
+    cases, latest = drifts.open_cases(drifts_of=1)  # all cases counted, one drift read
+    assert [c["id"] for c in cases] == [newest, middle, oldest] and set(latest) == {newest}

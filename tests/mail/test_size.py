@@ -101,6 +101,8 @@ def test_whole_message_fits_with_the_finest_interactive_map(demo_mail, lang):
     # 72 h every 3 h: the most detailed of the maps the e-mail tries
     assert len(payload["times"]) == 25
     assert all(len(v) == 25 for v in payload["hazard"].values())
+    # the departure windows and traps the build wrote beside risk.nc (read once per sending)
+    assert payload["timeline"] and payload["worst"]
     located = load_incidents(settings).dropna(subset=["lat", "lon"])
     assert len(payload["incidents"]["rows"]) == len(located) > 1000
     plain = msg.get_body(("plain",)).get_content()

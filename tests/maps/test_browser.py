@@ -7,7 +7,7 @@ import pytest
 
 from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import NOW, open_map
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +22,9 @@ def map_files(tmp_path_factory, risk, incidents, settings):
     return {"en": en, "ar": ar}
 
 
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-
-
 def test_loads_offline_without_errors_and_draws(browser, map_files):
     with offline_page(browser) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0)
         page.wait_for_timeout(300)
         assert record.problems() == []
         state = page.evaluate(
@@ -55,7 +48,7 @@ def test_loads_offline_without_errors_and_draws(browser, map_files):
 
 def test_slider_changes_time_and_frame(browser, map_files):
     with offline_page(browser) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0)
         before = page.evaluate("document.querySelector('.sw-frame').src")
         frame_count = int(page.get_attribute(".leaflet-container", "data-sw-frame"))
         page.fill(".sw-slider", "30")  # range inputs take fill(); fires input
@@ -76,7 +69,7 @@ def test_slider_changes_time_and_frame(browser, map_files):
 
 def test_click_on_sea_shows_point_forecast(browser, map_files):
     with offline_page(browser) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0)
         page.evaluate("seawatchMap.setTime(18)")  # the storm's peak off Tunisia and Malta
         page.evaluate("seawatchMap.pointForecast(L.latLng(35.3, 13.1))")
         page.wait_for_selector(".sw-hazard-table", timeout=5000)
@@ -114,7 +107,7 @@ def test_incident_filter_and_popup(browser, map_files, incidents):
     }
     assert expected["24h"] < expected["7d"] < expected["all"]
     with offline_page(browser) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0)
         assert page.get_attribute(".leaflet-container", "data-sw-incidents") == str(expected["7d"])
         for which in ("24h", "all"):
             page.check(f"input[name=sw-filter][value='{which}']")
@@ -129,7 +122,7 @@ def test_incident_filter_and_popup(browser, map_files, incidents):
 
 def test_ruler_measures_nautical_miles(browser, map_files):
     with offline_page(browser) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0)
         page.click(".sw-ruler a")
         page.evaluate("""() => { const m = seawatchMap.map;
             m.fire('click', {latlng: L.latLng(33, 13)}); m.fire('click', {latlng: L.latLng(34, 13)}); }""")
@@ -144,7 +137,7 @@ def test_ruler_measures_nautical_miles(browser, map_files):
 
 def test_arabic_map_reads_right_to_left(browser, map_files):
     with offline_page(browser) as (page, record):
-        _open(page, map_files["ar"])
+        open_map(page, map_files["ar"], settle_ms=0)
         assert page.get_attribute("html", "dir") == "rtl"
         assert page.text_content(".sw-title") == "خطر انقلاب قوارب المهاجرين قبالة ليبيا"
         assert (

@@ -20,10 +20,9 @@ from seawatch.geo.coastline import land_geometry, land_mask
 from seawatch.geo.positions import parse_position
 from seawatch.geo.regions import ports
 from seawatch.maps import styles
-from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
 from tests.geo.test_positions import INVALID, VALID
-from tests.maps.conftest import NOW
+from tests.maps.conftest import NOW, open_map
 
 pytestmark = pytest.mark.browser
 
@@ -31,26 +30,6 @@ DESK = (1400, 1000)
 PHONE = (390, 844)
 STORM = 18  # step of the fixture's storm peak off Tunisia and Malta
 EARTH_R = 6371000.0  # Leaflet's L.CRS.Earth.R, which the ruler uses
-
-
-@pytest.fixture(scope="module")
-def map_files(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("reading")
-    return {
-        lang: render_interactive(
-            risk, incidents, root / lang / "map.html", settings, lang=lang, now=NOW
-        )
-        for lang in ("en", "ar")
-    }
-
-
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    # The opening fitBounds zooms with an animation; a view set before it ends would be undone.
-    page.wait_for_function("!seawatchMap.map._animatingZoom", timeout=5000)
 
 
 def _shot(page) -> np.ndarray:
@@ -88,11 +67,11 @@ def _under_control(page, x: float, y: float) -> bool:
     )
 
 
-def test_rendered_hazard_colours_match_the_legend_swatches(browser, map_files, risk):
+def test_rendered_hazard_colours_match_the_legend_swatches(browser, maps, risk):
     level = risk["hazard_level"].sel(vessel="rubber_dinghy").isel(time=STORM).values
     lat, lon = risk["lat"].values, risk["lon"].values
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, maps["en"], zoomed=True)
         _only_hazard(page, STORM, (34.5, 13.5), 7)
         image = _shot(page)
         swatches = page.evaluate(
@@ -127,7 +106,7 @@ def test_rendered_hazard_colours_match_the_legend_swatches(browser, map_files, r
         assert record.problems() == []
 
 
-def test_coastal_cell_partly_at_sea_is_coloured_on_screen(browser, map_files, risk):
+def test_coastal_cell_partly_at_sea_is_coloured_on_screen(browser, maps, risk):
     lat, lon = risk["lat"].values, risk["lon"].values
     res = float(lat[1] - lat[0])
     land = land_geometry()
@@ -149,7 +128,7 @@ def test_coastal_cell_partly_at_sea_is_coloured_on_screen(browser, map_files, ri
         styles.blend_over(styles.HAZARD_COLOURS[lv], styles.SEA_COLOUR, styles.HAZARD_OPACITY)
     )
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, maps["en"], zoomed=True)
         _only_hazard(page, STORM, (point.y, point.x), 10)
         x, y = _screen_point(page, point.y, point.x)
         rendered = _shot(page)[round(y), round(x)]
@@ -161,11 +140,11 @@ def test_coastal_cell_partly_at_sea_is_coloured_on_screen(browser, map_files, ri
 
 
 @pytest.mark.parametrize(("lang", "viewport"), [("en", DESK), ("ar", DESK), ("en", PHONE)])
-def test_port_names_show_without_hover_from_zoom_7(browser, map_files, lang, viewport):
+def test_port_names_show_without_hover_from_zoom_7(browser, maps, lang, viewport):
     names = ports()
     name_col = "name_ar" if lang == "ar" else "name"
     with offline_page(browser, viewport=viewport) as (page, record):
-        _open(page, map_files[lang])
+        open_map(page, maps[lang], zoomed=True)
         page.evaluate("seawatchMap.map.setView([32.9, 13.2], 6, {animate: false})")
         page.wait_for_timeout(200)
         assert page.get_attribute(".leaflet-container", "data-sw-port-labels") == "0"
@@ -200,9 +179,9 @@ def test_port_names_show_without_hover_from_zoom_7(browser, map_files, lang, vie
         assert record.problems() == []
 
 
-def test_wind_barbs_keep_growing_past_33_knots(browser, map_files, risk):
+def test_wind_barbs_keep_growing_past_33_knots(browser, maps, risk):
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, maps["en"], zoomed=True)
         parts = page.evaluate("[33, 35, 45, 50, 65, 100, 2].map(k => seawatchBarbParts(k))")
         assert [(p["pennants"], p["full"], p["half"]) for p in parts] == [
             (0, 3, 1),  # 33 kn -> 35: three full barbs and a half
@@ -244,10 +223,10 @@ def test_wind_barbs_keep_growing_past_33_knots(browser, map_files, risk):
 
 
 @pytest.mark.parametrize(("lang", "viewport"), [("en", DESK), ("ar", PHONE)])
-def test_point_forecast_popup_charts_the_cell_over_time(browser, map_files, risk, lang, viewport):
+def test_point_forecast_popup_charts_the_cell_over_time(browser, maps, risk, lang, viewport):
     lat, lon = 35.1, 12.6
     with offline_page(browser, viewport=viewport) as (page, record):
-        _open(page, map_files[lang])
+        open_map(page, maps[lang], zoomed=True)
         page.evaluate(
             f"seawatchMap.setTime({STORM}); seawatchMap.map.setView([{lat}, {lon}], 7, {{animate: false}})"
         )
@@ -321,9 +300,9 @@ def _python(text: str) -> dict:
     return {"ok": True, "lat": p.lat, "lon": p.lon, "format": p.format}
 
 
-def test_page_parser_reads_positions_as_the_python_parser(browser, map_files):
+def test_page_parser_reads_positions_as_the_python_parser(browser, maps):
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, maps["en"], zoomed=True)
         got = page.evaluate(
             """(texts) => texts.map(t => { try { const p = seawatchParsePosition(t);
                    return {ok: true, lat: p.lat, lon: p.lon, format: p.format}; }
@@ -348,9 +327,9 @@ def test_page_parser_reads_positions_as_the_python_parser(browser, map_files):
 
 
 @pytest.mark.parametrize(("lang", "viewport"), [("en", DESK), ("ar", PHONE)])
-def test_typed_position_is_plotted_and_starts_the_ruler(browser, map_files, lang, viewport):
+def test_typed_position_is_plotted_and_starts_the_ruler(browser, maps, lang, viewport):
     with offline_page(browser, viewport=viewport) as (page, record):
-        _open(page, map_files[lang])
+        open_map(page, maps[lang], zoomed=True)
         page.evaluate("document.querySelector('.sw-goto details').open = true")
         page.fill(".sw-goto-input", "33 61N 12 45E")
         page.press(".sw-goto-input", "Enter")
@@ -381,10 +360,10 @@ def _great_circle_nm(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_R * math.asin(math.sqrt(h)) / 1852
 
 
-def test_ruler_starts_on_a_port_and_on_an_incident(browser, map_files, incidents):
+def test_ruler_starts_on_a_port_and_on_an_incident(browser, maps, incidents):
     port = ports().set_index("name").loc["Tripoli"].geometry
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, maps["en"], zoomed=True)
         page.evaluate(f"seawatchMap.map.setView([{port.y}, {port.x}], 11, {{animate: false}})")
         page.wait_for_timeout(300)
         page.click(".sw-ruler a")

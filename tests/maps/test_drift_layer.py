@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from seawatch.maps.interactive import build_html, drifts_payload, render_interactive
+from seawatch.maps.interactive import build_html, drifts_payload
 from tests.browser import offline_page
 from tests.drift_fixture import make_drift
-from tests.maps.conftest import NOW
+from tests.maps.conftest import NOW, render_maps
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,7 @@ def drift():
 @pytest.fixture(scope="module")
 def drift_maps(tmp_path_factory, risk, incidents, settings, drift):
     root = tmp_path_factory.mktemp("drift-maps")
-    return {
-        lang: render_interactive(
-            risk, incidents, root / lang / "map.html", settings, lang=lang, now=NOW, drifts=[drift]
-        )
-        for lang in ("en", "ar")
-    }
+    return render_maps(root, risk, incidents, settings, drifts=[drift])
 
 
 def _open(page, path):

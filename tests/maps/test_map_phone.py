@@ -10,9 +10,8 @@ import re
 
 import pytest
 
-from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import open_map
 
 PHONE = (390, 844)  # a common phone's viewport (iPhone 12 to 14), CSS px
 # Share of the screen that shows the map, not a control, when the map opens (issue #14 asks
@@ -58,34 +57,10 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.fixture(scope="module")
-def phone_maps(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("phone")
-    return {
-        lang: render_interactive(
-            risk.assign_attrs(demo=1),
-            incidents,
-            root / lang / "map.html",
-            settings,
-            lang=lang,
-            now=NOW,
-        )
-        for lang in ("en", "ar")
-    }
-
-
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    page.wait_for_timeout(300)
-
-
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_phone_opens_on_the_sea_with_controls_folded(browser, phone_maps, lang):
+def test_phone_opens_on_the_sea_with_controls_folded(browser, demo_maps, lang):
     with offline_page(browser, viewport=PHONE, touch=True) as (page, record):
-        _open(page, phone_maps[lang])
+        open_map(page, demo_maps[lang])
         assert page.get_attribute(".leaflet-container", "data-sw-layout") == "phone"
         shares = page.evaluate(SHARES_JS)
         assert shares["map"] >= MIN_MAP_SHARE, shares
@@ -101,9 +76,9 @@ def test_phone_opens_on_the_sea_with_controls_folded(browser, phone_maps, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_phone_time_and_boat_buttons_are_uncovered_and_tappable(browser, phone_maps, lang):
+def test_phone_time_and_boat_buttons_are_uncovered_and_tappable(browser, demo_maps, lang):
     with offline_page(browser, viewport=PHONE, touch=True) as (page, record):
-        _open(page, phone_maps[lang])
+        open_map(page, demo_maps[lang])
         controls = page.evaluate(UNCOVERED_JS, ".sw-prev, .sw-play, .sw-next, .sw-slider")
         labels = page.evaluate(UNCOVERED_JS, ".sw-vessels label")
         assert len(controls) == 4 and len(labels) == 3
@@ -129,9 +104,9 @@ def test_phone_time_and_boat_buttons_are_uncovered_and_tappable(browser, phone_m
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_phone_tap_shows_position_in_ddm_and_popup_fits(browser, phone_maps, lang):
+def test_phone_tap_shows_position_in_ddm_and_popup_fits(browser, demo_maps, lang):
     with offline_page(browser, viewport=PHONE, touch=True) as (page, record):
-        _open(page, phone_maps[lang])
+        open_map(page, demo_maps[lang])
         # a tap on open sea north of Tripoli, in the free band
         x, y = page.evaluate(
             "() => { const p = seawatchMap.map.latLngToContainerPoint([33.6, 15.5]);"

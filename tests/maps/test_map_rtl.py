@@ -12,9 +12,9 @@ import pytest
 
 from seawatch.i18n import translate
 from seawatch.incidents.demo import demo_incidents
-from seawatch.maps.interactive import incidents_payload, render_interactive
+from seawatch.maps.interactive import incidents_payload
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import NOW, open_map
 
 DESK = (1400, 1000)
 
@@ -37,25 +37,6 @@ POSITIONS_JS = """([selector, parts]) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def maps(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("rtl")
-    return {
-        lang: render_interactive(
-            risk, incidents, root / lang / "map.html", settings, lang=lang, now=NOW
-        )
-        for lang in ("en", "ar")
-    }
-
-
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    page.wait_for_timeout(300)
-
-
 def _left_to_right(page, selector, parts):
     xs = page.evaluate(POSITIONS_JS, [selector, parts])
     assert None not in xs, (selector, parts, page.text_content(selector))
@@ -65,7 +46,7 @@ def _left_to_right(page, selector, parts):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_sar_labels_are_centred_on_their_point(browser, maps, lang):
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, maps[lang])
+        open_map(page, maps[lang])
         offsets = page.evaluate(
             """() => Array.from(document.querySelectorAll('.sw-sar')).map(icon => {
                  const a = icon.getBoundingClientRect();
@@ -81,7 +62,7 @@ def test_sar_labels_are_centred_on_their_point(browser, maps, lang):
 
 def test_dates_keep_their_order_in_arabic(browser, maps):
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, maps["ar"])
+        open_map(page, maps["ar"])
         _left_to_right(page, ".sw-utc", ["2026", "11", "24", "06:00", "UTC"])
         _left_to_right(page, ".sw-local", ["2026", "11", "24"])
         _left_to_right(page, ".sw-run", ["2026", "11", "24", "00:00", "UTC"])
@@ -109,7 +90,7 @@ def test_buttons_keys_slider_and_tooltips_agree_on_direction(browser, maps, lang
     rtl = lang == "ar"
     later, earlier = ("ArrowLeft", "ArrowRight") if rtl else ("ArrowRight", "ArrowLeft")
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, maps[lang])
+        open_map(page, maps[lang])
         t = lambda: page.evaluate("seawatchMap.t")  # noqa: E731
         n = page.evaluate("seawatchMap.D.times.length")
         prev, nxt = page.evaluate(
@@ -151,7 +132,7 @@ LEAFLET_ENGLISH = ("Zoom in", "Zoom out", "Layers", "Full Screen", "Close popup"
 
 def test_every_control_string_comes_from_the_catalogue(browser, maps):
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, maps["ar"])
+        open_map(page, maps["ar"])
         page.evaluate("seawatchMap.pointForecast(L.latLng(35.3, 13.1))")
         page.wait_for_selector(".sw-hazard-table", timeout=5000)
         page.hover(".leaflet-control-layers")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from seawatch.config import load_settings
 from seawatch.maps.interactive import build_html, render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import NOW, open_map
 
 OSM_TEMPLATE = "tile.openstreetmap.org"
 
@@ -28,14 +28,6 @@ def test_online_tiles_read_from_the_config_file(tmp_path):
     assert load_settings(data_dir=tmp_path, environ=env).maps.online_tiles
 
 
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    page.wait_for_timeout(300)
-
-
 def test_network_cut_default_map_asks_for_nothing_and_logs_no_error(
     browser, tmp_path, risk, incidents, settings
 ):
@@ -44,7 +36,7 @@ def test_network_cut_default_map_asks_for_nothing_and_logs_no_error(
             risk, incidents, tmp_path / lang / "map.html", settings, lang=lang, now=NOW
         )
         with offline_page(browser) as (page, record):
-            _open(page, path)
+            open_map(page, path)
             # the bundled coastline is drawn as the base map
             assert page.locator(".leaflet-overlay-pane path").count() > 0
             assert page.locator(".leaflet-tile").count() == 0
@@ -57,7 +49,7 @@ def test_network_cut_default_map_asks_for_nothing_and_logs_no_error(
 def test_configured_tiles_load_only_when_picked(browser, tmp_path, risk, settings):
     path = render_interactive(risk, None, tmp_path / "map.html", _online(settings), now=NOW)
     with offline_page(browser) as (page, record):
-        _open(page, path)
+        open_map(page, path)
         assert record.problems() == []  # opening asks no tile server
         page.hover(".leaflet-control-layers")
         page.get_by_label("OpenStreetMap (online)").check()
