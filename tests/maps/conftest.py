@@ -11,6 +11,7 @@ import pytest
 
 from seawatch.config import load_settings
 from seawatch.maps.interactive import render_interactive
+from tests.maps.departures_fixture import make_departures, make_routes
 from tests.maps.risk_fixture import make_incidents, make_risk
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -56,14 +57,27 @@ def demo_maps(tmp_path_factory, risk, incidents, settings) -> dict[str, Path]:
     return render_maps(root, risk.assign_attrs(demo=1), incidents, settings)
 
 
-def open_map(page, path: Path, settle_ms: int = 300, zoomed: bool = False) -> None:
-    """Open a rendered map and wait for its first hazard frame; then, if ``zoomed``, for the
-    opening fitBounds animation to end (a view set before it ends would be undone), else
-    ``settle_ms`` for the controls to settle."""
+@pytest.fixture(scope="session")
+def timeline_maps(tmp_path_factory, risk, incidents, settings) -> dict[str, Path]:
+    """As :func:`maps`, with departure windows and routes: the departure timeline shows."""
+    routes = make_routes()
+    departures = make_departures(risk["time"].values, routes)
+    root = tmp_path_factory.mktemp("timeline-maps")
+    return render_maps(root, risk, incidents, settings, departures=departures, routes=routes)
+
+
+def open_map(
+    page, path: Path, settle_ms: int = 300, zoomed: bool = False, timeline: bool = False
+) -> None:
+    """Open a rendered map and wait for its first hazard frame (and, with ``timeline``, for the
+    departure timeline); then, if ``zoomed``, for the opening fitBounds animation to end (a view
+    set before it ends would be undone), else ``settle_ms`` for the controls to settle."""
     page.goto(path.as_uri())
     page.wait_for_function(
         "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
     )
+    if timeline:
+        page.wait_for_function("window.seawatchTimeline && seawatchTimeline.ready", timeout=15000)
     if zoomed:
         page.wait_for_function("!seawatchMap.map._animatingZoom", timeout=5000)
     elif settle_ms:

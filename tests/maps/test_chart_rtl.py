@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import open_map
 
 DESK, PHONE = (1400, 1000), (390, 844)
 
@@ -25,26 +24,12 @@ CHART_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def maps(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("chart")
-    return {
-        lang: render_interactive(
-            risk, incidents, root / lang / "map.html", settings, lang=lang, now=NOW
-        )
-        for lang in ("en", "ar")
-    }
-
-
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_chart_time_axis_runs_with_the_page(browser, maps, lang, viewport):
     rtl = lang == "ar"
     with offline_page(browser, viewport=viewport) as (page, record):
-        page.goto(maps[lang].as_uri())
-        page.wait_for_function(
-            "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-        )
+        open_map(page, maps[lang], settle_ms=0)
         page.evaluate(
             "seawatchMap.setTime(3); seawatchMap.map.setView([35.1, 12.6], 7, {animate: false})"
         )

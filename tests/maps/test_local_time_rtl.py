@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
-from tests.maps.departures_fixture import make_departures, make_routes
+from tests.maps.conftest import open_map
 
 DESK, PHONE = (1400, 1000), (390, 844)
 
@@ -35,26 +33,6 @@ DATE_JS = """([selector, date]) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def maps(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("local-time")
-    routes = make_routes()
-    departures = make_departures(risk["time"].values, routes)
-    return {
-        lang: render_interactive(
-            risk,
-            incidents,
-            root / lang / "map.html",
-            settings,
-            lang=lang,
-            now=NOW,
-            departures=departures,
-            routes=routes,
-        )
-        for lang in ("en", "ar")
-    }
-
-
 def _check(page, selector, date="2026-11-24"):
     found = page.evaluate(DATE_JS, [selector, date])
     assert found is not None, (selector, page.text_content(selector))
@@ -66,13 +44,9 @@ def _check(page, selector, date="2026-11-24"):
 
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
 @pytest.mark.parametrize("lang", ["ar", "en"])
-def test_local_time_date_reads_left_to_right_on_one_line(browser, maps, lang, viewport):
+def test_local_time_date_reads_left_to_right_on_one_line(browser, timeline_maps, lang, viewport):
     with offline_page(browser, viewport=viewport, touch=viewport == PHONE) as (page, record):
-        page.goto(maps[lang].as_uri())
-        page.wait_for_function(
-            "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-        )
-        page.wait_for_function("window.seawatchTimeline && seawatchTimeline.ready", timeout=15000)
+        open_map(page, timeline_maps[lang], settle_ms=0, timeline=True)
         page.evaluate("seawatchMap.setTime(1)")
         _check(page, ".sw-local")
         page.evaluate("seawatchMap.pointForecast(L.latLng(35.3, 13.1))")

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import open_map
 
 PHONE = (390, 844)  # a common phone's viewport (iPhone 12 to 14), CSS px
 
@@ -21,25 +20,6 @@ LABELS_JS = """() => Array.from(document.querySelectorAll('.sw-sar-label')).map(
   return {text: l.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
           visible, pointX: icon.left, pointY: icon.top};
 })"""
-
-
-@pytest.fixture(scope="module")
-def maps(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("sar-phone")
-    return {
-        lang: render_interactive(
-            risk, incidents, root / lang / "map.html", settings, lang=lang, now=NOW
-        )
-        for lang in ("en", "ar")
-    }
-
-
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    page.wait_for_timeout(300)
 
 
 def _assert_inside(labels, where):
@@ -53,7 +33,7 @@ def _assert_inside(labels, where):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_phone_sar_labels_stay_inside_the_screen(browser, maps, lang):
     with offline_page(browser, viewport=PHONE, touch=True) as (page, record):
-        _open(page, maps[lang])
+        open_map(page, maps[lang])
         shown = _assert_inside(page.evaluate(LABELS_JS), "opening zoom")
         # all four regions are named at the opening zoom, Tunisia's too
         assert len(shown) == 4, shown

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import offline_page
-from tests.maps.test_map_phone import PHONE, _open, phone_maps  # noqa: F401  (fixture)
+from tests.maps.conftest import open_map
+from tests.maps.test_map_phone import PHONE
 
 BAND = """() => {
   const c = document.querySelector('.leaflet-container').getBoundingClientRect();
@@ -24,9 +25,9 @@ BAND = """() => {
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_point_forecast_popup_fits_between_the_controls(browser, phone_maps, lang, tmp_path):  # noqa: F811
+def test_point_forecast_popup_fits_between_the_controls(browser, demo_maps, lang, tmp_path):
     with offline_page(browser, viewport=PHONE, touch=True) as (page, record):
-        _open(page, phone_maps[lang])
+        open_map(page, demo_maps[lang])
         # a tap on the sea low on the screen, just above the time panel and the scale: the popup
         # must come up whole
         page.evaluate("seawatchMap.map.setView([36.0, 13.5], 7, {animate: false})")

@@ -11,7 +11,7 @@ import pytest
 from seawatch.maps.interactive import render_interactive
 from seawatch.maps.styles import DEPARTURE_TRAP_COLOUR, HAZARD_COLOURS
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
+from tests.maps.conftest import NOW, open_map
 from tests.maps.departures_fixture import make_departures, make_routes
 from tests.maps.risk_fixture import make_incidents
 
@@ -52,15 +52,6 @@ def map_files(tmp_path_factory, risk, incidents, settings, departures):
     return out
 
 
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    # the timeline is built once the first frame is on screen
-    page.wait_for_function("window.seawatchTimeline && seawatchTimeline.ready", timeout=15000)
-
-
 def _attr(page, name):
     return page.get_attribute(".leaflet-container", name)
 
@@ -71,7 +62,7 @@ def _frames(page) -> int:
 
 def test_timeline_is_drawn_and_a_click_sets_time_and_zooms(browser, map_files):
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0, timeline=True)
         assert page.locator(".sw-tl-label").count() == 6
         assert page.locator(".sw-tl-c").count() == 6 * 48
         assert page.locator(".sw-tl-day").all_text_contents() == ["Tue 24/11", "Wed 25/11"]
@@ -112,7 +103,7 @@ def test_timeline_is_drawn_and_a_click_sets_time_and_zooms(browser, map_files):
 
 def test_trap_scenario_is_marked_on_timeline_slider_and_route(browser, map_files):
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0, timeline=True)
         classes = page.evaluate(
             "Array.from(document.querySelectorAll(\".sw-tl-c[data-a='0']\"), c => c.className)"
         )
@@ -169,7 +160,7 @@ def test_routes_are_coloured_by_the_hazard_on_the_way(browser, map_files, depart
         )
 
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0, timeline=True)
         assert drawn(page) == expected("rubber_dinghy", 6)
         assert len(set(drawn(page).values())) > 1  # not one colour for all
         page.check("input[name=sw-vessel][value=small_boat]")
@@ -181,7 +172,7 @@ def test_routes_are_coloured_by_the_hazard_on_the_way(browser, map_files, depart
 
 def test_worst_in_the_next_24_h_view(browser, map_files):
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["en"])
+        open_map(page, map_files["en"], settle_ms=0, timeline=True)
         frames = _frames(page)
         page.click(".sw-tl-view[data-p='0']")
         assert _attr(page, "data-sw-view") == "worst24"
@@ -210,7 +201,7 @@ def test_worst_in_the_next_24_h_view(browser, map_files):
 
 def test_recent_incidents_only_and_history_as_density(browser, map_files):
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["history"])
+        open_map(page, map_files["history"], settle_ms=0, timeline=True)
         assert _attr(page, "data-sw-incidents") == "0"
         assert page.text_content(".sw-count") == "No incidents reported in the last 7 days"
         assert page.evaluate("seawatchMap.incidentGroup.getLayers().length") == 0
@@ -230,7 +221,7 @@ def test_recent_incidents_only_and_history_as_density(browser, map_files):
 
 def test_a_tap_on_a_cluster_opens_the_point_forecast(browser, map_files):
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["plain"])
+        open_map(page, map_files["plain"], settle_ms=0, timeline=True)
         page.wait_for_selector(".sw-cluster", timeout=5000)
         zoom = page.evaluate("seawatchMap.map.getZoom()")
         # the centre of a cluster with nothing but the map under it (no SAR line, no control)
@@ -252,7 +243,7 @@ def test_a_tap_on_a_cluster_opens_the_point_forecast(browser, map_files):
 
 def test_arabic_timeline_reads_right_to_left_with_isolated_dates(browser, map_files):
     with offline_page(browser, viewport=(1400, 1000)) as (page, record):
-        _open(page, map_files["ar"])
+        open_map(page, map_files["ar"], settle_ms=0, timeline=True)
         assert (
             page.evaluate("getComputedStyle(document.querySelector('.sw-timeline')).direction")
             == "rtl"
@@ -302,7 +293,7 @@ VISIBLE_MAP = """() => {
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_phone_opens_on_the_map_with_the_timeline_folded(browser, map_files, lang):
     with offline_page(browser, viewport=PHONE) as (page, record):
-        _open(page, map_files[lang])
+        open_map(page, map_files[lang], settle_ms=0, timeline=True)
         toggle = page.locator(".sw-tl-toggle")
         assert toggle.get_attribute("aria-expanded") == "false"
         assert page.locator(".sw-tl-body").is_hidden()

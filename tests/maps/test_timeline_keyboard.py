@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from seawatch.maps.interactive import render_interactive
 from tests.browser import offline_page
-from tests.maps.conftest import NOW
-from tests.maps.departures_fixture import make_departures, make_routes
+from tests.maps.conftest import open_map
 
 DESK, PHONE = (1400, 1000), (390, 844)
 ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
@@ -19,34 +17,6 @@ MIN_ROW_PX = 16  # assumption, to calibrate: a row a fingertip finds (13 px befo
 FOCUS_JS = """() => { const e = document.activeElement;
   return {cls: e.className, a: e.getAttribute('data-a'), t: e.getAttribute('data-t'),
           label: e.getAttribute('aria-label'), role: e.getAttribute('role')}; }"""
-
-
-@pytest.fixture(scope="module")
-def maps(tmp_path_factory, risk, incidents, settings):
-    root = tmp_path_factory.mktemp("timeline-keys")
-    routes = make_routes()
-    departures = make_departures(risk["time"].values, routes)
-    return {
-        lang: render_interactive(
-            risk,
-            incidents,
-            root / lang / "map.html",
-            settings,
-            lang=lang,
-            now=NOW,
-            departures=departures,
-            routes=routes,
-        )
-        for lang in ("en", "ar")
-    }
-
-
-def _open(page, path):
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "document.querySelector('.leaflet-container[data-sw-frame]') !== null", timeout=15000
-    )
-    page.wait_for_function("window.seawatchTimeline && seawatchTimeline.ready", timeout=15000)
 
 
 def _hour(page) -> int:
@@ -58,10 +28,10 @@ def _utc(page, t: int) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_timeline_hours_work_from_the_keyboard(browser, maps, lang):
+def test_timeline_hours_work_from_the_keyboard(browser, timeline_maps, lang):
     later, earlier = ("ArrowLeft", "ArrowRight") if lang == "ar" else ("ArrowRight", "ArrowLeft")
     with offline_page(browser, viewport=DESK) as (page, record):
-        _open(page, maps[lang])
+        open_map(page, timeline_maps[lang], settle_ms=0, timeline=True)
         page.evaluate("seawatchMap.setTime(5)")
         names = page.evaluate("seawatchTimeline.T.areas.map(a => a.name)")
         ids = page.evaluate("seawatchTimeline.T.areas.map(a => a.id)")
@@ -108,9 +78,9 @@ def test_timeline_hours_work_from_the_keyboard(browser, maps, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_phone_tap_picks_the_nearest_hour_of_the_row_and_names_it(browser, maps, lang):
+def test_phone_tap_picks_the_nearest_hour_of_the_row_and_names_it(browser, timeline_maps, lang):
     with offline_page(browser, viewport=PHONE, touch=True) as (page, record):
-        _open(page, maps[lang])
+        open_map(page, timeline_maps[lang], settle_ms=0, timeline=True)
         page.tap(".sw-tl-toggle")
         page.wait_for_selector(".sw-tl-c[data-a='0'][data-t='20']", state="visible")
         names = page.evaluate("seawatchTimeline.T.areas.map(a => a.name)")
