@@ -520,3 +520,32 @@ def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
     stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
     assert stored["survivors"] == 6 and stored["version"] == 3
+
+
+def test_an_open_popup_stays_open_while_the_map_refreshes(plain, browser):
+    """Reports that come and go while a coordinator reads a popup wait until it is closed:
+    re-forming the clusters closed the popup under the coordinator's finger (the soak's Edit
+    then opened nothing)."""
+    a = create(plain, lat=34.5, lon=16.5, persons=71)
+    create(plain, lat=34.5003, lon=16.5003, persons=72)  # together at every zoom: spread out
+    gone = create(plain, lat=34.4997, lon=16.5004, persons=73)
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        open_popup_of(page, a["id"])
+        # meanwhile a colleague reports a boat right beside it and retracts another one
+        new = create(plain, lat=34.5006, lon=16.4997, persons=74)
+        answer = plain.session("amina").delete(
+            f"{plain.url}/api/incidents/{gone['id']}", params={"version": gone["version"]}
+        )
+        assert answer.status_code == 200, answer.text
+        page.evaluate("delete document.documentElement.dataset.swIncidents")
+        page.select_option("#sw-period", "24h")  # the map refreshes
+        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        popup = page.locator(f".leaflet-popup .sw-popup[data-id='{a['id']}']")
+        expect(popup).to_be_visible()
+        popup.locator(".sw-edit").click()
+        expect(page.locator("#sw-f-survivors")).to_be_visible()
+        page.click("#sw-cancel")
+        # the popup closed, the map shows what changed
+        shown(page, new["id"])
+        assert not page.evaluate(ON_MAP, gone["id"])

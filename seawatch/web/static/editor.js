@@ -766,6 +766,11 @@
         window.L.DomEvent.stop(e);
         if (!marker.isPopupOpen()) marker.openPopup();
       });
+      marker.on("popupopen", () => { reading = marker; });
+      marker.on("popupclose", () => {
+        if (reading === marker) reading = null;
+        applyDeferred();
+      });
       if (batch) batch.push(marker);
       else layer.addLayer(marker);
     } else {
@@ -782,6 +787,28 @@
     }
     entry.record = record;
     tag(entry);
+  }
+
+  // Markers that come or go while the coordinator reads a popup wait until it is closed: adding
+  // or taking off a marker re-forms the clusters, which closed the popup (and moved the Edit
+  // button from under the finger). Changes to markers already shown are made at once.
+  let reading = null;
+  let deferredGone = [];
+  let deferredAdded = [];
+
+  function applyDeferred() {
+    if (reading) return;
+    const gone = deferredGone.filter((m) => layer.hasLayer(m));
+    // a marker taken off again, or replaced, before it was shown is not shown
+    const added = deferredAdded.filter((m) => {
+      const entry = markers.get(m.options.swId);
+      return entry && entry.marker === m && !layer.hasLayer(m);
+    });
+    deferredGone = [];
+    deferredAdded = [];
+    // At once, so the clusters are worked out once per refresh, not once per marker.
+    if (gone.length) (layer.removeLayers ? layer.removeLayers(gone) : gone.forEach((m) => layer.removeLayer(m)));
+    if (added.length) (layer.addLayers ? layer.addLayers(added) : added.forEach((m) => layer.addLayer(m)));
   }
 
   function tag(entry) {
@@ -1101,9 +1128,9 @@
       Array.from(markers.keys()).forEach((id) => {
         if (!seen.has(id) && !(wroteAt.get(id) > asked)) remove(id, gone);
       });
-      // At once, so the clusters are worked out once per refresh, not once per marker.
-      if (gone.length) (layer.removeLayers ? layer.removeLayers(gone) : gone.forEach((m) => layer.removeLayer(m)));
-      if (added.length) (layer.addLayers ? layer.addLayers(added) : added.forEach((m) => layer.addLayer(m)));
+      deferredGone.push(...gone);
+      deferredAdded.push(...added);
+      applyDeferred();
       updateCount();
     }
     showConnection();
