@@ -383,7 +383,8 @@ def validate(
         scores["predictors"]["wind"] = {"auc": None, "auc_ci": None, "odds_ratio": None,
                                         "or_ci": None, "or_note": "no wind in the hindcast"}  # fmt: skip
     placebo_hs = score(rows.assign(index=rows["placebo_hs"]), {"index": "index", "hs": "hs"},
-                       "placebo", design, n_boot=min(n_boot, 200), seed=seed)  # fmt: skip
+                       "placebo", design, n_boot=min(n_boot, 200), seed=seed,
+                       odds_ratios=False)  # fmt: skip
     n_cases = int(rows["case"].sum())
 
     sens: list[dict[str, Any]] = []
@@ -397,7 +398,8 @@ def validate(
                 continue
             try:
                 v_rows, v_covered, _ = _scored_rows(setup, cond, hindcast)
-                v_scores = score(v_rows, predictors, "placebo", design, n_boot=n_boot, seed=seed)
+                v_scores = score(v_rows, predictors, "placebo", design, n_boot=n_boot, seed=seed,
+                                 odds_ratios=False)  # fmt: skip
                 sens.append(_summary(setting, v_scores, v_covered, int(v_rows["case"].sum())))
             except DataError as exc:
                 sens.append(_summary({**setting, "note": str(exc)}, None, 0, 0))
