@@ -115,7 +115,7 @@ def _settings(window_days: str, max_distance_nm: str) -> tuple[int, float]:
     default=True,
     show_default=True,
     help="Also score the result with a shorter and longer window, half and double the "
-    "distance, and unknown boats as wooden boats (AUCs only; about 10% more time).",
+    "distance, and unknown boats as wooden boats (AUCs only; about a third more time).",
 )
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap draws.")
 @click.option("--seed", default=1, show_default=True, help="Bootstrap seed.")

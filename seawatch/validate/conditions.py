@@ -201,15 +201,17 @@ def locate(
     dist = np.full(n, np.nan)
     reason = np.full(n, "", dtype=object)
     west, south, east, north = hindcast.box()
+    # distances are on a local plane: longitude degrees scaled to latitude degrees
+    scale = np.cos(np.deg2rad(np.clip(np.nanmean(glat), -80, 80)))
+    lon_margin = tolerance_deg / scale  # the same distance east-west as north-south
     outside = ~(
         (lat >= south - tolerance_deg)
         & (lat <= north + tolerance_deg)
-        & (lon >= west - tolerance_deg)
-        & (lon <= east + tolerance_deg)
+        & (lon >= west - lon_margin)
+        & (lon <= east + lon_margin)
     )
     reason[outside] = "outside the hindcast area"
     if iy.size and (~outside).any():
-        scale = np.cos(np.deg2rad(np.clip(np.nanmean(glat), -80, 80)))
         tree = cKDTree(np.column_stack([glat[iy], glon[ix] * scale]))
         inside = np.flatnonzero(~outside)
         d, k = tree.query(np.column_stack([lat[inside], lon[inside] * scale]))

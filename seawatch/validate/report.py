@@ -176,7 +176,7 @@ def _sensitivity_html(sens: list[dict[str, Any]] | None) -> str:
             f"<td>{s['max_distance_nm']:g}</td><td>{e(VESSEL_LABELS[s['unknown_boat_as']])}</td>"
             f"<td>{s['covered']}</td><td>{s['n_cases']}</td><td>{_num(s['index_auc'])}</td>"
             f"<td>{_num(s['hs_auc'])}</td><td>{_num(s['delta_auc'], '+.3f')}</td>"
-            f"<td>{_ci(s['delta_ci'], '+.3f')}</td><td>{e(changed)}</td></tr>"
+            f"<td class='nw'>{_ci(s['delta_ci'], '+.3f')}</td><td>{e(changed)}</td></tr>"
         )
     return (
         "<h2>Sensitivity</h2><p>The main result again under other reasonable choices, on the same "
@@ -208,7 +208,8 @@ def _misses_html(misses: dict[str, Any] | None) -> str:
     if not items:
         return head + "<p>None.</p>"
     rows = "".join(
-        f"<tr><td>{e(m['id'])}</td><td>{e(m['time'])}</td><td>{e(m['position'])}</td>"
+        f"<tr><td>{e(m['id'])}</td><td class='nw'>{e(m['time'])}</td>"
+        f"<td class='nw'>{e(m['position'])}</td>"
         f"<td>{m['dead_missing']}</td><td>{e(m['boat_type'])}</td>"
         f"<td>{e(VESSEL_LABELS[m['scored_as']])}</td><td>{_num(m['index'])}</td>"
         f"<td>{_num(m['hs'], '.1f')}</td><td>{_num(m['wind'], '.1f')}</td>"
@@ -218,7 +219,8 @@ def _misses_html(misses: dict[str, Any] | None) -> str:
     return (
         head + "<table class='misses'><tr><th>Incident</th><th>Time (UTC)</th>"
         "<th>Position</th><th>Dead + missing</th><th>Boat type</th><th>Scored as</th>"
-        "<th>Index score</th><th>Hs [m]</th><th>Wind [m/s]</th><th>Sea cell [NM]</th></tr>"
+        "<th>Index score</th><th>Hs max [m]</th><th>Wind max [m/s]</th><th>Sea cell [NM]</th>"
+        "</tr>"
         f"{rows}</table>"
     )
 
@@ -294,7 +296,7 @@ line-height:1.4}}
 table{{border-collapse:collapse;margin:.5rem 0}}td,th{{border:1px solid #bbb;padding:.25rem .6rem;
 text-align:left}}th{{background:#eee}}.verdict{{border-left:6px solid #b2182b;background:#fbeeee;
 padding:.6rem 1rem;font-size:1.05rem}}tr.placebo{{color:#555}}img{{max-width:100%}}
-small{{color:#555}}tr.main{{font-weight:bold}}table.sens td,table.misses td{{font-size:.92rem}}
+small{{color:#555}}tr.main{{font-weight:bold}}.nw{{white-space:nowrap}}table.sens td,table.misses td{{font-size:.92rem}}
 </style></head><body>
 <h1>Does the capsize index separate deadly conditions from safe ones?</h1>
 <p><small>seawatch {e(d["seawatch_version"])} validation report. {e(d["language"])}.</small></p>
@@ -305,12 +307,13 @@ small{{color:#555}}tr.main{{font-weight:bold}}table.sens td,table.misses td{{fon
 <li>Incidents read: {d["incidents_read"]}; covered (scored): <b>{r["covered"]}</b>, as
 {r["n_cases"]} case-days against {r["n_referents"]} matched days.</li>
 <li>Dropped, and why:<ul>{dropped}</ul></li>
-<li>Conditions: {e(d["window"])} (window of {d["window_days"]} day(s), <code>--window-days</code>),
-at the nearest sea cell within {d["max_distance_nm"]:g} NM (<code>--max-distance-nm</code>;
-incidents farther from every sea cell are dropped) (median distance {_num(d["snap_km_median"], ".1f")} km, largest
-{_num(d["snap_km_max"], ".1f")} km); the index is computed with seawatch's own layer code and
-threshold table at every {d["hindcast_step_hours"]:g} h step, per vessel class (rubber dinghy
-when the boat type is unknown: {e(json.dumps(d["vessels"]))}).</li>
+<li>Conditions: {e(d["window"])}, a window of {d["window_days"]} day(s)
+(<code>--window-days {d["window_days"]}</code>), at the nearest sea cell within
+{d["max_distance_nm"]:g} NM (<code>--max-distance-nm {d["max_distance_nm"]:g}</code>; incidents
+farther from every sea cell are dropped; median distance {_num(d["snap_nm_median"], ".1f")} NM,
+largest {_num(d["snap_nm_max"], ".1f")} NM); the index is computed with seawatch's own layer
+code and threshold table at every {d["hindcast_step_hours"]:g} h step, per vessel class (rubber
+dinghy when the boat type is unknown: {e(json.dumps(d["vessels"]))}).</li>
 <li>Hindcast: {e(d["hindcast"])}<ul>{files}</ul></li>
 {notes}
 </ul>

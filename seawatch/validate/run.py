@@ -436,6 +436,8 @@ def validate(
             "max_distance_nm": max_distance_nm,
             "snap_km_median": float(np.nanmedian(main.where.distance_km[main.usable])),
             "snap_km_max": float(np.nanmax(main.where.distance_km[main.usable])),
+            "snap_nm_median": float(np.nanmedian(main.where.distance_nm[main.usable])),
+            "snap_nm_max": float(np.nanmax(main.where.distance_nm[main.usable])),
             "hindcast": hindcast.describe(),
             "hindcast_step_hours": cond.step_hours,
             "hindcast_files": hindcast.files,

@@ -58,7 +58,9 @@ def test_json_keys_exactly_and_report_written(files):
     assert full["verdict"] == data["verdict"]
     page = (out / "report.html").read_text()
     assert "Verdict." in page and "English only" in page
-    assert "window of 2 day(s)" in page and "within 30 NM" in page
+    assert "a window of 2 day(s)" in page and "within\n30 NM" in page
+    assert "<code>--window-days 2</code>" in page
+    assert "<code>--max-distance-nm 30</code>" in page
     assert "<h2>Sensitivity</h2>" in page and "unknown boats as wooden boats" in page
     assert "Largest incidents the index scored Low" in page
     assert set(full["misses"]) >= {"rule", "n_low", "incidents"}
@@ -158,7 +160,7 @@ def test_window_and_distance_options_reach_the_report(files):
     assert full["dropped"]["no sea cell within 4 NM"] > 0
     assert full["sensitivity"] is None
     page = (out / "report.html").read_text()
-    assert "max over days D-2..D" in page and "within 4 NM" in page
+    assert "max over days D-2..D" in page and "<code>--max-distance-nm 4</code>" in page
     assert "Not computed (<code>--no-sensitivity</code>)" in page
 
 

@@ -49,12 +49,8 @@ def _nm_to_nearest_cell(incidents: pd.DataFrame) -> np.ndarray:
 
 
 def _kept(incidents: pd.DataFrame, nm: float) -> int:
-    """How many plants a distance of ``nm`` keeps: near a cell and not beyond the grid's edge
-    by more than ``nm`` (those are outside the hindcast area)."""
-    margin = nm / 60
-    inside = (incidents["lat"].between(LAT.min() - margin, LAT.max() + margin)
-              & incidents["lon"].between(LON.min() - margin, LON.max() + margin))  # fmt: skip
-    return int(((_nm_to_nearest_cell(incidents) <= nm) & inside).sum())
+    """How many plants a distance of ``nm`` keeps."""
+    return int((_nm_to_nearest_cell(incidents) <= nm).sum())
 
 
 def test_distance_drops_incidents_farther_than_stated_and_says_so(skill):
@@ -66,16 +62,19 @@ def test_distance_drops_incidents_farther_than_stated_and_says_so(skill):
                          sensitivity=False)  # fmt: skip
     # beyond the grid's edge by more than 4 NM counts as outside the area; the rest of the far
     # ones lie between cells inside it
-    margin = 4 / 60
+    margin, lon_margin = 4 / 60, 4 / 60 / np.cos(np.deg2rad(LAT.mean()))
     beyond = int(((incidents["lat"] > LAT.max() + margin) | (incidents["lat"] < LAT.min() - margin)
-                  | (incidents["lon"] > LON.max() + margin)
-                  | (incidents["lon"] < LON.min() - margin)).sum())  # fmt: skip
+                  | (incidents["lon"] > LON.max() + lon_margin)
+                  | (incidents["lon"] < LON.min() - lon_margin)).sum())  # fmt: skip
     assert 0 < beyond < far
     assert report["dropped"] == {"no sea cell within 4 NM": far - beyond,
                                  "outside the hindcast area": beyond}  # fmt: skip
     assert report["covered"] == len(incidents) - far
     assert report["settings"]["max_distance_nm"] == 4
-    assert report["details"]["snap_km_max"] <= 4 * 1.852 * 1.001
+    assert report["details"]["snap_nm_max"] <= 4
+    assert report["details"]["snap_nm_max"] == pytest.approx(
+        _nm_to_nearest_cell(incidents)[_nm_to_nearest_cell(incidents) <= 4].max(), abs=0.01
+    )
     assert report["sensitivity"] is None
 
 
