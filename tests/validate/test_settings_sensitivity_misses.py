@@ -231,3 +231,18 @@ def test_no_misses_when_every_fatal_incident_met_a_high_index(skill, tmp_path):
     page = write_report(report, rows, Path(tmp_path)).read_text()
     assert "Largest incidents the index scored Low" in page and "<p>None.</p>" in page
     assert "Not computed (<code>--no-sensitivity</code>)" in page
+
+
+def test_sensitivity_settings_stay_inside_the_limits():
+    from seawatch.validate.run import sensitivity_settings
+
+    edge = sensitivity_settings(1, 300, any_unknown_boat=False)
+    assert [s["name"] for s in edge] == ["longer window", "smaller distance",
+                                         "unknown boats as wooden boats"]  # fmt: skip
+    assert edge[0]["window_days"] == 2 and edge[1]["max_distance_nm"] == 150
+    assert edge[2]["note"].startswith("not applicable")
+    top = sensitivity_settings(7, 200, any_unknown_boat=True)
+    assert [s["window_days"] for s in top if "window" in s["name"]] == [6]
+    larger = next(s for s in top if s["name"] == "larger distance")
+    assert larger["max_distance_nm"] == 300  # doubled, capped at the accepted maximum
+    assert "note" not in top[-1]
