@@ -15,6 +15,7 @@ import click
 
 from seawatch.cli.root import main, pass_settings
 from seawatch.config import Settings
+from seawatch.errors import SeawatchError
 
 
 def _clean(value: Any) -> Any:
@@ -27,6 +28,29 @@ def _clean(value: Any) -> Any:
     if hasattr(value, "item"):
         return _clean(value.item())
     return value
+
+
+class OptionValueError(SeawatchError):
+    """A bad --window-days or --max-distance-nm: one line, exit status 2 (a usage error)."""
+
+    exit_code = 2
+
+
+def _settings(window_days: str, max_distance_nm: str) -> tuple[int, float]:
+    """The window and distance as numbers, or one line saying what to give instead."""
+    from seawatch.validate.settings import distance_problem, window_problem
+
+    try:
+        window: object = int(window_days)
+    except ValueError:
+        window = window_days
+    problem = window_problem(window)
+    if problem:
+        raise OptionValueError(f"--window-days {window_days}: {problem}")
+    problem = distance_problem(max_distance_nm)
+    if problem:
+        raise OptionValueError(f"--max-distance-nm {max_distance_nm}: {problem}")
+    return int(window_days), float(max_distance_nm)
 
 
 @main.command("validate")
@@ -66,6 +90,33 @@ def _clean(value: Any) -> Any:
     show_default=True,
     help="Directory for report.html, report.json and the figures.",
 )
+@click.option(
+    "--window-days",
+    "window_days",
+    default="2",
+    metavar="DAYS",
+    show_default=True,
+    help="Days over which conditions are taken: the daily maximum of the index, Hs and wind "
+    "over this many UTC days ending on the incident day (2 = the day before and the day; "
+    "incident dates are often report dates). 1 to 7.",
+)
+@click.option(
+    "--max-distance-nm",
+    "max_distance_nm",
+    default="30",
+    metavar="NM",
+    show_default=True,
+    help="Conditions are read at the nearest sea cell of the hindcast; incidents farther than "
+    "this many nautical miles from every sea cell are dropped (30 NM = 0.5 degrees, the ERA5 "
+    "wave grid spacing).",
+)
+@click.option(
+    "--sensitivity/--no-sensitivity",
+    default=True,
+    show_default=True,
+    help="Also score the result with a shorter and longer window, half and double the "
+    "distance, and unknown boats as wooden boats (AUCs only; about a third more time).",
+)
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap draws.")
 @click.option("--seed", default=1, show_default=True, help="Bootstrap seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -77,6 +128,9 @@ def validate_command(
     design: str,
     exposure_file: Path | None,
     out_dir: Path,
+    window_days: str,
+    max_distance_nm: str,
+    sensitivity: bool,
     n_boot: int,
     seed: int,
     as_json: bool,
@@ -88,6 +142,7 @@ def validate_command(
     for the case-crossover; non-fatal boats for the within-exposed design), and writes a report
     with matched AUCs, odds ratios, a future-weather placebo and a plain-language verdict.
     """
+    window, distance = _settings(window_days, max_distance_nm)
     from seawatch.layers.capsize import effective_table
     from seawatch.validate.conditions import read_hindcast
     from seawatch.validate.report import write_report
@@ -108,8 +163,11 @@ def validate_command(
         design=design,
         exposure=exposure,
         table=effective_table(settings.risk.overrides),
+        max_distance_nm=distance,
+        window_days=window,
         n_boot=n_boot,
         seed=seed,
+        sensitivity=sensitivity,
     )
     page = write_report(report, rows, out_dir)
     if as_json:
@@ -119,6 +177,10 @@ def validate_command(
         f"{report['covered']} incidents covered ({report['n_cases']} case-days, "
         f"{report['n_referents']} matched days); dropped: "
         + (", ".join(f"{k} {v}" for k, v in report["dropped"].items()) or "none")
+    )
+    click.echo(
+        f"conditions: {report['settings']['window']}, sea cell within "
+        f"{report['settings']['max_distance_nm']:g} NM"
     )
     click.echo(report["verdict"])
     click.echo(f"report: {page}")

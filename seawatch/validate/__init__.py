@@ -9,6 +9,7 @@ pipeline or cli):
   within-exposed (fatal vs non-fatal) matched sets.
 - :mod:`~seawatch.validate.stats`: conditional logistic regression, matched AUC with stratum
   bootstrap, the future-weather placebo and the plain-language verdict.
+- :mod:`~seawatch.validate.settings`: the stated choices (window, distance) and their limits.
 - :mod:`~seawatch.validate.report`: ``report.json``, ``report.html`` and PNG figures.
 
 The method and its limits are in docs/validation.md.

@@ -10,8 +10,9 @@ Input
 Where
     The nearest *sea cell* of the reference grid (the first dataset with wave height: a cell is
     sea where its wave height is ever known; a wind-only hindcast has no land mask and every
-    cell counts) within ``tolerance_deg`` (default 0.5 degrees, the ERA5 wave grid spacing;
-    validation.md section 2 row 5 proposes 0.25-0.5 degrees; assumption, to calibrate).
+    cell counts) within ``max_distance_nm`` (default 30 NM = 0.5 degrees of latitude, the ERA5
+    wave grid spacing; validation.md section 2 row 5 proposes 0.25-0.5 degrees; assumption, to
+    calibrate). Distances are on a local equirectangular plane (1 NM = 1 minute of latitude).
     Other datasets are read at their cell nearest to that sea cell; files on different time
     steps are judged on the union of their steps, each interpolated linearly in time. A
     variable in several files is taken from the first file given.
@@ -20,8 +21,8 @@ When
     The index is computed at every time step of the hindcast at those cells by
     :func:`seawatch.layers.index.index_block`, the kernel ``seawatch build`` runs on forecasts,
     with the same threshold table; then each day gets its daily maximum, and a row's value on
-    day D is the maximum over days D-``days_before`` .. D (default D-1..D: MMP dates are often
-    the report day; validation.md section 6). The placebo is the maximum over D+3..D+5.
+    day D is the maximum over the ``window_days`` UTC days ending on D (default 2, i.e.
+    D-1..D: MMP dates are often the report day; validation.md section 6). The placebo is the maximum over D+3..D+5.
     The wind-rise rule needs a time step of at most ``wind_rise_hours``; on coarser (e.g.
     daily) hindcasts it cannot fire and the report says so.
 
@@ -47,15 +48,18 @@ from seawatch.layers.capsize import Parameter, effective_table
 from seawatch.layers.index import SeaChoice, index_block
 from seawatch.layers.units import check_forecast_units
 from seawatch.schema import VESSELS
+from seawatch.validate.settings import (
+    MAX_DISTANCE_NM,
+    NM_PER_DEGREE,
+    WINDOW_DAYS,
+)
 
 log = logging.getLogger(__name__)
 
 USED = ("hs", "tp", "tm", "wave_dir", "hs_windsea", "tm_windsea", "dir_windsea",
         "u10", "v10", "gust", "uo", "vo")  # fmt: skip
-TOLERANCE_DEG = 0.5
-"""Largest distance from an incident to the sea cell read for it [degrees]; the ERA5 wave grid
-spacing (validation.md section 2 row 5). Assumption, to calibrate."""
-DAYS_BEFORE = 1
+KM_PER_DEGREE = 111.2
+DAYS_BEFORE = WINDOW_DAYS - 1
 PLACEBO_DAYS = (3, 5)
 """The future-weather placebo: days D+3..D+5 (validation.md sections 2 and 5)."""
 BOAT_VESSEL = {"rubber": "rubber_dinghy", "wooden": "wooden_boat", "fibreglass": "small_boat",
@@ -163,6 +167,10 @@ class Located:
     cell_lat: np.ndarray
     cell_lon: np.ndarray
 
+    @property
+    def distance_nm(self) -> np.ndarray:
+        return self.distance_km / KM_PER_DEGREE * NM_PER_DEGREE
+
 
 def _sea_mask(ref: xr.Dataset) -> np.ndarray:
     if "hs" not in ref:
@@ -175,9 +183,11 @@ def locate(
     hindcast: Hindcast,
     lat: np.ndarray,
     lon: np.ndarray,
-    tolerance_deg: float = TOLERANCE_DEG,
+    max_distance_nm: float = MAX_DISTANCE_NM,
 ) -> Located:
-    """The nearest sea cell of each position within ``tolerance_deg``."""
+    """The nearest sea cell of each position within ``max_distance_nm``; farther positions are
+    dropped with the reason ``no sea cell within N NM``."""
+    tolerance_deg = max_distance_nm / NM_PER_DEGREE
     from scipy.spatial import cKDTree
 
     ref = hindcast.reference
@@ -191,22 +201,24 @@ def locate(
     dist = np.full(n, np.nan)
     reason = np.full(n, "", dtype=object)
     west, south, east, north = hindcast.box()
+    # distances are on a local plane: longitude degrees scaled to latitude degrees
+    scale = np.cos(np.deg2rad(np.clip(np.nanmean(glat), -80, 80)))
+    lon_margin = tolerance_deg / scale  # the same distance east-west as north-south
     outside = ~(
         (lat >= south - tolerance_deg)
         & (lat <= north + tolerance_deg)
-        & (lon >= west - tolerance_deg)
-        & (lon <= east + tolerance_deg)
+        & (lon >= west - lon_margin)
+        & (lon <= east + lon_margin)
     )
     reason[outside] = "outside the hindcast area"
     if iy.size and (~outside).any():
-        scale = np.cos(np.deg2rad(np.clip(np.nanmean(glat), -80, 80)))
         tree = cKDTree(np.column_stack([glat[iy], glon[ix] * scale]))
         inside = np.flatnonzero(~outside)
         d, k = tree.query(np.column_stack([lat[inside], lon[inside] * scale]))
         near = d <= tolerance_deg
         cell[inside[near]] = iy[k[near]] * glon.size + ix[k[near]]
-        dist[inside] = d * 111.2
-        reason[inside[~near]] = f"on land or no sea cell within {tolerance_deg:g} degrees"
+        dist[inside] = d * KM_PER_DEGREE
+        reason[inside[~near]] = f"no sea cell within {max_distance_nm:g} NM"
     cy, cx = np.divmod(np.where(cell >= 0, cell, 0), glon.size)
     return Located(cell, dist, reason, glat[cy], glon[cx])
 
@@ -348,11 +360,12 @@ def conditions(
     return Conditions(days, cells, index, hs, wind, step_hours, bool(lags), notes)
 
 
-def vessel_of(boat_type: pd.Series | None, n: int) -> np.ndarray:
-    """Vessel-class position in :data:`VESSELS` of each row (rubber dinghy when unknown)."""
+def vessel_of(boat_type: pd.Series | None, n: int, unknown: str = "rubber_dinghy") -> np.ndarray:
+    """Vessel-class position in :data:`VESSELS` of each row (``unknown`` when the boat type is
+    not known)."""
     if boat_type is None:
-        return np.zeros(n, dtype=int)
-    names = boat_type.astype("string").str.lower().map(BOAT_VESSEL).fillna("rubber_dinghy")
+        return np.full(n, VESSELS.index(unknown), dtype=int)
+    names = boat_type.astype("string").str.lower().map(BOAT_VESSEL).fillna(unknown)
     return names.map({v: i for i, v in enumerate(VESSELS)}).to_numpy(dtype=int)
 
 

@@ -156,6 +156,75 @@ def _nan_to_none(obj: Any) -> Any:
     return obj
 
 
+VESSEL_LABELS = {"rubber_dinghy": "rubber dinghy", "wooden_boat": "wooden boat",
+                 "small_boat": "small boat"}  # fmt: skip
+
+
+def _sensitivity_html(sens: list[dict[str, Any]] | None) -> str:
+    e = html.escape
+    if sens is None:
+        return (
+            "<h2>Sensitivity</h2><p>Not computed (<code>--no-sensitivity</code>): the result "
+            "is shown for the stated window and distance only.</p>"
+        )
+    rows = []
+    for s in sens:
+        cls = " class='main'" if s["name"] == "as run" else ""
+        changed = s["note"] or ""
+        rows.append(
+            f"<tr{cls}><td>{e(s['name'])}</td><td>{s['window_days']}</td>"
+            f"<td>{s['max_distance_nm']:g}</td><td>{e(VESSEL_LABELS[s['unknown_boat_as']])}</td>"
+            f"<td>{s['covered']}</td><td>{s['n_cases']}</td><td>{_num(s['index_auc'])}</td>"
+            f"<td>{_num(s['hs_auc'])}</td><td>{_num(s['delta_auc'], '+.3f')}</td>"
+            f"<td class='nw'>{_ci(s['delta_ci'], '+.3f')}</td><td>{e(changed)}</td></tr>"
+        )
+    return (
+        "<h2>Sensitivity</h2><p>The main result again under other reasonable choices, on the same "
+        "hindcast and incidents. A result that holds only for one window or distance is "
+        "fragile. Each row changes one choice from the first row.</p>"
+        "<table class='sens'><tr><th>Setting</th><th>Window [days]</th><th>Distance [NM]</th>"
+        "<th>Unknown boats scored as</th><th>Incidents covered</th><th>Case-days</th>"
+        "<th>AUC index</th><th>AUC Hs</th><th>Index - Hs</th><th>95% CI</th><th>Note</th>"
+        f"</tr>{''.join(rows)}</table>"
+    )
+
+
+def _misses_html(misses: dict[str, Any] | None) -> str:
+    e = html.escape
+    if not misses:
+        return ""
+    items = misses["incidents"]
+    head = (
+        "<h2>Largest incidents the index scored Low</h2>"
+        f"<p>{e(misses['rule'][0].upper() + misses['rule'][1:])}. "
+        f"{misses['n_low']} of {misses['n_fatal_covered']} covered fatal incidents "
+        f"({misses['dead_missing_low']:,} of {misses['dead_missing_covered']:,} dead and "
+        "missing) were scored Low. Hs and wind are the daily maxima over the same window. "
+        "Overloaded wooden boats are never below Moderate in the index (docs/risk-model.md), "
+        "so they cannot appear here. Check these against the source: a wrong date or a placeholder position puts a wreck "
+        "in calm water; a real calm-weather wreck (overloading, engine failure, a crowd "
+        "shifting during a rescue) is one the index cannot see.</p>"
+    )
+    if not items:
+        return head + "<p>None.</p>"
+    rows = "".join(
+        f"<tr><td>{e(m['id'])}</td><td class='nw'>{e(m['time'])}</td>"
+        f"<td class='nw'>{e(m['position'])}</td>"
+        f"<td>{m['dead_missing']}</td><td>{e(m['boat_type'])}</td>"
+        f"<td>{e(VESSEL_LABELS[m['scored_as']])}</td><td>{_num(m['index'])}</td>"
+        f"<td>{_num(m['hs'], '.1f')}</td><td>{_num(m['wind'], '.1f')}</td>"
+        f"<td>{_num(m['sea_cell_nm'], '.1f')}</td></tr>"
+        for m in items
+    )
+    return (
+        head + "<table class='misses'><tr><th>Incident</th><th>Time (UTC)</th>"
+        "<th>Position</th><th>Dead + missing</th><th>Boat type</th><th>Scored as</th>"
+        "<th>Index score</th><th>Hs max [m]</th><th>Wind max [m/s]</th><th>Sea cell [NM]</th>"
+        "</tr>"
+        f"{rows}</table>"
+    )
+
+
 def _html(r: dict[str, Any], figures: list[str]) -> str:
     e = html.escape
     d = r["details"]
@@ -227,7 +296,7 @@ line-height:1.4}}
 table{{border-collapse:collapse;margin:.5rem 0}}td,th{{border:1px solid #bbb;padding:.25rem .6rem;
 text-align:left}}th{{background:#eee}}.verdict{{border-left:6px solid #b2182b;background:#fbeeee;
 padding:.6rem 1rem;font-size:1.05rem}}tr.placebo{{color:#555}}img{{max-width:100%}}
-small{{color:#555}}
+small{{color:#555}}tr.main{{font-weight:bold}}.nw{{white-space:nowrap}}table.sens td,table.misses td{{font-size:.92rem}}
 </style></head><body>
 <h1>Does the capsize index separate deadly conditions from safe ones?</h1>
 <p><small>seawatch {e(d["seawatch_version"])} validation report. {e(d["language"])}.</small></p>
@@ -238,11 +307,13 @@ small{{color:#555}}
 <li>Incidents read: {d["incidents_read"]}; covered (scored): <b>{r["covered"]}</b>, as
 {r["n_cases"]} case-days against {r["n_referents"]} matched days.</li>
 <li>Dropped, and why:<ul>{dropped}</ul></li>
-<li>Conditions: {e(d["window"])}, at the nearest sea cell within {d["tolerance_deg"]:g} degrees
-(median distance {_num(d["snap_km_median"], ".1f")} km, largest
-{_num(d["snap_km_max"], ".1f")} km); the index is computed with seawatch's own layer code and
-threshold table at every {d["hindcast_step_hours"]:g} h step, per vessel class (rubber dinghy
-when the boat type is unknown: {e(json.dumps(d["vessels"]))}).</li>
+<li>Conditions: {e(d["window"])}, a window of {d["window_days"]} day(s)
+(<code>--window-days {d["window_days"]}</code>), at the nearest sea cell within
+{d["max_distance_nm"]:g} NM (<code>--max-distance-nm {d["max_distance_nm"]:g}</code>; incidents
+farther from every sea cell are dropped; median distance {_num(d["snap_nm_median"], ".1f")} NM,
+largest {_num(d["snap_nm_max"], ".1f")} NM); the index is computed with seawatch's own layer
+code and threshold table at every {d["hindcast_step_hours"]:g} h step, per vessel class (rubber
+dinghy when the boat type is unknown: {e(json.dumps(d["vessels"]))}).</li>
 <li>Hindcast: {e(d["hindcast"])}<ul>{files}</ul></li>
 {notes}
 </ul>
@@ -254,12 +325,14 @@ when the boat type is unknown: {e(json.dumps(d["vessels"]))}).</li>
 Cases needed to detect this difference (5% level, 80% power): {need_text}. No statement is
 made below {MIN_CASES} case-days.</p>
 {exposure}
+{_sensitivity_html(r.get("sensitivity"))}
 {figs}
 <h2>Index level table</h2>
 <p>The index gives levels, not probabilities, so there is no reliability diagram; this is the
 observed case share per level, with counts.</p>
 <table><tr><th>Level</th><th>Case rows</th><th>Matched rows</th><th>Case share</th></tr>
 {levels}</table>
+{_misses_html(r.get("misses"))}
 <h2>How to read this</h2>
 <ul>
 <li><b>Matched AUC</b>: the chance that conditions on a case day were worse than on one of its

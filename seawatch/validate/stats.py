@@ -147,6 +147,7 @@ def score(
     design: str,
     n_boot: int = 1000,
     seed: int = 1,
+    odds_ratios: bool = True,
 ) -> dict[str, Any]:
     """Score a matched design.
 
@@ -163,6 +164,9 @@ def score(
         Column of the index 3-5 days after the day.
     design
         Name of the design, for the verdict's wording.
+    odds_ratios
+        Fit the conditional logit per predictor (most of the time of a score); without it
+        ``odds_ratio`` and ``or_ci`` are None, for callers that only need the AUCs.
 
     Returns
     -------
@@ -190,7 +194,9 @@ def score(
         auc = float(pairs.auc())
         entry: dict[str, Any] = {"auc": auc, "auc_ci": _ci(boot[key])}
         if key != "placebo":
-            odds, or_ci, note = conditional_or(values, case, stratum)
+            odds, or_ci, note = (
+                conditional_or(values, case, stratum) if odds_ratios else (None, None, "not fitted")
+            )
             entry.update(odds_ratio=odds, or_ci=or_ci, or_note=note)
             out["predictors"][key] = entry
         else:

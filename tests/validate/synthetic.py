@@ -38,12 +38,25 @@ def weather(days: pd.DatetimeIndex, persistence: float, seed: int) -> dict[str, 
     return {"hs": hs, "wind": wind, "tp": tp}
 
 
+CALM = {"hs": 0.3, "wind": 3.0}
+"""Weather of a planted calm day: index Low for every vessel class (Hs 0.3 m, Beaufort 2)."""
+
+
 def write_hindcast(
-    path: Path, start: str, end: str, persistence: float = 0.0, seed: int = 0
+    path: Path,
+    start: str,
+    end: str,
+    persistence: float = 0.0,
+    seed: int = 0,
+    calm: np.ndarray | None = None,
 ) -> tuple[Path, pd.DatetimeIndex, dict[str, np.ndarray]]:
-    """A canonical NetCDF with daily hs, tp, u10, v10 over the small grid."""
+    """A canonical NetCDF with daily hs, tp, u10, v10 over the small grid; the day positions in
+    ``calm`` get the :data:`CALM` weather."""
     days = pd.date_range(start, end, freq="D")
     w = weather(days, persistence, seed)
+    if calm is not None:
+        for name, value in CALM.items():
+            w[name][calm] = value
     rng = np.random.default_rng(seed + 1)
     shape = (days.size, LAT.size, LON.size)
     noise = 1.0 + 0.02 * rng.standard_normal(shape)

@@ -18,7 +18,9 @@ from tests.validate.synthetic import plant, write_hindcast, write_mmp_csv
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
 KEYS = {"design", "n_cases", "n_referents", "covered", "dropped", "predictors",
-        "delta_auc_index_minus_hs", "placebo", "verdict"}  # fmt: skip
+        "delta_auc_index_minus_hs", "placebo", "verdict", "settings", "sensitivity"}  # fmt: skip
+SENSITIVITY = ["as run", "shorter window", "longer window", "smaller distance",
+               "larger distance", "unknown boats as wooden boats"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +50,20 @@ def test_json_keys_exactly_and_report_written(files):
     assert set(data["delta_auc_index_minus_hs"]) == {"value", "ci"}
     assert set(data["placebo"]) == {"auc", "verdict"}
     assert data["design"] == "case-crossover"
+    assert data["settings"] == {"window_days": 2, "max_distance_nm": 30}
+    assert [v["name"] for v in data["sensitivity"]] == SENSITIVITY
     assert data["covered"] == data["n_cases"] > 50
     assert data["delta_auc_index_minus_hs"]["ci"][0] > 0
     full = json.loads((out / "report.json").read_text())
     assert full["verdict"] == data["verdict"]
     page = (out / "report.html").read_text()
     assert "Verdict." in page and "English only" in page
+    assert "a window of 2 day(s)" in page and "within\n30 NM" in page
+    assert "<code>--window-days 2</code>" in page
+    assert "<code>--max-distance-nm 30</code>" in page
+    assert "<h2>Sensitivity</h2>" in page and "unknown boats as wooden boats" in page
+    assert "Largest incidents the index scored Low" in page
+    assert set(full["misses"]) >= {"rule", "n_low", "incidents"}
     for name in full["figures"]:
         image = matplotlib.image.imread(out / name)
         assert image.shape[0] > 200 and image.shape[1] > 400
@@ -131,3 +141,67 @@ def test_without_incidents_file_the_store_is_used(files):
     a, b = json.loads(from_file.stdout), json.loads(from_store.stdout)
     assert b["covered"] == a["covered"] > 50
     assert b["predictors"]["index"]["auc"] == a["predictors"]["index"]["auc"]
+
+
+def test_window_and_distance_options_reach_the_report(files):
+    tmp, hindcast, incidents = files
+    out = tmp / "options"
+    result = CliRunner().invoke(
+        main,
+        ["validate", "--hindcast", str(hindcast), "--incidents", str(incidents), "--out",
+         str(out), "--bootstrap", "100", "--window-days", "3", "--max-distance-nm", "4",
+         "--no-sensitivity", "--data-dir", str(tmp / "data")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "conditions: max over days D-2..D (UTC days), sea cell within 4 NM" in result.output
+    assert "no sea cell within 4 NM" in result.output
+    full = json.loads((out / "report.json").read_text())
+    assert full["settings"]["window_days"] == 3 and full["settings"]["max_distance_nm"] == 4
+    assert full["dropped"]["no sea cell within 4 NM"] > 0
+    assert full["sensitivity"] is None
+    page = (out / "report.html").read_text()
+    assert "max over days D-2..D" in page and "<code>--max-distance-nm 4</code>" in page
+    assert "Not computed (<code>--no-sensitivity</code>)" in page
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "start"),
+    [
+        (
+            "--window-days",
+            "0",
+            "seawatch: error: --window-days 0: a window of 0 days: give a whole",
+        ),
+        ("--window-days", "8", "seawatch: error: --window-days 8: a window of 8 days"),
+        ("--window-days", "two", "seawatch: error: --window-days two: a window of two days"),
+        ("--window-days", "1.5", "seawatch: error: --window-days 1.5: a window"),
+        ("--max-distance-nm", "-3", "seawatch: error: --max-distance-nm -3: a distance of -3 NM"),
+        ("--max-distance-nm", "far", "seawatch: error: --max-distance-nm far: a distance"),
+        ("--max-distance-nm", "inf", "seawatch: error: --max-distance-nm inf: a distance"),
+    ],
+)
+def test_bad_window_or_distance_is_one_line_and_exit_2(files, option, value, start):
+    tmp, hindcast, incidents = files
+    out = tmp / "bad"
+    result = CliRunner().invoke(
+        main,
+        ["validate", "--hindcast", str(hindcast), "--incidents", str(incidents), "--out",
+         str(out), option, value, "--data-dir", str(tmp / "data")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(start), lines[0]
+    assert not out.exists()
+
+
+def test_help_says_what_the_window_and_distance_mean():
+    result = CliRunner().invoke(main, ["validate", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "--window-days DAYS Days over which conditions are taken" in text
+    assert "ending on the incident day" in text and "[default: 2]" in text
+    assert "--max-distance-nm NM" in text
+    assert "farther than this many nautical miles from every sea cell are dropped" in text
+    assert "[default: 30]" in text
+    assert "--sensitivity / --no-sensitivity" in text

@@ -46,10 +46,10 @@ def test_index_beats_hs_when_incidents_follow_the_index_not_hs(iid):
     extra.loc[extra.index[0], ["lat", "lon"]] = [LAT[LAND[0]], LON[LAND[1]]]
     extra.loc[extra.index[1], "time"] = pd.NaT
     report, rows = validate(
-        read_hindcast([path]), pd.concat([incidents, extra]), n_boot=N_BOOT, tolerance_deg=0.3
+        read_hindcast([path]), pd.concat([incidents, extra]), n_boot=N_BOOT, max_distance_nm=18
     )
     assert report["covered"] == len(idx)
-    assert report["dropped"] == {"on land or no sea cell within 0.3 degrees": 1, "undated": 1}
+    assert report["dropped"] == {"no sea cell within 18 NM": 1, "undated": 1}
     index, hs = report["predictors"]["index"], report["predictors"]["hs"]
     assert index["auc_ci"][0] > 0.7
     delta = report["delta_auc_index_minus_hs"]

@@ -75,3 +75,27 @@ def test_too_few_cases_refuses_to_claim_skill_and_says_how_many_are_needed():
     assert result["verdict"].startswith("Not enough cases to judge skill: 20 case-days")
     assert "would take about" in result["verdict"]
     assert "better than wave height" not in result["verdict"]
+
+
+def test_scoring_without_odds_ratios_gives_the_same_aucs():
+    """The sensitivity rows skip the conditional logit (most of the scoring time); their AUCs,
+    CIs and differences must be those of a full score."""
+    rng = np.random.default_rng(2)
+    rows = []
+    for s in range(80):
+        day = pd.Timestamp("2020-01-01") + pd.Timedelta(days=s * 9)
+        for j in range(4):
+            rows.append((s, int(j == 0), day, rng.uniform(0, 4) + (j == 0),
+                         rng.uniform(0, 2), rng.uniform(0, 5)))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["stratum", "case", "day", "index", "hs", "placebo"])
+    preds = {"index": "index", "hs": "hs"}
+    full = score(frame, preds, "placebo", "case-crossover", 200, seed=3)
+    quick = score(frame, preds, "placebo", "case-crossover", 200, seed=3, odds_ratios=False)
+    assert full["predictors"]["index"]["odds_ratio"] > 1
+    for key in preds:
+        assert quick["predictors"][key]["auc"] == full["predictors"][key]["auc"]
+        assert quick["predictors"][key]["auc_ci"] == full["predictors"][key]["auc_ci"]
+        assert quick["predictors"][key]["odds_ratio"] is None
+        assert quick["predictors"][key]["or_note"] == "not fitted"
+    assert quick["delta_auc_index_minus_hs"] == full["delta_auc_index_minus_hs"]
+    assert quick["placebo"] == full["placebo"]
