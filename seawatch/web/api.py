@@ -175,7 +175,11 @@ def me(request: Request, who: Viewer) -> Response:
     "/api/incidents",
     tags=["incidents"],
     summary="Incidents as GeoJSON",
-    responses={200: {"content": {"application/geo+json": {}}}, **ERROR_RESPONSES},
+    responses={
+        200: {"content": {"application/geo+json": {}}},
+        304: {"description": "Unchanged since the answer whose ETag was sent in If-None-Match"},
+        **ERROR_RESPONSES,
+    },
 )
 def get_incidents(
     request: Request,
@@ -197,7 +201,11 @@ def get_incidents(
     include_retracted: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> Response:
-    """Incidents, newest first, as an RFC 7946 FeatureCollection (positions WGS84 lon, lat)."""
+    """Incidents, newest first, as an RFC 7946 FeatureCollection (positions WGS84 lon, lat).
+
+    The answer carries an ``ETag``; a poll sending it back in ``If-None-Match`` gets an empty
+    304 while nothing it shows has changed.
+    """
     query = incident_query(since, until, bbox, status, include_retracted, limit)
 
     anonymous = who.user is None

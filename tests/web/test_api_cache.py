@@ -20,7 +20,7 @@ from seawatch.incidents.store import IncidentStore
 from seawatch.web.accounts import AccountStore
 from seawatch.web.cache import QueryCache
 from tests.incidents.conftest import postgres_url, sqlite_url, store_url  # noqa: F401
-from tests.web.conftest import PASSWORDS, ROLES, LiveServer, start_server
+from tests.web.conftest import PASSWORDS, ROLES, LiveServer, add_accounts, start_server
 
 REPORT = {"position": "33°12.5'N 012°45.3'E", "persons": 60}
 LIST = "/api/incidents?since=7d"
@@ -202,3 +202,20 @@ def test_kept_answers_stay_within_the_byte_limit(sqlite_url):  # noqa: F811
         assert sum(a.size for a in cache._entries.values()) <= 10_000
         assert list(cache._entries) == [17, 18, 19]
         assert cache.builds == 20
+
+
+def test_an_answer_kept_for_a_coordinator_never_reaches_an_anonymous_visitor(tmp_path):
+    server = start_server(tmp_path, env={"SEAWATCH_WEB_PUBLIC_MAP": "true"})
+    server.tokens = add_accounts(tmp_path)
+    try:
+        amina, anyone = server.session("amina"), server.session()
+        note = {**REPORT, "note": "skipper's phone +218 91 000 0000"}
+        assert amina.post(f"{server.url}/api/incidents", json=note).status_code == 201
+        mine = amina.get(server.url + LIST)
+        assert "+218 91" in mine.text and "amina" in mine.text
+        public = anyone.get(server.url + LIST, headers={"If-None-Match": mine.headers["ETag"]})
+        assert public.status_code == 200 and len(public.json()["features"]) == 1
+        assert "+218 91" not in public.text and "amina" not in public.text
+        assert "+218 91" in amina.get(server.url + LIST).text
+    finally:
+        server.stop()
