@@ -23,6 +23,7 @@ once asked for, its gzip form.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -120,6 +121,8 @@ class QueryCache:
 
     def __init__(self, store: Any, max_entries: int = 64, max_bytes: int = 64 * 2**20):
         self.engine: sa.Engine = store.engine
+        # an in-memory store is one shared connection, used under the store's own lock
+        self._guard = getattr(store, "_lock", None) or contextlib.nullcontext()
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.builds = 0
@@ -138,6 +141,12 @@ class QueryCache:
 
     def marker(self) -> tuple:
         """What changes whenever any incident changes."""
+        with self._guard:
+            row = self._read_marker()
+        # an empty history has no highest id
+        return tuple(-1 if value is None else int(value) for value in row)
+
+    def _read_marker(self) -> Any:
         if self._sqlite:
             # One statement on the driver's connection (autocommit, see seawatch.db): SQLite
             # reads it in a snapshot of its own, without the BEGIN and ROLLBACK round trips.
@@ -146,16 +155,13 @@ class QueryCache:
                 cursor = conn.cursor()
                 try:
                     cursor.execute(self._sql)
-                    row = cursor.fetchone()
+                    return cursor.fetchone()
                 finally:
                     cursor.close()
             finally:
                 conn.close()
-        else:
-            with self.engine.connect() as conn:
-                row = conn.execute(self._query).one()
-        # an empty history has no highest id
-        return tuple(-1 if value is None else int(value) for value in row)
+        with self.engine.connect() as conn:
+            return conn.execute(self._query).one()
 
     def get(
         self,

@@ -219,3 +219,13 @@ def test_an_answer_kept_for_a_coordinator_never_reaches_an_anonymous_visitor(tmp
         assert "+218 91" in amina.get(server.url + LIST).text
     finally:
         server.stop()
+
+
+def test_the_change_marker_moves_with_each_change_in_an_in_memory_store_too():
+    with IncidentStore("sqlite://") as store:
+        cache = QueryCache(store)
+        assert cache.marker() == (-1,)  # an empty history
+        record = store.create(REPORT, "amina")
+        created = cache.marker()
+        store.update(record["id"], {"persons": 3}, version=1, user="amina")
+        assert (-1,) < created < cache.marker()
