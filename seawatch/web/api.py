@@ -8,6 +8,7 @@ person can act on in ``detail`` (and per field in ``errors``); nothing is writte
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from typing import Annotated, Any
 
@@ -25,6 +26,7 @@ from seawatch.jsonutil import dumps
 from seawatch.storage import DataPaths
 from seawatch.timeutil import isoformat_utc, now_utc
 from seawatch.web.auth import Principal, require_coordinator, require_user, require_viewer
+from seawatch.web.cache import Answer
 from seawatch.web.models import (
     IncidentCreate,
     IncidentPatch,
@@ -173,7 +175,11 @@ def me(request: Request, who: Viewer) -> Response:
     "/api/incidents",
     tags=["incidents"],
     summary="Incidents as GeoJSON",
-    responses={200: {"content": {"application/geo+json": {}}}, **ERROR_RESPONSES},
+    responses={
+        200: {"content": {"application/geo+json": {}}},
+        304: {"description": "Unchanged since the answer whose ETag was sent in If-None-Match"},
+        **ERROR_RESPONSES,
+    },
 )
 def get_incidents(
     request: Request,
@@ -195,24 +201,78 @@ def get_incidents(
     include_retracted: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> Response:
-    """Incidents, newest first, as an RFC 7946 FeatureCollection (positions WGS84 lon, lat)."""
+    """Incidents, newest first, as an RFC 7946 FeatureCollection (positions WGS84 lon, lat).
+
+    The answer carries an ``ETag``; a poll sending it back in ``If-None-Match`` gets an empty
+    304 while nothing it shows has changed.
+    """
     query = incident_query(since, until, bbox, status, include_retracted, limit)
 
     anonymous = who.user is None
 
-    def build() -> bytes:
+    def build() -> tuple[bytes, dt.datetime | None]:
+        records = store_of(request).list(**query)
+        oldest = min((r["time"] for r in records if r["time"] is not None), default=None)
         # the same writer as `seawatch incidents export --format geojson`
-        text = to_geojson(store_of(request).list(**query))
+        text = to_geojson(records)
         if not anonymous:
-            return text.encode()
+            return text.encode(), oldest
         collection = json.loads(text)
         for feature in collection["features"]:
             feature["properties"] = for_viewer(feature["properties"], who)
-        return _dumps(collection)
+        return _dumps(collection), oldest
 
-    key = (*query.items(), ("anonymous", anonymous))
-    body = request.app.state.query_cache.get(key, build)
-    return Response(body, media_type="application/geo+json")
+    # The window's start is not part of the key: a kept answer for an earlier start serves
+    # while every incident in it is still inside the window (see seawatch.web.cache).
+    key = (since, *((k, v) for k, v in query.items() if k != "since"), ("anonymous", anonymous))
+    answer = request.app.state.query_cache.get(key, build, query["since"])
+    return cached_response(request, answer, "application/geo+json")
+
+
+GZIP_MIN_BYTES = 1024
+"""Smaller answers go as they are: gzip's own header and trailer would eat most of the gain."""
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (``gzip`` or ``*`` with q > 0)."""
+    if not header:
+        return False
+    weights: dict[str, float] = {}
+    for part in header.split(","):
+        coding, _, params = part.strip().partition(";")
+        q = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+        weights[coding.strip().lower()] = q
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def cached_response(request: Request, answer: Answer, media_type: str) -> Response:
+    """``answer`` as 200 (gzip when the client takes it), or 304 when the client has it."""
+    gzipped = len(answer.body) >= GZIP_MIN_BYTES and accepts_gzip(
+        request.headers.get("accept-encoding")
+    )
+    etag = answer.gzip_etag if gzipped else answer.etag
+    headers = {"ETag": etag, "Vary": "Accept-Encoding"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(answer.gzipped(), media_type=media_type, headers=headers)
+    return Response(answer.body, media_type=media_type, headers=headers)
 
 
 @router.post(

@@ -39,6 +39,8 @@ read their history, ask the capsize hazard at a point.
 Scripts authenticate with `Authorization: Bearer TOKEN` (`seawatch users token NAME`).
 Positions are WGS84 decimal degrees; GeoJSON follows RFC 7946 (`[lon, lat]`); times are UTC.
 Invalid input answers 422 with `detail`, one line saying what is wrong.
+`GET /api/incidents` answers carry an `ETag`: poll with `If-None-Match` to get an empty 304 while
+nothing changed; with `Accept-Encoding: gzip` they come compressed (about 9 times smaller).
 """
 
 

@@ -4,19 +4,104 @@ Planners' maps poll ``/api/incidents`` far more often than incidents change. Eve
 incident, by this service or any other process (imports, the command line), appends a row to
 the store's append-only history in the same transaction, so the history's highest id (and, on
 PostgreSQL, where ids may commit out of order, its row count) is a marker that moves with every
-committed change. A cached answer is served only while the marker is unchanged.
+committed change. A cached answer is served only while the marker is unchanged, so an answer is
+never older than the last change committed before the request came in.
+
+Two more things keep the polls cheap:
+
+- a window such as ``since=7d`` moves every second, but its answer changes only when the oldest
+  incident in it drops out: an answer for an earlier start is reused as long as every incident
+  in it is still inside the window (newer incidents can only come with a change, which moves
+  the marker);
+- when several requests miss at once, one builds the answer and the others wait for it, rather
+  than all building the same answer at once (measured: 1,585 incidents, 8 polling clients, p99
+  700-850 ms when each built its own).
+
+Each answer keeps a strong ``ETag`` (a hash of its bytes, so it cannot name stale content) and,
+once asked for, its gzip form.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from seawatch.incidents.model import history_table
+
+GZIP_LEVEL = 6
+"""zlib's default: 1.1 MB of GeoJSON (1,585 incidents) to 123 kB in 13 ms, once per answer."""
+
+
+@dataclass
+class Answer:
+    """One serialized answer and what it was built from.
+
+    Attributes
+    ----------
+    body
+        The answer's bytes.
+    marker
+        The store's change marker read before the answer was built.
+    since
+        Start of the time window it was built for (None: no window).
+    oldest
+        Earliest incident time in it (None: no incident), which decides how far ``since`` may
+        move before the answer changes.
+    etag
+        Strong validator of ``body``: ``"<hash>"``.
+    """
+
+    body: bytes
+    marker: tuple
+    since: dt.datetime | None
+    oldest: dt.datetime | None
+    etag: str = field(init=False)
+    _gzip: bytes | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.etag = '"' + hashlib.blake2b(self.body, digest_size=16).hexdigest() + '"'
+
+    @property
+    def gzip_etag(self) -> str:
+        """The validator of the gzip form (another representation needs another tag)."""
+        return self.etag[:-1] + '-gzip"'
+
+    def gzipped(self) -> bytes:
+        """The body compressed with gzip, made on first use and kept."""
+        with self._lock:
+            if self._gzip is None:
+                self._gzip = gzip.compress(self.body, GZIP_LEVEL, mtime=0)
+            return self._gzip
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self._gzip or b"")
+
+    def serves(self, marker: tuple, since: dt.datetime | None) -> bool:
+        """Whether this answer is the answer now, for a request that read ``marker``.
+
+        Markers only grow, so one at least as high in every part was read no earlier (or
+        nothing changed in between); the data read after it holds every change before ours.
+        """
+        if len(marker) != len(self.marker) or any(
+            mine < theirs for mine, theirs in zip(self.marker, marker, strict=True)
+        ):
+            return False
+        if since is None or self.since is None:
+            return since is None and self.since is None
+        if since < self.since:
+            return False
+        return self.oldest is None or self.oldest >= since
 
 
 class QueryCache:
@@ -28,37 +113,111 @@ class QueryCache:
         The incident store (its ``engine`` is read).
     max_entries
         How many different queries to keep.
+    max_bytes
+        How many bytes of answers (and their gzip forms) to keep at most. Assumption, to
+        calibrate: 64 MB holds the whole store of 5,000 incidents (3.5 MB) many times over,
+        while many viewers asking for different boxes cannot grow the service without end.
     """
 
-    def __init__(self, store: Any, max_entries: int = 64):
+    def __init__(self, store: Any, max_entries: int = 64, max_bytes: int = 64 * 2**20):
         self.engine: sa.Engine = store.engine
+        # an in-memory store is one shared connection, used under the store's own lock
+        self._guard = getattr(store, "_lock", None) or contextlib.nullcontext()
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, tuple[tuple, bytes]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.builds = 0
+        self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
         h = history_table
-        if self.engine.dialect.name == "sqlite":
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        if self._sqlite:
             # One writer at a time: ids are assigned in commit order.
-            self._query = sa.select(sa.func.max(h.c.id))
+            query = sa.select(sa.func.max(h.c.id))
         else:
-            self._query = sa.select(sa.func.max(h.c.id), sa.func.count(h.c.id))
+            query = sa.select(sa.func.max(h.c.id), sa.func.count(h.c.id))
+        self._query = query
+        self._sql = str(query.compile(self.engine))
 
     def marker(self) -> tuple:
         """What changes whenever any incident changes."""
-        with self.engine.connect() as conn:
-            return tuple(conn.execute(self._query).one())
+        with self._guard:
+            row = self._read_marker()
+        # an empty history has no highest id
+        return tuple(-1 if value is None else int(value) for value in row)
 
-    def get(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
-        """The cached answer for ``key`` if nothing changed since, else ``build()`` (kept)."""
+    def _read_marker(self) -> Any:
+        if self._sqlite:
+            # One statement on the driver's connection (autocommit, see seawatch.db): SQLite
+            # reads it in a snapshot of its own, without the BEGIN and ROLLBACK round trips.
+            conn = self.engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                try:
+                    cursor.execute(self._sql)
+                    return cursor.fetchone()
+                finally:
+                    cursor.close()
+            finally:
+                conn.close()
+        with self.engine.connect() as conn:
+            return conn.execute(self._query).one()
+
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[], tuple[bytes, dt.datetime | None]],
+        since: dt.datetime | None = None,
+    ) -> Answer:
+        """The answer for ``key`` and window start ``since`` as the store holds it now.
+
+        ``build()`` returns the body and the earliest incident time in it; it is called when no
+        kept answer serves, by one request at a time per key.
+        """
         marker = self.marker()
+        hit = self._hit(key, marker, since)
+        if hit is not None:
+            return hit
         with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] == marker:
+            if len(self._building) > 4 * self.max_entries:
+                self._forget_idle_builders()
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            # another request may have built it while this one waited
+            hit = self._hit(key, marker, since)
+            if hit is not None:
+                return hit
+            body, oldest = build()
+            answer = Answer(body, marker, since, oldest)
+            with self._lock:
+                self.builds += 1
+                self._entries[key] = answer
                 self._entries.move_to_end(key)
-                return hit[1]
-        body = build()
+                self._evict()
+        return answer
+
+    def _hit(self, key: Hashable, marker: tuple, since: dt.datetime | None) -> Answer | None:
         with self._lock:
-            self._entries[key] = (marker, body)
+            answer = self._entries.get(key)
+            if answer is None or not answer.serves(marker, since):
+                return None
             self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return body
+            return answer
+
+    def _evict(self) -> None:
+        """Drop the least recently used answers beyond the limits (the newest one stays)."""
+        total = sum(answer.size for answer in self._entries.values())
+        while len(self._entries) > 1 and (
+            len(self._entries) > self.max_entries or total > self.max_bytes
+        ):
+            key, answer = self._entries.popitem(last=False)
+            total -= answer.size
+            with_lock = self._building.get(key)
+            if with_lock is not None and not with_lock.locked():
+                del self._building[key]
+
+    def _forget_idle_builders(self) -> None:
+        """Drop the build locks nobody holds of keys no longer kept (bounded memory)."""
+        for key in [k for k, lock in self._building.items() if not lock.locked()]:
+            if key not in self._entries:
+                del self._building[key]
