@@ -549,3 +549,32 @@ def test_an_open_popup_stays_open_while_the_map_refreshes(plain, browser):
         # the popup closed, the map shows what changed
         shown(page, new["id"])
         assert not page.evaluate(ON_MAP, gone["id"])
+
+
+def test_an_unchanged_list_is_not_sent_again(plain, browser):
+    """A refresh that finds nothing changed gets "304 Not Modified" (no list over a poor link);
+    the picture still counts as up to date, and the next change comes in whole."""
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        answers: list[tuple[int, str | None]] = []
+        page.on(
+            "response",
+            lambda r: (
+                "/api/incidents?" in r.url
+                and answers.append((r.status, r.request.headers.get("if-none-match")))
+            ),
+        )
+        for period in ("24h", "7d"):  # the page opened on 7 days
+            page.evaluate("delete document.documentElement.dataset.swIncidents")
+            page.select_option("#sw-period", period)
+            page.wait_for_selector("html[data-sw-incidents=loaded]")
+        assert [status for status, _ in answers] == [200, 304], answers
+        assert answers[0][1] is None and answers[1][1], "only a list asked before names its answer"
+        assert page.evaluate("document.documentElement.dataset.swConnection") != "lost"
+        # a change by a colleague: the next ask gets the whole list, with the new report
+        created = create(plain, lat=34.2, lon=15.9, persons=81)
+        page.evaluate("delete document.documentElement.dataset.swIncidents")
+        page.select_option("#sw-period", "7d")
+        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        assert answers[-1][0] == 200, answers
+        shown(page, created["id"])
