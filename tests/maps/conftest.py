@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pytest
 
 from seawatch.config import load_settings
@@ -16,6 +17,19 @@ from tests.maps.risk_fixture import make_incidents, make_risk
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 LANGS = ("en", "ar")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Static-map tests draw with matplotlib: its figures are closed after each test."""
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def long_risk():
+    """Four days at 0.1 degrees: long enough for the static map's daily panels."""
+    return make_risk(hours=96, resolution=0.1)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import matplotlib.pyplot as plt
 import pytest
 import xarray as xr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -47,12 +46,6 @@ AREAS = {
     # the default area
     "default": (10.0, 25.0, 30.5, 38.0, 0.25),
 }
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _settings(area: str, data_dir):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from fontTools.ttLib import TTFont
@@ -28,19 +27,6 @@ from seawatch.maps.static import (
 )
 from seawatch.maps.styles import HAZARD_COLOURS, LAND_COLOUR, hex_to_rgb
 from tests.maps.conftest import NOW
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def long_risk():
-    from tests.maps.risk_fixture import make_risk
-
-    return make_risk(hours=96, resolution=0.1)
 
 
 def test_png_and_pdf_for_a_phone(tmp_path, long_risk, incidents, settings):

@@ -3,7 +3,6 @@ text readable on a phone at 390 px width."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.text import Text
@@ -24,12 +23,6 @@ from seawatch.maps.static import (
 )
 from seawatch.maps.styles import DEPARTURE_TRAP_COLOUR, DEPARTURE_WINDOW_COLOUR, hex_to_rgb
 from tests.maps.conftest import NOW
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import pytest
 
 from seawatch.geo.regions import ports
@@ -21,12 +20,6 @@ from tests.maps.risk_fixture import make_incidents, make_risk
 # The farthest place a name may take (points), as pixels at the map's resolution.
 MAX_GAP_PX = max(math.hypot(dx, dy) for dx, dy, _, _ in PORT_LABEL_PLACES) * DPI / 72
 NEXT_TO_PX = 9.0  # a name at one of the places touching its marker (6 pt off, 8.3 px)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

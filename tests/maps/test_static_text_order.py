@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import matplotlib.pyplot as plt
-import pytest
 from bidi import get_display
 
 from seawatch.maps.context import forecast_info
@@ -18,19 +16,6 @@ from tests.maps.conftest import NOW
 
 MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
 DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def long_risk():
-    from tests.maps.risk_fixture import make_risk
-
-    return make_risk(hours=96, resolution=0.1)
 
 
 def _on_screen(text: str) -> str:

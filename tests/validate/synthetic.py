@@ -122,3 +122,8 @@ def write_mmp_csv(incidents: pd.DataFrame, path: Path) -> Path:
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def inside(idx: np.ndarray, days: pd.DatetimeIndex) -> np.ndarray:
+    """Day indices far enough from the hindcast's ends for every referent and the placebo."""
+    return idx[(idx > 5) & (idx < days.size - 10)]

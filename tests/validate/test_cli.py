@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from seawatch.cli import main
-from tests.validate.synthetic import plant, write_hindcast, write_mmp_csv
+from tests.validate.synthetic import inside, plant, write_hindcast, write_mmp_csv
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
@@ -28,7 +28,7 @@ def files(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli")
     path, days, w = write_hindcast(tmp / "hindcast.nc", "2019-01-01", "2020-12-31", seed=3)
     idx = np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1))
-    idx = idx[(idx > 5) & (idx < days.size - 10)]
+    idx = inside(idx, days)
     incidents = write_mmp_csv(plant(days, idx, seed=1), tmp / "mmp.csv")
     return tmp, path, incidents
 

@@ -16,19 +16,9 @@ import pytest
 from seawatch.errors import DataError
 from seawatch.validate.conditions import read_hindcast
 from seawatch.validate.run import validate
-from tests.validate.synthetic import LAND, LAT, LON, plant, write_hindcast
+from tests.validate.synthetic import LAND, LAT, LON, inside, plant, write_hindcast
 
 N_BOOT = 300
-
-
-def _inside(idx: np.ndarray, days: pd.DatetimeIndex) -> np.ndarray:
-    return idx[(idx > 5) & (idx < days.size - 10)]
-
-
-@pytest.fixture(scope="module")
-def iid(tmp_path_factory):
-    path = tmp_path_factory.mktemp("hc") / "iid.nc"
-    return write_hindcast(path, "2019-01-01", "2021-12-31", persistence=0.0, seed=3)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +29,7 @@ def persistent(tmp_path_factory):
 
 def test_index_beats_hs_when_incidents_follow_the_index_not_hs(iid):
     path, days, w = iid
-    idx = _inside(np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1)), days)
+    idx = inside(np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1)), days)
     incidents = plant(days, idx, seed=1)
     # plus one incident on the land cell and one undated: dropped, with the reason
     extra = incidents.iloc[:2].copy()
@@ -74,7 +64,7 @@ def test_shuffled_labels_give_no_separation(iid):
     aucs, covered = [], 0
     for seed in range(4):
         rng = np.random.default_rng(100 + seed)
-        idx = _inside(np.sort(rng.choice(days.size, 160, replace=False)), days)
+        idx = inside(np.sort(rng.choice(days.size, 160, replace=False)), days)
         report, _ = validate(hindcast, plant(days, idx, seed=seed), n_boot=N_BOOT)
         assert report["n_cases"] >= 50
         index = report["predictors"]["index"]
@@ -89,7 +79,7 @@ def test_departure_selection_reproduces_the_calm_day_artefact_and_trips_the_plac
     persistent,
 ):
     path, days, w = persistent
-    idx = _inside(np.flatnonzero((w["hs"] < 0.75) & (w["wind"] < 7)), days)
+    idx = inside(np.flatnonzero((w["hs"] < 0.75) & (w["wind"] < 7)), days)
     report, _ = validate(read_hindcast([path]), plant(days, idx, seed=3), n_boot=N_BOOT)
     assert report["n_cases"] >= 50
     for key in ("index", "hs"):
@@ -123,7 +113,7 @@ def test_within_exposed_needs_both_fatal_and_non_fatal_boats(iid):
 def test_within_exposed_fatal_boats_on_high_index_days(iid):
     path, days, w = iid
     rng = np.random.default_rng(6)
-    idx = _inside(np.sort(rng.choice(days.size, 600, replace=False)), days)
+    idx = inside(np.sort(rng.choice(days.size, 600, replace=False)), days)
     boats = plant(days, idx, seed=6)
     # deaths where the wind was strong, none otherwise: a hazard signal among boats at sea
     boats["dead"] = np.where(w["wind"][idx] > 10, 3, 0)

@@ -13,26 +13,16 @@ from seawatch.geo.positions import format_ddm
 from seawatch.validate.conditions import read_hindcast
 from seawatch.validate.report import write_report
 from seawatch.validate.run import validate
-from tests.validate.synthetic import CALM, LAT, LON, plant, write_hindcast
+from tests.validate.synthetic import CALM, LAT, LON, inside, plant, write_hindcast
 
 N_BOOT = 200
-
-
-def _inside(idx: np.ndarray, days: pd.DatetimeIndex) -> np.ndarray:
-    return idx[(idx > 5) & (idx < days.size - 10)]
-
-
-@pytest.fixture(scope="module")
-def iid(tmp_path_factory):
-    path = tmp_path_factory.mktemp("hc") / "iid.nc"
-    return write_hindcast(path, "2019-01-01", "2021-12-31", persistence=0.0, seed=3)
 
 
 @pytest.fixture(scope="module")
 def skill(iid):
     """Incidents on days of high index but moderate Hs (the index wins)."""
     path, days, w = iid
-    idx = _inside(np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1)), days)
+    idx = inside(np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1)), days)
     return read_hindcast([path]), plant(days, idx, seed=1)
 
 
@@ -179,7 +169,7 @@ def calm_case(tmp_path_factory):
     calm = np.sort(np.r_[second - 1, second])
     path = tmp_path_factory.mktemp("hc") / "calm.nc"
     path, days, w = write_hindcast(path, "2019-01-01", "2021-12-31", seed=3, calm=calm)
-    stormy = _inside(np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1)), days)
+    stormy = inside(np.flatnonzero((w["wind"] >= 11) & (w["hs"] > 0.6) & (w["hs"] < 1.1)), days)
     small = plant(days, stormy, seed=1)  # 5 dead each, on high-index days
     big = plant(days, second, seed=2).assign(dead=np.arange(30, 42)[::-1])
     big["boat_type"] = ["wooden"] * 3 + ["unknown"] * 9
