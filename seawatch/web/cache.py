@@ -126,6 +126,8 @@ class QueryCache:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.builds = 0
+        self._last_marker: tuple | None = None
+        self._marker_lock = threading.Lock()
         self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
         self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -174,7 +176,16 @@ class QueryCache:
         ``build()`` returns the body and the earliest incident time in it; it is called when no
         kept answer serves, by one request at a time per key.
         """
-        marker = self.marker()
+        # Read one at a time, markers only grow, unless the store was put back to an older copy
+        # under the running service (a restored backup): then no kept answer can be trusted.
+        with self._marker_lock:
+            marker = self.marker()
+            if self._last_marker is not None and any(
+                now < seen for now, seen in zip(marker, self._last_marker, strict=False)
+            ):
+                with self._lock:
+                    self._entries.clear()
+            self._last_marker = marker
         hit = self._hit(key, marker, since)
         if hit is not None:
             return hit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -229,3 +230,24 @@ def test_the_change_marker_moves_with_each_change_in_an_in_memory_store_too():
         created = cache.marker()
         store.update(record["id"], {"persons": 3}, version=1, user="amina")
         assert (-1,) < created < cache.marker()
+
+
+def test_a_store_put_back_to_an_older_copy_is_never_answered_from_the_cache(tmp_path):
+    """An operator restores yesterday's backup under the running service: the history's
+    marker goes down, and the answers kept from the newer store must not be served."""
+    path, backup = tmp_path / "incidents.sqlite", tmp_path / "backup.sqlite"
+    with IncidentStore(f"sqlite:///{path}") as store:
+        cache = QueryCache(store)
+        store.create(REPORT, "amina")
+        with sqlite3.connect(path) as live, sqlite3.connect(backup) as copy:
+            live.backup(copy)
+        store.create({**REPORT, "persons": 61}, "amina")
+        store.create({**REPORT, "persons": 62}, "amina")
+
+        def build() -> tuple[bytes, None]:
+            return str(sorted(r["persons"] for r in store.list())).encode(), None
+
+        assert cache.get("all", build).body == b"[60, 61, 62]"
+        with sqlite3.connect(backup) as copy, sqlite3.connect(path) as live:
+            copy.backup(live)  # SQLite's online backup, written back
+        assert cache.get("all", build).body == b"[60]"

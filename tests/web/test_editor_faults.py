@@ -7,6 +7,7 @@ are real and only the link between them fails.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -553,8 +554,12 @@ def test_an_open_popup_stays_open_while_the_map_refreshes(plain, browser):
 
 def test_an_unchanged_list_is_not_sent_again(plain, browser):
     """A refresh that finds nothing changed gets "304 Not Modified" (no list over a poor link);
-    the picture still counts as up to date, and the next change comes in whole."""
+    the picture still counts as up to date. Another period is another list: going back to one
+    shown before fetches it whole (its incidents were taken off meanwhile)."""
+    three_days = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = create(plain, lat=34.3, lon=16.1, persons=82, time=three_days)
     with loopback_page(browser, plain.url) as (page, _record):
+        page.clock.install()
         sign_in(page, plain.url, "amina")
         answers: list[tuple[int, str | None]] = []
         page.on(
@@ -564,17 +569,95 @@ def test_an_unchanged_list_is_not_sent_again(plain, browser):
                 and answers.append((r.status, r.request.headers.get("if-none-match")))
             ),
         )
-        for period in ("24h", "7d"):  # the page opened on 7 days
+
+        def refreshed(action: Any) -> None:
             page.evaluate("delete document.documentElement.dataset.swIncidents")
-            page.select_option("#sw-period", period)
+            action()
             page.wait_for_selector("html[data-sw-incidents=loaded]")
-        assert [status for status, _ in answers] == [200, 304], answers
-        assert answers[0][1] is None and answers[1][1], "only a list asked before names its answer"
+
+        refreshed(lambda: page.select_option("#sw-period", "24h"))
+        assert not page.evaluate(ON_MAP, old["id"])
+        refreshed(lambda: page.select_option("#sw-period", "7d"))  # the period it opened on
+        assert [status for status, _ in answers] == [200, 200], answers
+        shown(page, old["id"])
+        # the minute's refresh: nothing changed
+        refreshed(lambda: page.clock.run_for(61_000))
+        assert answers[-1][0] == 304 and answers[-1][1], answers
+        shown(page, old["id"])
         assert page.evaluate("document.documentElement.dataset.swConnection") != "lost"
-        # a change by a colleague: the next ask gets the whole list, with the new report
+        # a change by a colleague: the next refresh gets the whole list, with the new report
         created = create(plain, lat=34.2, lon=15.9, persons=81)
-        page.evaluate("delete document.documentElement.dataset.swIncidents")
-        page.select_option("#sw-period", "7d")
-        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        refreshed(lambda: page.clock.run_for(61_000))
         assert answers[-1][0] == 200, answers
         shown(page, created["id"])
+
+
+def test_a_refresh_answered_after_a_retraction_does_not_bring_it_back(plain, browser):
+    """A refresh asked for before a retraction and answered after it carries the incident as it
+    was: it must not come back on the map (its Undo would then fail on a stale version)."""
+    created = create(plain, lat=34.1, lon=16.3, persons=83)
+    held: list[tuple[Any, Any]] = []
+
+    def hold_first_list(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.on("dialog", lambda dialog: dialog.accept())
+        sign_in(page, plain.url, "amina")
+        shown(page, created["id"]).click()
+        page.route("**/api/incidents?*", hold_first_list)
+        page.select_option("#sw-period", "24h")  # a refresh goes out ...
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the refresh never went out"
+        # ... the coordinator retracts the incident while it is on its way
+        page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-retract").click()
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+        page.evaluate("delete document.documentElement.dataset.swIncidents")
+        route, answer = held[0]
+        route.fulfill(response=answer)
+        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        assert not page.evaluate(ON_MAP, created["id"]), "the retracted incident came back"
+        page.click("#sw-undo")
+        expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
+    stored = plain.session("amina").get(f"{plain.url}/api/incidents/{created['id']}").json()
+    assert stored["status"] == "distress" and stored["version"] == 3
+
+
+def test_move_and_retract_in_a_popup_whose_incident_left_the_list(plain, browser):
+    """A colleague moves an incident's time out of the period shown while its popup is open:
+    Retract and Move say what happened instead of doing nothing, and nothing is written over
+    the colleague's change."""
+    two_days = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moved, retracted = (create(plain, lat=33.9, lon=16.7 + 0.2 * k, persons=85 + k) for k in (0, 1))
+    amina = plain.session("amina")
+    with loopback_page(browser, plain.url) as (page, _record):
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.clock.install()
+        sign_in(page, plain.url, "amina")
+        page.select_option("#sw-period", "24h")
+        for record, button in ((moved, ".sw-move"), (retracted, ".sw-retract")):
+            shown(page, record["id"]).click()
+            answer = amina.patch(
+                f"{plain.url}/api/incidents/{record['id']}",
+                json={"version": record["version"], "time": two_days},
+            )
+            assert answer.status_code == 200, answer.text
+            page.evaluate("delete document.documentElement.dataset.swIncidents")
+            page.clock.run_for(61_000)  # the minute's refresh no longer lists it
+            page.wait_for_selector("html[data-sw-incidents=loaded]")
+            popup = page.locator(f".leaflet-popup .sw-popup[data-id='{record['id']}']")
+            popup.locator(button).click()
+            if button == ".sw-move":
+                expect(page.locator(".sw-ed-message")).to_contain_text("no longer in the list")
+                assert page.locator("#sw-move-confirm").count() == 0
+            else:  # asked on the version the popup shows: refused as changed meanwhile
+                expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
+                expect(page.locator("#sw-write")).to_contain_text("changed")
+    stored = amina.get(f"{plain.url}/api/incidents/{retracted['id']}").json()
+    assert stored["status"] == "distress" and stored["version"] == 2

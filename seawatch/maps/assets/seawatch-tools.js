@@ -656,7 +656,7 @@
     // Day ticks at 00 UTC, and the time shown on the map.
     D.times.forEach(function (t, k) {
       if (t.iso.slice(11, 13) !== "00") return;
-      h.push("<line x1='" + x(k).toFixed(1) + "' x2='" + x(k).toFixed(1) + "' y1='" + y0 + "' y2='" + bottom + "' class='sw-chart-day'/>");
+      h.push("<line x1='" + x(k).toFixed(1) + "' x2='" + x(k).toFixed(1) + "' y1='" + y0 + "' y2='" + bottom + "' class='sw-chart-day' data-iso='" + esc(t.iso) + "'/>");
       h.push("<text x='" + (x(k) + (rtl ? -2 : 2)).toFixed(1) + "' y='" + (bottom + 9) + "' text-anchor='" + A("start") +
         "' class='sw-chart-label sw-chart-tick' data-iso='" + esc(t.iso) + "'><tspan direction='ltr' unicode-bidi='isolate'>" +
         esc(t.iso.slice(8, 10) + "/" + t.iso.slice(5, 7)) + "</tspan></text>");

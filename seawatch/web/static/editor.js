@@ -682,7 +682,7 @@
     if (me.can_edit) {
       buttons.append(el("button", { type: "button", className: "sw-move", text: t("web.move.start"),
         onclick: () => startMove(record.id) }));
-      buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id) }));
+      buttons.append(el("button", { type: "button", className: "sw-retract", text: t("web.map.retract"), onclick: () => retract(record.id, false, record) }));
       buttons.append(el("button", { type: "button", className: "sw-drift", text: t("drift.ui.where_now"),
         onclick: () => startDrift(record.id) }));
     }
@@ -731,11 +731,15 @@
   // not take the new incident off the map again.
   const wroteAt = new Map();
 
-  // The marker of a new incident goes into ``batch`` (added at once) when one is given;
-  // ``asked`` is when the refresh that brought the record was asked for (none for a write).
+  // The marker of a new incident goes into ``batch`` (added with the others of a refresh) when
+  // one is given; ``asked`` is when the refresh that brought the record was asked for (none for
+  // a write).
   function upsert(record, batch, asked) {
+    // A refresh's copy of what this page wrote after asking is older than the write (a
+    // retracted incident would come back); versions only grow.
+    if (asked !== undefined && wroteAt.get(record.id) > asked) return;
     let entry = markers.get(record.id);
-    if (entry && record.version < entry.record.version) return; // versions only grow
+    if (entry && record.version < entry.record.version) return;
     if (asked === undefined) wroteAt.set(record.id, Date.now());
     if (record.status === "retracted" && !showRetracted) {
       remove(record.id);
@@ -841,7 +845,13 @@
 
   function startMove(id) {
     const entry = markers.get(id);
-    if (!entry || moving) return;
+    if (moving) return;
+    if (!entry) {
+      // a refresh took it off the list shown while its popup was open
+      map.closePopup();
+      flash(t("web.map.gone"), true);
+      return;
+    }
     map.closePopup();
     closeForm();
     const r = entry.record;
@@ -942,12 +952,15 @@
     }
   }
 
-  async function retract(id, confirmed) {
+  // ``shown``: the record its popup was opened on, for when a refresh has taken the marker off
+  // meanwhile (the popup stays open while the coordinator reads it).
+  async function retract(id, confirmed, shown) {
     const entry = markers.get(id);
-    if (!entry || (!confirmed && !window.confirm(t("web.map.retract_confirm")))) return;
+    const record = entry ? entry.record : shown;
+    if (!record || (!confirmed && !window.confirm(t("web.map.retract_confirm")))) return;
     map.closePopup();
     writeState("pending", t("web.write.pending"));
-    const result = await send("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + entry.record.version);
+    const result = await send("DELETE", "/api/incidents/" + encodeURIComponent(id) + "?version=" + record.version);
     const done = result.ok ? result.data :
       result.status === 409 && result.data && result.data.current && result.data.current.status === "retracted"
         ? result.data.current : null; // the first attempt went through and only its answer was lost
@@ -958,7 +971,7 @@
     } else {
       if (result.status === 409 && result.data && result.data.current) upsert(result.data.current);
       writeState("failed", t("web.write.failed_detail", { reason: problem(result) }),
-        () => retract(id, true));
+        () => retract(id, true, record));
     }
   }
 
@@ -1095,7 +1108,7 @@
     loadIncidents();
   }
 
-  const listTags = new Map(); // list URL -> ETag of the last answer shown
+  let shownList = null; // {url, etag} of the list the markers were last drawn from
 
   async function loadIncidents() {
     // While a move is in flight the markers stay as they are; look again soon.
@@ -1109,7 +1122,7 @@
     const url = "/api/incidents?since=" + wanted + (retracted ? "&include_retracted=true" : "");
     // "Not modified" when nothing changed: on a poor link the whole list (120 kB gzipped for
     // 1,600 incidents) is not sent again every minute.
-    const tag = listTags.get(url);
+    const tag = shownList && shownList.url === url ? shownList.etag : null;
     const result = await send("GET", url, undefined, tag ? { "If-None-Match": tag } : undefined);
     if (result.status === 304) {
       failures = 0;
@@ -1131,7 +1144,7 @@
     schedule(REFRESH_MS);
     // An open form is left as it is: only the markers change.
     if (!busy && wanted === period && retracted === showRetracted) {
-      if (result.etag) listTags.set(url, result.etag);
+      shownList = result.etag ? { url: url, etag: result.etag } : null;
       const seen = new Set();
       const added = [];
       const gone = [];
