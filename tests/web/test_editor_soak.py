@@ -53,7 +53,33 @@ def saved_with_retries(page: Any) -> int:
         retries += 1
 
 
+# Who closed the last popups, and what the map did around then (for the failure message).
+POPUP_LOG = """(() => {
+  const log = (window.__swLog = []);
+  const note = (what) => { log.push(Math.round(performance.now()) + " " + what); log.splice(0, log.length - 12); };
+  const hook = () => {
+    if (!window.L || !L.Popup || L.Popup.__swHooked) return !!(window.L && L.Popup);
+    L.Popup.__swHooked = true;
+    const remove = L.Popup.prototype.onRemove;
+    L.Popup.prototype.onRemove = function (map) {
+      note("popup closed: " + (new Error().stack || "").split("\n").slice(2, 9).join(" < "));
+      return remove.call(this, map);
+    };
+    const open = L.Popup.prototype.onAdd;
+    L.Popup.prototype.onAdd = function (map) { note("popup opened"); return open.call(this, map); };
+    const watched = new Set(["zoomstart", "movestart", "click", "preclick"]);
+    const fire = L.Map.prototype.fire;
+    L.Map.prototype.fire = function (type, data, propagate) {
+      if (watched.has(type)) note("map " + type);
+      return fire.call(this, type, data, propagate);
+    };
+    return true;
+  };
+  const timer = setInterval(() => { if (hook()) clearInterval(timer); }, 20);
+})()"""
+
 DOM_STATE = """() => ({
+  log: window.__swLog,
   form_hidden: document.getElementById("sw-incident-form")?.hidden,
   panel_hidden: document.getElementById("sw-editor")?.hidden,
   sheet: document.getElementById("sw-editor")?.className,
@@ -102,6 +128,7 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_
     saved_in_ui: list[int] = []
     edited_in_ui: list[int] = []
     with loopback_page(browser, plain.url) as (page, record):
+        page.add_init_script(POPUP_LOG)
         sign_in(page, plain.url, "amina")
         page.route(f"{plain.url}/api/**", flaky)
         end = started + SECONDS
