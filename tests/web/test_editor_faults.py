@@ -470,28 +470,47 @@ ON_MAP = """(id) => !!document.querySelector(
   `.sw-inc[data-id='${id}'], .sw-ed-cluster span[data-ids~='${id}']`)"""
 
 
-def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
-    """A slow link answers a refresh after the coordinator has saved: the list it brings is older
-    than the saves and must neither take the new report off the map nor put the old version of
-    the corrected one back (its next Save would then be refused as a conflict)."""
-    created = create(plain, persons=61)
+def refreshed(page: Any, action: Any) -> None:
+    """Do ``action`` (a callable that makes the map refresh, or a held-back refresh from
+    :func:`refresh_held_back` to deliver now) and wait until the page has drawn the list."""
+    page.evaluate("delete document.documentElement.dataset.swIncidents")
+    if callable(action):
+        action()
+    else:
+        route, answer = action
+        route.fulfill(response=answer)
+    page.wait_for_selector("html[data-sw-incidents=loaded]")
+
+
+def refresh_held_back(page: Any) -> tuple[Any, Any]:
+    """Make the map refresh (the period set to 24 h) and hold the answer back on a slow link:
+    its route and the list as the server had it then, for :func:`refreshed` to deliver."""
     held: list[tuple[Any, Any]] = []
 
     def hold_first_list(route: Any) -> None:
         if held:
             route.continue_()
-        else:  # the list as the server has it now, delivered later
+        else:
             held.append((route, route.fetch()))
 
+    page.route("**/api/incidents?*", hold_first_list)
+    page.select_option("#sw-period", "24h")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the refresh never went out"
+    return held[0]
+
+
+def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
+    """A slow link answers a refresh after the coordinator has saved: the list it brings is older
+    than the saves and must neither take the new report off the map nor put the old version of
+    the corrected one back (its next Save would then be refused as a conflict)."""
+    created = create(plain, persons=61)
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        page.route("**/api/incidents?*", hold_first_list)
-        page.select_option("#sw-period", "24h")  # a refresh goes out ...
-        for _ in range(100):
-            if held:
-                break
-            page.wait_for_timeout(100)
-        assert held, "the refresh never went out"
+        late = refresh_held_back(page)  # a refresh goes out ...
         # ... and while it is on its way, a report and a correction are saved
         page.click("#sw-report")
         page.fill("#sw-f-position", "33 41.0N 013 11.0E")
@@ -507,10 +526,7 @@ def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
         page.click("#sw-save")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
 
-        page.evaluate("delete document.documentElement.dataset.swIncidents")
-        route, answer = held[0]
-        route.fulfill(response=answer)
-        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        refreshed(page, late)
         assert page.evaluate(ON_MAP, new_id), "the saved report went off the map"
         # the correction is still the version shown: a second correction saves without conflict
         shown(page, created["id"]).click()
@@ -539,9 +555,7 @@ def test_an_open_popup_stays_open_while_the_map_refreshes(plain, browser):
             f"{plain.url}/api/incidents/{gone['id']}", params={"version": gone["version"]}
         )
         assert answer.status_code == 200, answer.text
-        page.evaluate("delete document.documentElement.dataset.swIncidents")
-        page.select_option("#sw-period", "24h")  # the map refreshes
-        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        refreshed(page, lambda: page.select_option("#sw-period", "24h"))  # the map refreshes
         popup = page.locator(f".leaflet-popup .sw-popup[data-id='{a['id']}']")
         expect(popup).to_be_visible()
         popup.locator(".sw-edit").click()
@@ -570,24 +584,19 @@ def test_an_unchanged_list_is_not_sent_again(plain, browser):
             ),
         )
 
-        def refreshed(action: Any) -> None:
-            page.evaluate("delete document.documentElement.dataset.swIncidents")
-            action()
-            page.wait_for_selector("html[data-sw-incidents=loaded]")
-
-        refreshed(lambda: page.select_option("#sw-period", "24h"))
+        refreshed(page, lambda: page.select_option("#sw-period", "24h"))
         assert not page.evaluate(ON_MAP, old["id"])
-        refreshed(lambda: page.select_option("#sw-period", "7d"))  # the period it opened on
+        refreshed(page, lambda: page.select_option("#sw-period", "7d"))  # the period it opened on
         assert [status for status, _ in answers] == [200, 200], answers
         shown(page, old["id"])
         # the minute's refresh: nothing changed
-        refreshed(lambda: page.clock.run_for(61_000))
+        refreshed(page, lambda: page.clock.run_for(61_000))
         assert answers[-1][0] == 304 and answers[-1][1], answers
         shown(page, old["id"])
         assert page.evaluate("document.documentElement.dataset.swConnection") != "lost"
         # a change by a colleague: the next refresh gets the whole list, with the new report
         created = create(plain, lat=34.2, lon=15.9, persons=81)
-        refreshed(lambda: page.clock.run_for(61_000))
+        refreshed(page, lambda: page.clock.run_for(61_000))
         assert answers[-1][0] == 200, answers
         shown(page, created["id"])
 
@@ -596,32 +605,15 @@ def test_a_refresh_answered_after_a_retraction_does_not_bring_it_back(plain, bro
     """A refresh asked for before a retraction and answered after it carries the incident as it
     was: it must not come back on the map (its Undo would then fail on a stale version)."""
     created = create(plain, lat=34.1, lon=16.3, persons=83)
-    held: list[tuple[Any, Any]] = []
-
-    def hold_first_list(route: Any) -> None:
-        if held:
-            route.continue_()
-        else:
-            held.append((route, route.fetch()))
-
     with loopback_page(browser, plain.url) as (page, _record):
         page.on("dialog", lambda dialog: dialog.accept())
         sign_in(page, plain.url, "amina")
         shown(page, created["id"]).click()
-        page.route("**/api/incidents?*", hold_first_list)
-        page.select_option("#sw-period", "24h")  # a refresh goes out ...
-        for _ in range(100):
-            if held:
-                break
-            page.wait_for_timeout(100)
-        assert held, "the refresh never went out"
+        late = refresh_held_back(page)  # a refresh goes out ...
         # ... the coordinator retracts the incident while it is on its way
         page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-retract").click()
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
-        page.evaluate("delete document.documentElement.dataset.swIncidents")
-        route, answer = held[0]
-        route.fulfill(response=answer)
-        page.wait_for_selector("html[data-sw-incidents=loaded]")
+        refreshed(page, late)
         assert not page.evaluate(ON_MAP, created["id"]), "the retracted incident came back"
         page.click("#sw-undo")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
@@ -648,9 +640,8 @@ def test_move_and_retract_in_a_popup_whose_incident_left_the_list(plain, browser
                 json={"version": record["version"], "time": two_days},
             )
             assert answer.status_code == 200, answer.text
-            page.evaluate("delete document.documentElement.dataset.swIncidents")
-            page.clock.run_for(61_000)  # the minute's refresh no longer lists it
-            page.wait_for_selector("html[data-sw-incidents=loaded]")
+            # the minute's refresh no longer lists it
+            refreshed(page, lambda: page.clock.run_for(61_000))
             popup = page.locator(f".leaflet-popup .sw-popup[data-id='{record['id']}']")
             popup.locator(button).click()
             if button == ".sw-move":
