@@ -97,9 +97,7 @@ def shown(page: Any, incident_id: str, timeout: float = 15.0) -> Any:
     deadline = time.monotonic() + timeout
     clicks = zoom_outs = 0
     while time.monotonic() < deadline:
-        page.wait_for_function(
-            "() => !document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim')"
-        )
+        map_still(page)
         if dot.count() and dot.is_visible():
             return dot
         if cluster.count() == 1:
@@ -119,16 +117,30 @@ def shown(page: Any, incident_id: str, timeout: float = 15.0) -> Any:
     raise AssertionError(f"incident {incident_id} is not on the map")
 
 
-def open_popup(page: Any, incident_id: str) -> Any:
-    """Click an incident's marker once; its popup (and no other) must show.
+def map_still(page: Any) -> None:
+    """Wait until the map neither pans nor zooms, as a person would before tapping.
+
+    A popup slides into view for 250 ms after it opens (Leaflet's autopan): on a loaded machine
+    a click aimed during the slide landed on the map beside the button, which closed the popup
+    (the soak's "Edit opened no form").
+    """
+    page.wait_for_function(
+        "() => !document.querySelector('.leaflet-pan-anim, .leaflet-zoom-anim, .leaflet-cluster-anim')"
+    )
+
+
+def open_popup(page: Any, incident_id: str, timeout: float = 15.0) -> Any:
+    """Click an incident's marker once; its popup (and no other) shows and the map is still.
+    Returns the popup's content.
 
     Clicked up to 3 times before: a closed popup stayed in the page until Leaflet's 200 ms
     timer ran, late on a loaded machine, so waiting for "a popup" found two and the retry
     closed the new one again; the editor now removes a closed popup at once.
     """
-    shown(page, incident_id).click()
-    popup = page.locator(f".leaflet-popup .sw-popup[data-id='{incident_id}'] .sw-pop-note")
+    shown(page, incident_id, timeout).click()
+    popup = page.locator(f".leaflet-popup .sw-popup[data-id='{incident_id}']")
     popup.wait_for(state="visible", timeout=10_000)
+    map_still(page)
     return popup
 
 
@@ -190,7 +202,7 @@ def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
         page.wait_for_selector(f".sw-inc[data-id='{created['id']}'][data-version='2']")
 
         # edit it from its popup
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-edit")
         page.fill("#sw-f-survivors", "76")
         page.select_option("#sw-f-status", "rescued")
@@ -200,7 +212,7 @@ def test_coordinator_reports_moves_edits_and_reads_history(live, browser):
         assert edited.value.json()["survivors"] == 76 and edited.value.json()["version"] == 3
 
         # read the history
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-show-history")
         page.wait_for_selector("#sw-history li[data-version='3']")
         entries = page.locator("#sw-history .sw-h-head").all_inner_texts()
@@ -260,7 +272,7 @@ def test_hostile_text_shows_as_text_and_never_runs(live, browser):
     with loopback_page(browser, live.url) as (page, record):
         sign_in(page, live.url, "amina")
         for incident_id, payload in zip(ids[:4], XSS[:4], strict=True):
-            popup = open_popup(page, incident_id)
+            popup = open_popup(page, incident_id).locator(".sw-pop-note")
             assert popup.inner_text() == payload
             page.click(".leaflet-popup .sw-show-history")
             expect(page.locator("#sw-history")).to_contain_text(f"→ {payload}")
@@ -385,7 +397,9 @@ def test_close_incidents_cluster_and_each_click_reaches_the_one_meant(live, brow
         shown(page, a["id"])
         expect(marker(page, b["id"])).to_be_visible()
         for boat in (a, b):
-            assert open_popup(page, boat["id"]).inner_text() == boat["notes"]
+            assert (
+                open_popup(page, boat["id"]).locator(".sw-pop-note").inner_text() == boat["notes"]
+            )
             assert page.locator(".leaflet-popup").count() == 1
             page.locator(".leaflet-popup-close-button").click()
 

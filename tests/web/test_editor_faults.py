@@ -16,7 +16,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import LiveServer, add_accounts, start_server
-from tests.web.test_browser import cluster_of, loopback_page, marker, shown, sign_in
+from tests.web.test_browser import (
+    cluster_of,
+    loopback_page,
+    marker,
+    open_popup,
+    shown,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +77,7 @@ def test_failed_move_puts_the_marker_back_and_the_map_keeps_updating(plain, brow
         dot = shown(page, created["id"])
         before = centre(dot)
         page.route("**/api/incidents/*", abort_patches)
-        dot.click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-move")
         drag(page, dot, 80, 50)
         page.click("#sw-move-confirm")
@@ -101,7 +108,7 @@ def test_a_pan_that_starts_on_a_marker_never_moves_it(plain, browser):
         assert page.locator("#sw-move").is_hidden()
 
         # move mode: drag, read old and new in DDM, confirm, then undo
-        dot.click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-move")
         expect(page.locator("#sw-move-from")).to_have_text(created["position_ddm"])
         expect(page.locator("#sw-move-confirm")).to_be_disabled()
@@ -122,7 +129,7 @@ def test_a_pan_that_starts_on_a_marker_never_moves_it(plain, browser):
         # Escape leaves move mode and puts the marker back
         dot = shown(page, created["id"])
         before = centre(dot)
-        dot.click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-move")
         drag(page, dot, 50, 50)
         page.keyboard.press("Escape")
@@ -189,7 +196,7 @@ def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
         page.on("dialog", lambda dialog: dialog.accept())
         sign_in(page, plain.url, "amina")
         page.route("**/api/incidents/*", fail_once)
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-edit")
         page.fill("#sw-f-survivors", "28")
         page.click("#sw-save")
@@ -200,7 +207,7 @@ def test_failed_edit_and_retract_say_so_and_can_be_retried(plain, browser):
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
         assert page.locator("#sw-incident-form").is_hidden()
 
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-retract")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
         page.click("#sw-retry")
@@ -253,7 +260,7 @@ def test_edit_conflict_keeps_what_was_typed_and_merges_field_by_field(plain, bro
     created = create(plain, persons=90, lat=33.1, lon=12.1, note="first sighting")
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-edit")
         page.fill("#sw-f-survivors", "50")
         page.fill("#sw-f-note", "mine: 50 picked up by MV Aurora")
@@ -340,7 +347,7 @@ def test_history_reads_in_words_with_positions_in_ddm(plain, browser):
     assert moved.status_code == 200
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-show-history")
         page.wait_for_selector("#sw-history li[data-version='2']")
         text = page.locator("#sw-history li[data-version='2']").inner_text()
@@ -403,7 +410,7 @@ def test_coordinator_restores_a_retracted_incident_from_the_map(plain, browser):
         assert "sw-inc-retracted" in dot.get_attribute("class")
 
         page.route("**/api/incidents/*/restore*", fail_then_hold)
-        dot.click()
+        open_popup(page, created["id"])
         assert page.locator(".leaflet-popup .sw-edit").count() == 0
         page.click(".leaflet-popup .sw-restore")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "failed")
@@ -421,7 +428,7 @@ def test_coordinator_restores_a_retracted_incident_from_the_map(plain, browser):
 
         # retracting from the map offers to undo it at once, retracted incidents shown or not
         page.uncheck("#sw-show-retracted")
-        open_popup_of(page, created["id"])
+        open_popup(page, created["id"])
         page.click(".leaflet-popup .sw-retract")
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
         with page.expect_response(lambda r: r.url.split("?")[0].endswith("/restore")) as undone:
@@ -435,11 +442,6 @@ def test_coordinator_restores_a_retracted_incident_from_the_map(plain, browser):
     assert [h["action"] for h in history] == ["create", "retract", "update", "retract", "update"]
 
 
-def open_popup_of(page: Any, incident_id: str) -> None:
-    shown(page, incident_id).click()
-    page.locator(f".leaflet-popup .sw-popup[data-id='{incident_id}']").wait_for()
-
-
 # A busy phone: timers run late. Leaflet removes a closed popup with a 200 ms timer.
 LATE_TIMERS = """(() => { const later = window.setTimeout;
   window.setTimeout = (f, ms, ...rest) => later(f, ms === 200 ? 4000 : ms, ...rest); })()"""
@@ -451,11 +453,11 @@ def test_a_closed_popup_never_swallows_the_next_tap_and_a_second_tap_keeps_it_op
     with loopback_page(browser, plain.url) as (page, _record):
         page.add_init_script(LATE_TIMERS)
         sign_in(page, plain.url, "amina")
-        open_popup_of(page, first["id"])
+        open_popup(page, first["id"])
         page.locator(".leaflet-popup-close-button").click()
         # gone at once, not left invisible over the map until a late timer removes it
         assert page.locator(".leaflet-popup").count() == 0
-        open_popup_of(page, second["id"])
+        open_popup(page, second["id"])
         assert page.locator(".leaflet-popup").count() == 1
         page.locator(".leaflet-popup-close-button").click()
         # a second tap (a slow phone, an impatient finger) leaves the popup open
@@ -520,7 +522,7 @@ def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
             page.click("#sw-save")
         new_id = posted.value.json()["id"]
         expect(page.locator("#sw-write")).to_have_attribute("data-state", "saved")
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-edit").click()
         page.fill("#sw-f-survivors", "5")
         page.click("#sw-save")
@@ -529,7 +531,7 @@ def test_a_refresh_answered_after_saves_keeps_what_was_saved(plain, browser):
         refreshed(page, late)
         assert page.evaluate(ON_MAP, new_id), "the saved report went off the map"
         # the correction is still the version shown: a second correction saves without conflict
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-edit").click()
         assert page.input_value("#sw-f-survivors") == "5"
         page.fill("#sw-f-survivors", "6")
@@ -548,7 +550,7 @@ def test_an_open_popup_stays_open_while_the_map_refreshes(plain, browser):
     gone = create(plain, lat=34.4997, lon=16.5004, persons=73)
     with loopback_page(browser, plain.url) as (page, _record):
         sign_in(page, plain.url, "amina")
-        open_popup_of(page, a["id"])
+        open_popup(page, a["id"])
         # meanwhile a colleague reports a boat right beside it and retracts another one
         new = create(plain, lat=34.5006, lon=16.4997, persons=74)
         answer = plain.session("amina").delete(
@@ -608,7 +610,7 @@ def test_a_refresh_answered_after_a_retraction_does_not_bring_it_back(plain, bro
     with loopback_page(browser, plain.url) as (page, _record):
         page.on("dialog", lambda dialog: dialog.accept())
         sign_in(page, plain.url, "amina")
-        shown(page, created["id"]).click()
+        open_popup(page, created["id"])
         late = refresh_held_back(page)  # a refresh goes out ...
         # ... the coordinator retracts the incident while it is on its way
         page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}'] .sw-retract").click()
@@ -634,7 +636,7 @@ def test_move_and_retract_in_a_popup_whose_incident_left_the_list(plain, browser
         sign_in(page, plain.url, "amina")
         page.select_option("#sw-period", "24h")
         for record, button in ((moved, ".sw-move"), (retracted, ".sw-retract")):
-            shown(page, record["id"]).click()
+            open_popup(page, record["id"])
             answer = amina.patch(
                 f"{plain.url}/api/incidents/{record['id']}",
                 json={"version": record["version"], "time": two_days},

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.test_browser import loopback_page, shown, sign_in
+from tests.web.test_browser import loopback_page, open_popup, sign_in
 from tests.web.test_editor_faults import plain  # noqa: F401  (the live server fixture)
 
 pytestmark = pytest.mark.browser
@@ -54,9 +54,9 @@ def saved_with_retries(page: Any) -> int:
 
 
 # Who closed the last popups, and what the map did around then (for the failure message).
-POPUP_LOG = """(() => {
+POPUP_LOG = r"""(() => {
   const log = (window.__swLog = []);
-  const note = (what) => { log.push(Math.round(performance.now()) + " " + what); log.splice(0, log.length - 12); };
+  const note = (what) => { log.push(Math.round(performance.now()) + " " + what); log.splice(0, log.length - 16); };
   const hook = () => {
     if (!window.L || !L.Popup || L.Popup.__swHooked) return !!(window.L && L.Popup);
     L.Popup.__swHooked = true;
@@ -67,7 +67,7 @@ POPUP_LOG = """(() => {
     };
     const open = L.Popup.prototype.onAdd;
     L.Popup.prototype.onAdd = function (map) { note("popup opened"); return open.call(this, map); };
-    const watched = new Set(["zoomstart", "movestart", "click", "preclick"]);
+    const watched = new Set(["zoomstart", "movestart", "moveend", "autopanstart", "click", "preclick"]);
     const fire = L.Map.prototype.fire;
     L.Map.prototype.fire = function (type, data, propagate) {
       if (watched.has(type)) note("map " + type);
@@ -159,7 +159,7 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_
                     if f["properties"]["persons"] == i
                 ]
             # the map may be zoomed in elsewhere after the last correction: shown() zooms out
-            shown(page, found[0], timeout=60).click()
+            open_popup(page, found[0], timeout=60)
             page.locator(f".leaflet-popup .sw-popup[data-id='{found[0]}'] .sw-edit").click()
             survivors = page.locator("#sw-f-survivors")
             try:
