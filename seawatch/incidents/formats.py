@@ -107,12 +107,13 @@ def _positions(records: list[Record]) -> tuple[list[float], list[float], list[st
     return lat, lon, format_lat_ddm_array(lat), format_lon_ddm_array(lon)
 
 
-def to_geojson(records: Iterable[Record]) -> str:
-    """RFC 7946 FeatureCollection (UTF-8 text)."""
+def geojson_features(records: Iterable[Record]) -> list[str]:
+    """Each record as an RFC 7946 Feature, as JSON text: the parts :func:`to_geojson` joins
+    (the web service keeps them per incident version and joins them the same way)."""
     records = list(records)
     lat, lon, lat_ddm, lon_ddm = _positions(records)
     plain = _Plain()
-    features = []
+    texts = []
     for i, rec in enumerate(records):
         if rec.keys() == _FIELD_SET:  # a store record: copy it whole
             properties = dict(rec)
@@ -121,22 +122,28 @@ def to_geojson(records: Iterable[Record]) -> str:
         for name in _TIME_FIELDS:
             properties[name] = plain(properties[name])
         properties["position_ddm"] = f"{lat_ddm[i]} {lon_ddm[i]}"
-        features.append(
-            {
-                "type": "Feature",
-                "id": rec.get("id"),
-                "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
-                "properties": properties,
-            }
-        )
-    collection = {"type": "FeatureCollection", "features": features}
-    try:
-        text = dumps(collection)
-    except ValueError:  # NaN from a DataFrame: clean every value (slower, rare)
-        for feature in features:
-            feature["properties"] = {k: plain(v) for k, v in feature["properties"].items()}
-        text = dumps(collection)
-    return text + "\n"
+        feature = {
+            "type": "Feature",
+            "id": rec.get("id"),
+            "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
+            "properties": properties,
+        }
+        try:
+            texts.append(dumps(feature))
+        except ValueError:  # NaN from a DataFrame: clean every value (slower, rare)
+            feature["properties"] = {k: plain(v) for k, v in properties.items()}
+            texts.append(dumps(feature))
+    return texts
+
+
+def geojson_collection(features: Iterable[str]) -> str:
+    """A FeatureCollection (UTF-8 text) of Features given as JSON text."""
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}\n"
+
+
+def to_geojson(records: Iterable[Record]) -> str:
+    """RFC 7946 FeatureCollection (UTF-8 text)."""
+    return geojson_collection(geojson_features(records))
 
 
 def to_csv(records: Iterable[Record]) -> str:

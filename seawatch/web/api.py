@@ -18,7 +18,6 @@ from fastapi import Path as PathParam
 from seawatch import __version__
 from seawatch.errors import DataError
 from seawatch.geo.positions import parse_position
-from seawatch.incidents.formats import to_geojson
 from seawatch.incidents.model import STATUSES
 from seawatch.incidents.store import IncidentStore
 from seawatch.incidents.validate import parse_since
@@ -214,7 +213,7 @@ def get_incidents(
         records = store_of(request).list(**query)
         oldest = min((r["time"] for r in records if r["time"] is not None), default=None)
         # the same writer as `seawatch incidents export --format geojson`
-        text = to_geojson(records)
+        text = request.app.state.query_cache.features.collection(records)
         if not anonymous:
             return text.encode(), oldest
         collection = json.loads(text)

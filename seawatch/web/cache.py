@@ -3,8 +3,9 @@
 Planners' maps poll ``/api/incidents`` far more often than incidents change. Every change to an
 incident, by this service or any other process (imports, the command line), appends a row to
 the store's append-only history in the same transaction, so the history's highest id (and, on
-PostgreSQL, where ids may commit out of order, its row count) is a marker that moves with every
-committed change. A cached answer is served only while the marker is unchanged, so an answer is
+PostgreSQL, where ids may commit out of order, its row count), with the time of that newest
+change (a store put back to an older copy and written again reaches the same id), is a marker
+that moves with every committed change. A cached answer is served only while the marker is unchanged, so an answer is
 never older than the last change committed before the request came in.
 
 Two more things keep the polls cheap:
@@ -35,6 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from seawatch.incidents.formats import geojson_collection, geojson_features
 from seawatch.incidents.model import history_table
 
 GZIP_LEVEL = 6
@@ -129,24 +131,29 @@ class QueryCache:
         self._last_marker: tuple | None = None
         self._marker_lock = threading.Lock()
         self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
+        self.features = FeatureTexts()
         self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
         h = history_table
         self._sqlite = self.engine.dialect.name == "sqlite"
+        # The time of the newest change too: a store put back to an older copy and written
+        # again reaches the same highest id, never at the same time.
+        newest = sa.select(h.c.at).order_by(h.c.id.desc()).limit(1).scalar_subquery()
         if self._sqlite:
             # One writer at a time: ids are assigned in commit order.
-            query = sa.select(sa.func.max(h.c.id))
+            query = sa.select(sa.func.max(h.c.id), newest)
         else:
-            query = sa.select(sa.func.max(h.c.id), sa.func.count(h.c.id))
+            query = sa.select(sa.func.max(h.c.id), sa.func.count(h.c.id), newest)
         self._query = query
-        self._sql = str(query.compile(self.engine))
+        self._sql = str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
 
     def marker(self) -> tuple:
-        """What changes whenever any incident changes."""
+        """What changes whenever any incident changes: the history's highest id (and row count
+        on PostgreSQL), then the time of the newest change as text."""
         with self._guard:
-            row = self._read_marker()
+            *counts, at = self._read_marker()
         # an empty history has no highest id
-        return tuple(-1 if value is None else int(value) for value in row)
+        return (*(-1 if value is None else int(value) for value in counts), str(at or ""))
 
     def _read_marker(self) -> Any:
         if self._sqlite:
@@ -185,6 +192,7 @@ class QueryCache:
             ):
                 with self._lock:
                     self._entries.clear()
+                self.features.clear()
             self._last_marker = marker
         hit = self._hit(key, marker, since)
         if hit is not None:
@@ -232,3 +240,52 @@ class QueryCache:
         for key in [k for k, lock in self._building.items() if not lock.locked()]:
             if key not in self._entries:
                 del self._building[key]
+
+
+class FeatureTexts:
+    """Each incident version's GeoJSON Feature text, kept between list answers.
+
+    After a save, the next poll rebuilds its whole list; with the texts kept it writes only the
+    incident that changed, not all of them (1,585 incidents: about 30 ms of CPU to write them
+    all, see benchmarks/web.py). The texts come from the export's own writer
+    (:func:`seawatch.incidents.formats.geojson_features`), so the API and
+    ``seawatch incidents export`` cannot drift apart.
+
+    Keyed by id, version and time of the change: a store put back to an older copy and then
+    written again reuses version numbers (and :class:`QueryCache`, which holds these texts,
+    empties them when it sees the store go back).
+
+    Parameters
+    ----------
+    max_entries
+        How many texts to keep (about 700 bytes each). Assumption, to calibrate: 20,000 is
+        several years of Central Mediterranean incidents, about 15 MB.
+    """
+
+    def __init__(self, max_entries: int = 20_000):
+        self.max_entries = max_entries
+        self.written = 0  # texts written (not found kept), for tests and benchmarks
+        self._texts: dict[tuple, str] = {}
+        self._lock = threading.Lock()
+
+    def collection(self, records: list[dict[str, Any]]) -> str:
+        """The FeatureCollection of ``records`` (store records), as ``to_geojson`` writes it."""
+        keys = [(r["id"], r["version"], r["updated_at"]) for r in records]
+        with self._lock:
+            texts = [self._texts.get(k) for k in keys]
+        missing = [i for i, text in enumerate(texts) if text is None]
+        if missing:
+            written = geojson_features([records[i] for i in missing])
+            with self._lock:
+                for i, text in zip(missing, written, strict=True):
+                    texts[i] = self._texts[keys[i]] = text
+                self.written += len(missing)
+                if len(self._texts) > self.max_entries:
+                    # the oldest written half goes (dicts keep insertion order)
+                    for key in list(self._texts)[: len(self._texts) - self.max_entries // 2]:
+                        del self._texts[key]
+        return geojson_collection(texts)  # type: ignore[arg-type]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from seawatch.incidents.formats import to_geojson
 from seawatch.incidents.store import IncidentStore
 from seawatch.web.accounts import AccountStore
-from seawatch.web.cache import QueryCache
+from seawatch.web.cache import FeatureTexts, QueryCache
 from tests.incidents.conftest import postgres_url, sqlite_url, store_url  # noqa: F401
 from tests.web.conftest import PASSWORDS, ROLES, LiveServer, add_accounts, start_server
 
@@ -225,11 +226,11 @@ def test_an_answer_kept_for_a_coordinator_never_reaches_an_anonymous_visitor(tmp
 def test_the_change_marker_moves_with_each_change_in_an_in_memory_store_too():
     with IncidentStore("sqlite://") as store:
         cache = QueryCache(store)
-        assert cache.marker() == (-1,)  # an empty history
+        assert cache.marker() == (-1, "")  # an empty history
         record = store.create(REPORT, "amina")
         created = cache.marker()
         store.update(record["id"], {"persons": 3}, version=1, user="amina")
-        assert (-1,) < created < cache.marker()
+        assert (-1, "") < created < cache.marker()
 
 
 def test_a_store_put_back_to_an_older_copy_is_never_answered_from_the_cache(tmp_path):
@@ -251,3 +252,55 @@ def test_a_store_put_back_to_an_older_copy_is_never_answered_from_the_cache(tmp_
         with sqlite3.connect(backup) as copy, sqlite3.connect(path) as live:
             copy.backup(live)  # SQLite's online backup, written back
         assert cache.get("all", build).body == b"[60]"
+
+
+def test_kept_feature_texts_write_only_what_changed_and_match_the_export(store_url):  # noqa: F811
+    """After a correction the list is written again from the kept texts with only the corrected
+    incident written anew, and it reads exactly as ``seawatch incidents export`` writes it."""
+    with IncidentStore(store_url) as store:
+        texts = FeatureTexts()
+        for persons in range(40, 50):
+            store.create({**REPORT, "persons": persons}, "amina")
+        assert texts.collection(store.list()) == to_geojson(store.list())
+        assert texts.written == 10
+        first = store.list()[3]
+        store.update(first["id"], {"survivors": 12}, version=1, user="amina")
+        again = texts.collection(store.list())
+        assert texts.written == 11
+        assert again == to_geojson(store.list())
+        assert '"survivors":12' in again
+
+
+def test_a_version_written_again_after_a_restore_is_not_the_kept_one(tmp_path):
+    """A store put back to an older copy and corrected again (within the same second) reuses
+    the version number: the list shows the new correction, not the text kept from before."""
+    path, backup = tmp_path / "incidents.sqlite", tmp_path / "backup.sqlite"
+    with IncidentStore(f"sqlite:///{path}") as store:
+        cache = QueryCache(store)
+
+        def build() -> tuple[bytes, None]:
+            return cache.features.collection(store.list()).encode(), None
+
+        record = store.create(REPORT, "amina")
+        with sqlite3.connect(path) as live, sqlite3.connect(backup) as copy:
+            live.backup(copy)
+        store.update(record["id"], {"survivors": 5}, version=1, user="amina")
+        assert b'"survivors":5' in cache.get("all", build).body
+        with sqlite3.connect(backup) as copy, sqlite3.connect(path) as live:
+            copy.backup(live)
+        again = store.update(record["id"], {"survivors": 7}, version=1, user="amina")
+        assert again["version"] == 2
+        listed = cache.get("all", build).body
+        assert b'"survivors":7' in listed and b'"survivors":5' not in listed
+
+
+def test_kept_feature_texts_stay_within_their_limit(sqlite_url):  # noqa: F811
+    with IncidentStore(sqlite_url) as store:
+        texts = FeatureTexts(max_entries=6)
+        for persons in range(10):
+            store.create({**REPORT, "persons": persons}, "amina")
+        records = store.list()
+        for i in range(10):
+            assert texts.collection(records[i : i + 1]) == to_geojson(records[i : i + 1])
+        assert len(texts._texts) <= 6
+        assert texts.collection(records) == to_geojson(records)
