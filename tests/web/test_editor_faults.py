@@ -654,3 +654,43 @@ def test_move_and_retract_in_a_popup_whose_incident_left_the_list(plain, browser
                 expect(page.locator("#sw-write")).to_contain_text("changed")
     stored = amina.get(f"{plain.url}/api/incidents/{retracted['id']}").json()
     assert stored["status"] == "distress" and stored["version"] == 2
+
+
+def test_a_tap_on_a_marker_at_the_edge_opens_it_without_moving_the_map(plain, browser):
+    """A tap focuses the marker; Leaflet's pan on focus moved the map under the finger when
+    the marker sat at the screen's edge, and the tap missed. The keyboard still pans to it."""
+    created = create(plain, lat=31.2, lon=19.0, persons=91)
+    with loopback_page(browser, plain.url) as (page, _record):
+        sign_in(page, plain.url, "amina")
+        dot = shown(page, created["id"])
+        # the marker's lower half below the map's bottom edge
+        page.evaluate(
+            """([lat, lon]) => {
+              const map = window.swFallbackMap, at = map.latLngToContainerPoint([lat, lon]);
+              map.panBy([0, at.y - map.getSize().y + 4], {animate: false});
+            }""",
+            [created["lat"], created["lon"]],
+        )
+        # the map may move to fit the popup once it is open (Leaflet's autopan), never before
+        page.evaluate(
+            """() => { window.__swEarly = 0; window.swFallbackMap.on("movestart", () => {
+              if (!document.querySelector(".leaflet-popup")) window.__swEarly += 1; }); }"""
+        )
+        before = page.evaluate("() => window.swFallbackMap.getCenter()")
+        dot.click()
+        popup = page.locator(f".leaflet-popup .sw-popup[data-id='{created['id']}']")
+        expect(popup).to_be_visible()
+        assert page.evaluate("window.__swEarly") == 0, "the map moved under the tap"
+        page.locator(".leaflet-popup-close-button").click()
+        before = page.evaluate("() => window.swFallbackMap.getCenter()")
+        # from the keyboard: focused with Tab, the map brings it in
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.dataset.id") == created["id"]:
+                break
+        else:
+            raise AssertionError("the marker is not reached with Tab")
+        page.wait_for_function(
+            "(c) => { const n = window.swFallbackMap.getCenter(); return n.lat !== c.lat; }",
+            arg=before,
+        )

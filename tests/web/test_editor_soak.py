@@ -56,7 +56,7 @@ def saved_with_retries(page: Any) -> int:
 # Who closed the last popups, and what the map did around then (for the failure message).
 POPUP_LOG = r"""(() => {
   const log = (window.__swLog = []);
-  const note = (what) => { log.push(Math.round(performance.now()) + " " + what); log.splice(0, log.length - 16); };
+  const note = (what) => { log.push(Math.round(performance.now()) + " " + what); log.splice(0, log.length - 24); };
   const hook = () => {
     if (!window.L || !L.Popup || L.Popup.__swHooked) return !!(window.L && L.Popup);
     L.Popup.__swHooked = true;
@@ -68,14 +68,47 @@ POPUP_LOG = r"""(() => {
     const open = L.Popup.prototype.onAdd;
     L.Popup.prototype.onAdd = function (map) { note("popup opened"); return open.call(this, map); };
     const watched = new Set(["zoomstart", "movestart", "moveend", "autopanstart", "click", "preclick"]);
+    const inside = L.Map.prototype.panInside;
+    L.Map.prototype.panInside = function (latlng, options) {
+      const p = this.latLngToContainerPoint(latlng), size = this.getSize();
+      const box = this.getContainer().getBoundingClientRect();
+      note("panInside " + Math.round(p.x) + "," + Math.round(p.y) + " in " + size.x + "x" + size.y
+        + " container " + Math.round(box.width) + "x" + Math.round(box.height) + " zoom " + this.getZoom());
+      return inside.call(this, latlng, options);
+    };
     const fire = L.Map.prototype.fire;
     L.Map.prototype.fire = function (type, data, propagate) {
-      if (watched.has(type)) note("map " + type);
+      if (watched.has(type)) {
+        note("map " + type + (type === "movestart" ? ": " + (new Error().stack || "").split("\n").slice(2, 7).join(" < ") : ""));
+      }
       return fire.call(this, type, data, propagate);
     };
     return true;
   };
   const timer = setInterval(() => { if (hook()) clearInterval(timer); }, 20);
+  let downOn = null;
+  document.addEventListener("pointerdown", (e) => {
+    downOn = e.target;
+    note("dom pointerdown at " + e.clientX + "," + e.clientY + " on " + e.target.tagName + "." + String(e.target.className).slice(0, 60));
+  }, true);
+  document.addEventListener("pointerup", (e) => {
+    if (!downOn || downOn === e.target) return;
+    const r = downOn.getBoundingClientRect(), cs = getComputedStyle(downOn);
+    note("pressed node now: connected " + downOn.isConnected + " box " + [r.x, r.y, r.width, r.height].map(Math.round)
+      + " pointer-events " + cs.pointerEvents + " visibility " + cs.visibility + " class " + downOn.className
+      + " top " + (document.elementFromPoint(e.clientX, e.clientY) || {}).className);
+  }, true);
+  document.addEventListener("pointerup", (e) => {
+    note("dom pointerup at " + e.clientX + "," + e.clientY + " on " + e.target.tagName + "." + String(e.target.className).slice(0, 30));
+  }, true);
+  new MutationObserver((changes) => changes.forEach((c) => c.removedNodes.forEach((n) => {
+    if (n.classList && n.classList.contains("sw-inc")) note("marker node removed " + (n.dataset.id || ""));
+  }))).observe(document, { childList: true, subtree: true });
+  document.addEventListener("click", (e) => {
+    const t = e.target;
+    note("dom click at " + e.clientX + "," + e.clientY + " on " + t.tagName + "." + String(t.className).slice(0, 40)
+      + (t.dataset && t.dataset.id ? "#" + t.dataset.id : ""));
+  }, true);
 })()"""
 
 DOM_STATE = """() => ({
@@ -158,17 +191,17 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_
                     for f in amina.get(f"{plain.url}/api/incidents?since=1d").json()["features"]
                     if f["properties"]["persons"] == i
                 ]
-            # the map may be zoomed in elsewhere after the last correction: shown() zooms out
-            open_popup(page, found[0], timeout=60)
-            page.locator(f".leaflet-popup .sw-popup[data-id='{found[0]}'] .sw-edit").click()
             survivors = page.locator("#sw-f-survivors")
             try:
+                # the map may be zoomed in elsewhere after the last correction: shown() zooms out
+                open_popup(page, found[0], timeout=60)
+                page.locator(f".leaflet-popup .sw-popup[data-id='{found[0]}'] .sw-edit").click()
                 survivors.wait_for(state="visible", timeout=10_000)
             except Exception as error:  # what the page showed instead of the form
                 page.screenshot(path=str(tmp_path / f"soak-{i}.png"))
                 state = page.evaluate(DOM_STATE)
                 raise AssertionError(
-                    f"report {i}: Edit opened no form; {state}; errors {record.problems()}"
+                    f"report {i}: no correction form; {state}; errors {record.problems()}"
                 ) from error
             survivors.fill(str(i))
             page.click("#sw-save")

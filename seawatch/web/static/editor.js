@@ -709,6 +709,10 @@
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
       zoomToBoundsOnClick: true,
+      // Clusters split and merge at once, not animated: on a busy phone the animation left
+      // markers drawn away from their position for over a second after a zoom, and a tap on
+      // one then missed (the map panned to the marker's real place under the finger).
+      animate: false,
       iconCreateFunction: clusterIcon,
     });
     return group;
@@ -752,6 +756,9 @@
         title: record.position_ddm,
         keyboard: true,
         riseOnHover: true,
+        // A tap focuses the marker; Leaflet's pan on focus then moved the map under the finger
+        // at the screen's edge and the tap missed. Only the keyboard pans to it (see tag()).
+        autoPanOnFocus: false,
         swId: record.id,
         swStatus: record.status,
       });
@@ -817,6 +824,14 @@
 
   function tag(entry) {
     const node = entry.marker.getElement();
+    if (node && !node.dataset.swFocus) {
+      node.dataset.swFocus = "pan";
+      node.addEventListener("focus", () => {
+        if (!node.matches(":focus-visible")) return; // a tap or a click, not the keyboard
+        const size = entry.marker.options.icon.options.iconSize;
+        map.panInside(entry.marker.getLatLng(), { padding: size });
+      });
+    }
     if (node) {
       node.dataset.id = entry.record.id;
       node.dataset.version = String(entry.record.version);
