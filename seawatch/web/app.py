@@ -154,8 +154,7 @@ def _wants_html(request: Request) -> bool:
 
 def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
     if _wants_html(request):
-        who = getattr(request.state, "principal", None) or pages.ANONYMOUS
-        return pages.render(request, "error.html", who, status_code=status, detail=detail)
+        return pages.error_page(request, status, detail)
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
