@@ -107,6 +107,28 @@ def test_wrong_password_answers_in_the_language_of_the_form(server):
     assert "اسم المستخدم أو كلمة المرور غير صحيحة" in answer.text
 
 
+def test_too_many_wrong_passwords_say_how_long_to_wait_in_arabic(server):
+    s = server.session()
+    answers = []
+    for _ in range(6):
+        page = s.get(f"{server.url}/login?lang=ar")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        answers.append(
+            s.post(
+                server.url + form_action(page.text, "/login"),
+                data={"name": "nadia", "password": "guess", "csrf_token": token},
+                headers=HTML,
+            )
+        )
+        if answers[-1].status_code == 429:
+            break
+    refused = answers[-1]
+    assert refused.status_code == 429, [a.status_code for a in answers]
+    assert html_lang(refused.text) == ("ar", "rtl")
+    wait = refused.headers["retry-after"]
+    assert f"انتظر {wait} ثانية" in refused.text
+
+
 def test_signing_in_from_the_arabic_form_opens_the_arabic_map(server):
     s = server.session()
     page = s.get(f"{server.url}/login?lang=ar")
