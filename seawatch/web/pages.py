@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from seawatch import __version__
-from seawatch.errors import NotFoundError
+from seawatch.errors import ConflictError, DataError, NotFoundError
 from seawatch.geo.positions import format_ddm
 from seawatch.incidents.formats import to_csv
 from seawatch.storage import DataPaths
@@ -105,8 +105,11 @@ def page_principal(request: Request) -> Principal:
         return ANONYMOUS
 
 
-def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    """An error for a person: what happened in their language, the server's detail below it."""
+def error_page(
+    request: Request, status: int, detail: str, again: str | None = None
+) -> HTMLResponse:
+    """An error for a person: what happened in their language, the server's detail below it;
+    ``again`` is a page of this site to open again (e.g. the incident as it is now)."""
     lang = _lang(request)
     words = texts(lang)
     return render(
@@ -116,6 +119,7 @@ def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
         status_code=status,
         summary=words.get(f"web.error.{status}", ""),
         detail=detail,
+        again=again,
     )
 
 
@@ -424,14 +428,21 @@ async def restore_incident(request: Request, incident_id: str) -> Response:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incident_id):
         raise NotFoundError(f"no incident with id {incident_id!r}")
     store = request.app.state.store
-    version = int(str(form.get("version", "0")) or 0)
+    sent = str(form.get("version", ""))
+    if not sent.isdigit() or not 1 <= int(sent) < 2**31:
+        raise DataError(f"version {sent[:20]!r} is not a version number; reload the page")
+    version = int(sent)
+    page = f"/incidents/{incident_id}?lang={_lang(request)}"
 
     def write() -> None:
         with request.app.state.write_lock:
             restore(store, incident_id, version, who.user.name)
 
-    await run_in_threadpool(write)
-    return RedirectResponse(f"/incidents/{incident_id}?lang={_lang(request)}", status_code=303)
+    try:
+        await run_in_threadpool(write)
+    except ConflictError as exc:  # a page, not the API's JSON: the form came from a page
+        return error_page(request, 409, str(exc), again=page)
+    return RedirectResponse(page, status_code=303)
 
 
 _SEARCHED = ("id", "source", "source_id", "notes", "position_text", "created_by", "updated_by")

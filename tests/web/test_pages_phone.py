@@ -209,7 +209,30 @@ def test_viewer_restoring_an_incident_gets_a_page_not_json(server, seeded):
     )
     assert answer.status_code == 403
     assert html_lang(answer.text) == ("ar", "rtl")
-    assert "لا يملك حسابك صلاحية" in answer.text and "victor" in answer.text
+    assert "حسابك لا يملك الصلاحية" in answer.text and "victor" in answer.text
+
+
+def test_restore_from_a_stale_or_damaged_page_answers_with_a_page(server):
+    api = server.session("amina")
+    record = api.post(f"{server.url}/api/incidents", json={"lat": 33.0, "lon": 13.0}).json()
+    url = f"{server.url}/api/incidents/{record['id']}"
+    assert api.delete(f"{url}?version=1").status_code == 200  # retracted: version 2
+    s = arabic_session(server)
+    page = s.get(f"{server.url}/incidents/{record['id']}?lang=ar").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    action = server.url + form_action(page, f"/incidents/{record['id']}/restore")
+    damaged = s.post(action, data={"csrf_token": csrf, "version": "2x"}, headers=HTML)
+    assert damaged.status_code == 422 and html_lang(damaged.text) == ("ar", "rtl")
+    assert "is not a version number" in damaged.text
+    # another coordinator restored it and retracted it again meanwhile: version 4
+    assert api.post(f"{url}/restore?version=2").status_code == 200
+    assert api.delete(f"{url}?version=3").status_code == 200
+    stale = s.post(action, data={"csrf_token": csrf, "version": "2"}, headers=HTML)
+    assert stale.status_code == 409
+    assert stale.headers["content-type"].startswith("text/html")
+    assert "غيّر شخص آخر هذه الحادثة" in stale.text
+    assert f'href="/incidents/{record["id"]}?lang=ar" class="sw-back" id="sw-again"' in stale.text
+    assert api.get(url).json()["status"] == "retracted"  # nothing was saved
 
 
 def test_csv_link_downloads_the_rows_the_search_shows(server, seeded):
