@@ -196,6 +196,12 @@ def _add_error_handlers(app: FastAPI) -> None:
             response.headers[key] = value
         return response
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback for the operator; the person gets a page, not
+        # "Internal Server Error" in plain text.
+        return _error(request, 500, "an unexpected error; the operator finds it in the service log")
+
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(request: Request, exc: sa.exc.OperationalError) -> Response:
         log.error("incident database error: %s", str(exc.orig).splitlines()[0])

@@ -117,9 +117,11 @@ def error_page(
         "error.html",
         page_principal(request),
         status_code=status,
+        status=status,
         summary=words.get(f"web.error.{status}", ""),
         detail=detail,
         again=again,
+        at=now_utc().strftime("%Y-%m-%d %H:%M:%S"),  # finds the operator's log line
     )
 
 

@@ -198,6 +198,20 @@ def test_error_pages_say_what_happened_in_arabic_and_keep_the_user_signed_in(ser
         assert "Traceback" not in answer.text
 
 
+def test_a_damaged_archived_map_answers_with_an_error_page_not_plain_text(server):
+    folder = server.data_dir / "archive" / "2026-07-01"
+    folder.mkdir(parents=True)
+    (folder / "map.html").write_bytes(b"<html>\xff\xfe cut short by a full disk")
+    answer = arabic_session(server).get(f"{server.url}/maps/2026-07-01?lang=ar", headers=HTML)
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("text/html")
+    assert html_lang(answer.text) == ("ar", "rtl")
+    assert "تعذّر على seawatch عرض هذه الصفحة" in answer.text and "amina" in answer.text
+    assert re.search(r'class="sw-error-at">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<', answer.text)
+    api = server.session("amina").get(f"{server.url}/maps/2026-07-01")
+    assert api.status_code == 500 and "service log" in api.json()["detail"]  # not a browser
+
+
 def test_viewer_restoring_an_incident_gets_a_page_not_json(server, seeded):
     s = login(server, "victor")
     page = s.get(f"{server.url}/incidents?lang=ar").text
