@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from seawatch import __version__
 from seawatch.errors import ConflictError, DataError, NotFoundError
 from seawatch.geo.positions import format_ddm
-from seawatch.incidents.formats import to_csv
+from seawatch.incidents.formats import to_csv, to_geojson
 from seawatch.storage import DataPaths
 from seawatch.timeutil import now_utc
 from seawatch.web.accounts import SESSION_HOURS
@@ -383,8 +383,36 @@ def incidents_page(
         retracted=retracted,
         q=q or "",
         csv_url="/incidents.csv?" + urlencode(params),
-        geojson_url="/api/incidents?" + urlencode(params),
+        geojson_url="/incidents.geojson?" + urlencode(params),
     )
+
+
+def _downloaded(
+    request: Request,
+    since: str | None,
+    status: str | None,
+    bbox: str | None,
+    include_retracted: bool,
+    q: str | None,
+) -> list[dict[str, Any]]:
+    """The records of the table's downloads: its filters and its search, as the table has them."""
+    who = _principal(request)
+    records = list_incidents(
+        request.app.state.store,
+        since,
+        bbox=bbox,
+        status=[status] if status else None,
+        include_retracted=include_retracted,
+    )
+    records = _public(who, records)  # first: an anonymous search must not find private notes
+    if q and q.strip():
+        records = [r for r in records if _matches(r, q)]
+    return records
+
+
+def _attachment(name: str) -> dict[str, str]:
+    stamp = now_utc().strftime("%Y%m%dT%H%MZ")
+    return {"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.{name}"'}
 
 
 @router.get("/incidents.csv")
@@ -398,22 +426,27 @@ def incidents_csv(
 ) -> Response:
     """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Arabic text);
     ``q`` keeps only those the table's search finds."""
-    who = _principal(request)
-    records = list_incidents(
-        request.app.state.store,
-        since,
-        bbox=bbox,
-        status=[status] if status else None,
-        include_retracted=include_retracted,
-    )
-    records = _public(who, records)  # first: an anonymous search must not find private notes
-    if q and q.strip():
-        records = [r for r in records if _matches(r, q)]
-    stamp = now_utc().strftime("%Y%m%dT%H%MZ")
+    records = _downloaded(request, since, status, bbox, include_retracted, q)
     return Response(
         "\ufeff" + to_csv(records),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.csv"'},
+        headers=_attachment("csv"),
+    )
+
+
+@router.get("/incidents.geojson")
+def incidents_geojson(
+    request: Request,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=200)] = None,
+    bbox: Annotated[str | None, Query(max_length=100)] = None,
+    include_retracted: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The table's incidents as GeoJSON, with its search (``/api/incidents`` has no search)."""
+    records = _downloaded(request, since, status, bbox, include_retracted, q)
+    return Response(
+        to_geojson(records), media_type="application/geo+json", headers=_attachment("geojson")
     )
 
 

@@ -249,13 +249,16 @@ def test_restore_from_a_stale_or_damaged_page_answers_with_a_page(server):
     assert api.get(url).json()["status"] == "retracted"  # nothing was saved
 
 
-def test_csv_link_downloads_the_rows_the_search_shows(server, seeded):
+def test_csv_and_geojson_links_download_the_rows_the_search_shows(server, seeded):
     s = login(server, "amina")
     page = s.get(f"{server.url}/incidents?since=all&q=engine&lang=ar").text
     assert "عدد الحوادث: 1" in page  # no plural agreement to get wrong
     link = re.search(r'<a href="(/incidents\.csv[^"]*)"', page).group(1).replace("&amp;", "&")
     rows = list(csv.DictReader(io.StringIO(s.get(server.url + link).text.lstrip("\ufeff"))))
     assert [r["id"] for r in rows] == [seeded["first"]]
+    link = re.search(r'<a href="([^"]*geojson[^"]*)"', page).group(1).replace("&amp;", "&")
+    features = s.get(server.url + link).json()["features"]
+    assert [f["id"] for f in features] == [seeded["first"]]
 
 
 def test_history_in_arabic_names_actions_and_fields_and_shows_times_as_the_page_does(
