@@ -302,7 +302,7 @@ MEASURE = """(tap) => {
   const controls = document.querySelectorAll(
     'a[href], button, select, input:not([type=hidden]):not([type=checkbox]), label.sw-check');
   for (const el of controls) {
-    if (el.closest('p, li, .sw-card h2') && el.tagName === 'A' && !el.matches('.sw-back')) continue;
+    if (el.tagName === 'A' && el.closest('p, .sw-card h2') && !el.matches('.sw-back')) continue;
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height) continue;
     if (r.width < tap || r.height < tap) {
