@@ -624,7 +624,8 @@ def archive_index(request: Request) -> Response:
         if root.is_dir()
         else []
     )
-    return render(request, "archive.html", who, days=days)
+    # The build archives its map in the configured language only (seawatch.pipeline).
+    return render(request, "archive.html", who, days=days, map_lang=request.app.state.settings.lang)
 
 
 @router.get("/maps/{day}", response_class=HTMLResponse)

@@ -174,6 +174,9 @@ def test_links_of_the_arabic_pages_stay_arabic(server, seeded):
     archive = s.get(f"{server.url}/maps?lang=ar").text
     days = re.findall(r'href="(/maps/2026-08-\d\d[^"]*)"', archive)
     assert len(days) == 3 and all(d.endswith("?lang=ar") for d in days), days
+    # the build archives the map in the configured language (English here): say so in Arabic
+    assert "تُحفظ الخرائط المؤرشفة باللغة الإنجليزية فقط" in archive
+    assert "sw-archive-lang" not in s.get(f"{server.url}/maps?lang=en").text
     missing = s.get(f"{server.url}/maps/2026-01-01?lang=ar", headers=HTML).text
     assert 'href="/?lang=ar" class="sw-back"' in missing
     anonymous = server.session().get(f"{server.url}/login?lang=ar").text
