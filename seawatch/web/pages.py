@@ -225,7 +225,7 @@ def login_form(
     response = render(
         request,
         "login.html",
-        ANONYMOUS,
+        page_principal(request),  # signed in already: the header says so and offers sign-out
         next=safe_next(next),
         login_csrf=token,
         error=error if error in ("failed", "limited", "expired", "busy") else None,

@@ -142,6 +142,13 @@ def test_signing_in_from_the_arabic_form_opens_the_arabic_map(server):
     assert answer.status_code == 303 and answer.headers["location"] == "/?lang=ar"
 
 
+def test_the_sign_in_page_shows_who_is_signed_in_already(server):
+    page = arabic_session(server).get(f"{server.url}/login?lang=ar").text
+    header = page[: page.index("</header>")]
+    assert "amina" in header and 'action="/logout?lang=ar"' in header
+    assert 'href="/login?lang=ar"' not in header  # no "sign in" link
+
+
 def test_a_page_that_needs_sign_in_sends_to_the_sign_in_form_in_its_language(server):
     answer = server.session().get(
         f"{server.url}/incidents/abc?lang=ar", headers=HTML, allow_redirects=False
