@@ -20,6 +20,7 @@ import requests
 
 from tests.browser import offline_page
 from tests.web.conftest import PASSWORDS, LiveServer, login
+from tests.web.test_drifts import _stored_drift
 
 PHONE = (390, 844)
 DESK = (1400, 1000)
@@ -33,7 +34,8 @@ HTML = {"Accept": "text/html"}
 
 @pytest.fixture(scope="module")
 def seeded(server: LiveServer) -> dict[str, Any]:
-    """Two incidents (one reported, then moved and counted again) and three archived maps."""
+    """Two incidents (one reported, then moved and counted again, with a finished drift) and
+    three archived maps."""
     s = server.session("amina")
     first = s.post(
         f"{server.url}/api/incidents",
@@ -57,6 +59,7 @@ def seeded(server: LiveServer) -> dict[str, Any]:
         f"{server.url}/api/incidents",
         json={"lat": 32.95, "lon": 11.9, "persons": 45, "time": "2026-08-21T22:10:00Z"},
     ).json()
+    _stored_drift(server.data_dir, first["id"])  # a finished drift: its row and downloads
     for day in ("2026-08-19", "2026-08-20", "2026-08-21"):
         folder = server.data_dir / "archive" / day
         folder.mkdir(parents=True, exist_ok=True)
