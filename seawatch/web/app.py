@@ -154,8 +154,7 @@ def _wants_html(request: Request) -> bool:
 
 def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
     if _wants_html(request):
-        who = getattr(request.state, "principal", None) or pages.ANONYMOUS
-        return pages.render(request, "error.html", who, status_code=status, detail=detail)
+        return pages.error_page(request, status, detail)
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
@@ -196,6 +195,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback for the operator; the person gets a page, not
+        # "Internal Server Error" in plain text.
+        return _error(request, 500, "an unexpected error; the operator finds it in the service log")
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(request: Request, exc: sa.exc.OperationalError) -> Response:

@@ -17,11 +17,12 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from seawatch import __version__
-from seawatch.errors import NotFoundError
+from seawatch.errors import ConflictError, DataError, NotFoundError
 from seawatch.geo.positions import format_ddm
-from seawatch.incidents.formats import to_csv
+from seawatch.incidents.formats import to_csv, to_geojson
 from seawatch.storage import DataPaths
 from seawatch.timeutil import now_utc
 from seawatch.web.accounts import SESSION_HOURS
@@ -71,11 +72,14 @@ def render(
 ) -> HTMLResponse:
     """A page with the common context: language, texts, user, CSRF token."""
     lang = context.pop("lang", None) or _lang(request)
+    other = "en" if lang == "ar" else "ar"
     return templates.TemplateResponse(
         request,
         name,
         {
             "lang": lang,
+            "other_lang": other,
+            "other_lang_url": with_lang(request, other),
             "dir": direction(lang),
             "t": texts(lang),
             "who": who,
@@ -87,9 +91,44 @@ def render(
     )
 
 
+def with_lang(request: Request, lang: str) -> str:
+    """This page in ``lang``: the same path and query (filters, search, ``next``), other language."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + "?" + urlencode([*query, ("lang", lang)])
+
+
+def page_principal(request: Request) -> Principal:
+    """Who is looking at a page, for its header; anonymous when that cannot be told."""
+    try:
+        return get_principal(request)
+    except Exception:  # an error page must render whatever broke (a busy database too)
+        return ANONYMOUS
+
+
+def error_page(
+    request: Request, status: int, detail: str, again: str | None = None
+) -> HTMLResponse:
+    """An error for a person: what happened in their language, the server's detail below it;
+    ``again`` is a page of this site to open again (e.g. the incident as it is now)."""
+    lang = _lang(request)
+    words = texts(lang)
+    return render(
+        request,
+        "error.html",
+        page_principal(request),
+        status_code=status,
+        status=status,
+        summary=words.get(f"web.error.{status}", ""),
+        detail=detail,
+        again=again,
+        at=now_utc().strftime("%Y-%m-%d %H:%M:%S"),  # finds the operator's log line
+    )
+
+
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    lang = f"&lang={_lang(request)}" if "lang" in request.query_params else ""
+    return RedirectResponse(f"/login?next={quote(target, safe='')}{lang}", status_code=303)
 
 
 def safe_next(value: str | None) -> str:
@@ -181,10 +220,12 @@ def login_form(
     request: Request, next: str | None = None, error: str | None = None, wait: int = 0
 ) -> Response:
     token = secrets.token_urlsafe(32)
+    if next is None and "lang" in request.query_params:
+        next = f"/?lang={_lang(request)}"
     response = render(
         request,
         "login.html",
-        ANONYMOUS,
+        page_principal(request),  # signed in already: the header says so and offers sign-out
         next=safe_next(next),
         login_csrf=token,
         error=error if error in ("failed", "limited", "expired", "busy") else None,
@@ -213,7 +254,7 @@ async def login(request: Request) -> Response:
     sent = str(form.get(CSRF_FIELD, ""))
     cookie = request.cookies.get(cookie_name(request, LOGIN_CSRF_COOKIE), "")
     if not cookie or not secrets.compare_digest(sent, cookie):
-        return _back_to_login(next_path, "expired")
+        return _back_to_login(request, next_path, "expired")
     limiter = request.app.state.login_limiter
     address = request.client.host if request.client else "?"
     wait = limiter.attempt(name, address)
@@ -235,7 +276,7 @@ async def login(request: Request) -> Response:
         slots.leave()
     if user is None:
         request.app.state.log.warning("sign-in failed from %s", address)
-        return _back_to_login(next_path, "failed")
+        return _back_to_login(request, next_path, "failed")
     limiter.succeeded(name, address)
     session_id, _session = await run_in_threadpool(accounts.create_session, user)
     request.app.state.log.info("%s signed in from %s", user.name, address)
@@ -258,15 +299,18 @@ async def logout(request: Request) -> Response:
     check_csrf(request, who, str(form.get(CSRF_FIELD, "")))
     if cookie := request.cookies.get(cookie_name(request, SESSION_COOKIE)):
         request.app.state.accounts.end_session(cookie)
-    response = RedirectResponse("/login", status_code=303)
+    target = f"/login?lang={_lang(request)}" if "lang" in request.query_params else "/login"
+    response = RedirectResponse(target, status_code=303)
     _delete_cookie(request, response, cookie_name(request, SESSION_COOKIE))
     return response
 
 
-def _back_to_login(next_path: str, error: str) -> RedirectResponse:
-    return RedirectResponse(
-        "/login?" + urlencode({"next": next_path, "error": error}), status_code=303
-    )
+def _back_to_login(request: Request, next_path: str, error: str) -> RedirectResponse:
+    """The sign-in form again with ``error``, in the language the form was sent in."""
+    query = {"next": next_path, "error": error}
+    if "lang" in request.query_params:
+        query["lang"] = _lang(request)
+    return RedirectResponse("/login?" + urlencode(query), status_code=303)
 
 
 def _delete_cookie(request: Request, response: Response, name: str) -> None:
@@ -323,6 +367,8 @@ def incidents_page(
         params["status"] = query["status"][0]
     if retracted:
         params["include_retracted"] = "true"
+    if q and q.strip():
+        params["q"] = q.strip()  # the download holds the rows the table shows
     return render(
         request,
         "incidents.html",
@@ -337,8 +383,36 @@ def incidents_page(
         retracted=retracted,
         q=q or "",
         csv_url="/incidents.csv?" + urlencode(params),
-        geojson_url="/api/incidents?" + urlencode(params),
+        geojson_url="/incidents.geojson?" + urlencode(params),
     )
+
+
+def _downloaded(
+    request: Request,
+    since: str | None,
+    status: str | None,
+    bbox: str | None,
+    include_retracted: bool,
+    q: str | None,
+) -> list[dict[str, Any]]:
+    """The records of the table's downloads: its filters and its search, as the table has them."""
+    who = _principal(request)
+    records = list_incidents(
+        request.app.state.store,
+        since,
+        bbox=bbox,
+        status=[status] if status else None,
+        include_retracted=include_retracted,
+    )
+    records = _public(who, records)  # first: an anonymous search must not find private notes
+    if q and q.strip():
+        records = [r for r in records if _matches(r, q)]
+    return records
+
+
+def _attachment(name: str) -> dict[str, str]:
+    stamp = now_utc().strftime("%Y%m%dT%H%MZ")
+    return {"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.{name}"'}
 
 
 @router.get("/incidents.csv")
@@ -348,22 +422,31 @@ def incidents_csv(
     status: Annotated[str | None, Query(max_length=200)] = None,
     bbox: Annotated[str | None, Query(max_length=100)] = None,
     include_retracted: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Arabic text)."""
-    who = _principal(request)
-    records = list_incidents(
-        request.app.state.store,
-        since,
-        bbox=bbox,
-        status=[status] if status else None,
-        include_retracted=include_retracted,
-    )
-    records = _public(who, records)
-    stamp = now_utc().strftime("%Y%m%dT%H%MZ")
+    """The filtered incidents as CSV (UTF-8 with BOM so spreadsheets read Arabic text);
+    ``q`` keeps only those the table's search finds."""
+    records = _downloaded(request, since, status, bbox, include_retracted, q)
     return Response(
         "\ufeff" + to_csv(records),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="seawatch-incidents-{stamp}.csv"'},
+        headers=_attachment("csv"),
+    )
+
+
+@router.get("/incidents.geojson")
+def incidents_geojson(
+    request: Request,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=200)] = None,
+    bbox: Annotated[str | None, Query(max_length=100)] = None,
+    include_retracted: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The table's incidents as GeoJSON, with its search (``/api/incidents`` has no search)."""
+    records = _downloaded(request, since, status, bbox, include_retracted, q)
+    return Response(
+        to_geojson(records), media_type="application/geo+json", headers=_attachment("geojson")
     )
 
 
@@ -380,14 +463,21 @@ async def restore_incident(request: Request, incident_id: str) -> Response:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", incident_id):
         raise NotFoundError(f"no incident with id {incident_id!r}")
     store = request.app.state.store
-    version = int(str(form.get("version", "0")) or 0)
+    sent = str(form.get("version", ""))
+    if not sent.isdigit() or not 1 <= int(sent) < 2**31:
+        raise DataError(f"version {sent[:20]!r} is not a version number; reload the page")
+    version = int(sent)
+    page = f"/incidents/{incident_id}?lang={_lang(request)}"
 
     def write() -> None:
         with request.app.state.write_lock:
             restore(store, incident_id, version, who.user.name)
 
-    await run_in_threadpool(write)
-    return RedirectResponse(f"/incidents/{incident_id}?lang={_lang(request)}", status_code=303)
+    try:
+        await run_in_threadpool(write)
+    except ConflictError as exc:  # a page, not the API's JSON: the form came from a page
+        return error_page(request, 409, str(exc), again=page)
+    return RedirectResponse(page, status_code=303)
 
 
 _SEARCHED = ("id", "source", "source_id", "notes", "position_text", "created_by", "updated_by")
@@ -461,8 +551,14 @@ def incident_page(request: Request, incident_id: str) -> Response:
     )
 
 
-def _changes(entry: dict[str, Any], lang: str = "en") -> list[tuple[str, str, str]]:
-    """A history entry's changes in words: positions in DDM, lists joined, names translated."""
+# Changed values shown in words of the page's language; every other value (positions, times,
+# numbers, ids, links) is data that reads left to right on an Arabic page too.
+_WORDED = ("notes", "status", "boat_type", "source")
+
+
+def _changes(entry: dict[str, Any], lang: str = "en") -> list[tuple[str, str, str, bool]]:
+    """A history entry's changes in words: positions in DDM, times as on the page, lists joined,
+    names translated; the last item says whether the values read left to right."""
     words = texts(lang)
     pairs: dict[str, list[Any]] = {}
     for name, pair in (entry.get("changes") or {}).items():
@@ -485,14 +581,28 @@ def _changes(entry: dict[str, Any], lang: str = "en") -> list[tuple[str, str, st
             return words.get(f"web.boat.{value}", str(value))
         if name == "status":
             return words.get(f"web.status.{value}", str(value))
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M UTC")
+        if name == "time" and isinstance(value, str):
+            try:
+                return _time_text(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+            except ValueError:
+                return value
         return str(value)
 
     out = []
     for name in sorted(pairs):
         old, new = pairs[name]
         label = words.get(f"web.field.{'note' if name == 'notes' else name}", name)
-        out.append((label, shown(name, old), shown(name, new)))
+        out.append((label, shown(name, old), shown(name, new), name not in _WORDED))
     return out
+
+
+def _time_text(when: dt.datetime) -> str:
+    """A time as the pages show it: ``2026-08-20 04:30 UTC`` (seconds only when not zero)."""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC" if when.second else "%Y-%m-%d %H:%M UTC")
 
 
 # ---------------------------------------------------------------------------------- archive
@@ -514,7 +624,8 @@ def archive_index(request: Request) -> Response:
         if root.is_dir()
         else []
     )
-    return render(request, "archive.html", who, days=days)
+    # The build archives its map in the configured language only (seawatch.pipeline).
+    return render(request, "archive.html", who, days=days, map_lang=request.app.state.settings.lang)
 
 
 @router.get("/maps/{day}", response_class=HTMLResponse)
@@ -576,7 +687,12 @@ def api_docs(request: Request) -> Response:
         for name, model in schema.get("components", {}).get("schemas", {}).items()
         if name.startswith("Incident")
     }
-    return render(request, "docs.html", who, operations=operations, models=models)
+    # The header and the command read left to right inside an Arabic sentence too.
+    intro = Markup(escape(texts(_lang(request))["web.docs.how"])).format(
+        header=Markup('<bdi dir="ltr"><code>Authorization: Bearer TOKEN</code></bdi>'),
+        command=Markup('<bdi dir="ltr"><code>seawatch users token NAME</code></bdi>'),
+    )
+    return render(request, "docs.html", who, operations=operations, models=models, intro=intro)
 
 
 def _type_text(spec: dict[str, Any]) -> str:
@@ -590,4 +706,11 @@ def _type_text(spec: dict[str, Any]) -> str:
     return " | ".join(names) or "any"
 
 
-__all__ = ["LoginRequiredError", "editor_snippet", "login_redirect", "router", "translate"]
+__all__ = [
+    "LoginRequiredError",
+    "editor_snippet",
+    "error_page",
+    "login_redirect",
+    "router",
+    "translate",
+]
