@@ -8,12 +8,14 @@ received bytes.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import email
 import email.policy
 import itertools
 import json
 import re
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -39,6 +41,20 @@ TARGET_BYTES = 1_500_000
 RECIPIENTS = {"en": "ops@example.org", "ar": "lcg@example.ly"}
 
 
+def send_time(settings) -> dt.datetime:
+    """Today's send time (``[schedule] email_time`` in its timezone), as the daemon sends it.
+
+    The message carries the hours from its send time to the end of the forecast, and grows
+    through the day (demo, ar: 1.43 MB at 04:00 UTC, 1.54 MB at 21:00 UTC), so a test run at an
+    arbitrary hour measured a different message each time.
+    """
+    zone = ZoneInfo(settings.schedule.timezone)
+    hour, minute = map(int, settings.schedule.email_time.split(":"))
+    # on the day the demo forecast starts (00 UTC today), whatever the hour of the run
+    day = dt.datetime.now(dt.UTC).date()
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone).astimezone(dt.UTC)
+
+
 @pytest.fixture(scope="module")
 def demo_mail(tmp_path_factory):
     """The demo data, then the morning e-mail sent to one English and one Arabic recipient."""
@@ -61,7 +77,7 @@ def demo_mail(tmp_path_factory):
             sender="seawatch@example.org",
             recipients=tuple(Recipient(a, lang) for lang, a in RECIPIENTS.items()),
         )
-        result = send_daily(settings.replace(mail=mail))
+        result = send_daily(settings.replace(mail=mail), now=send_time(settings))
     finally:
         controller.stop()
     assert result.ok, result.lines()
