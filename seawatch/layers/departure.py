@@ -23,8 +23,9 @@ Hazard en route
     sampled every tenth of a grid cell, the boat is at a sample ``d / speed`` hours after
     leaving (``d`` the distance sailed, geodesic on WGS84), and meets there the hazard of the
     grid cell holding it at the forecast step nearest that time. Where and when the worst is
-    first met is kept. Samples after the forecast's last step are unknown; a crossing that ends
-    after it is flagged incomplete and its level is the worst of what is known.
+    first met is kept. Samples after the forecast's last step, or off the grid (an area that
+    does not hold the whole crossing), are unknown; a crossing that ends after the last step or
+    leaves the grid is flagged incomplete and its level is the worst of what is known.
 Departure trap
     A window hour whose en-route hazard reaches ``trap_level`` (default High for rubber
     dinghies, Severe for the others): boats will likely leave, and the sea they meet turns
@@ -329,7 +330,8 @@ def departures(
             en_lat[r, v, has] = lat[first[rows]]
             end_h = times_h + dist_nm[-1] / speed
             complete = end_h <= times_h[-1] + 1e-9
-            en_complete[r, v] = complete
+            # a crossing that leaves the grid is not known whole, whenever it leaves
+            en_complete[r, v] = complete & bool(on_grid.all())
             arrival[r, v, complete] = (
                 times[complete] + (dist_nm[-1] / speed * 3600e9) * np.timedelta64(1, "ns")
             ).astype("datetime64[ns]")
@@ -438,8 +440,9 @@ def _dataset(
                 data["enroute_complete"],
                 {
                     **yes_no,
-                    "flag_meanings": "ends_after_forecast within_forecast",
-                    "long_name": "the whole crossing lies inside the forecast",
+                    "flag_meanings": "partly_beyond_forecast within_forecast",
+                    "long_name": "the whole crossing lies inside the forecast, in time and "
+                    "on the grid",
                 },
             ),
             "enroute_time": (
