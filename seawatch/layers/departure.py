@@ -142,19 +142,51 @@ class DepartureParams:
 def area_masks(areas: gpd.GeoDataFrame, risk: xr.Dataset) -> dict[str, np.ndarray]:
     """Boolean (lat, lon) mask of the sea cells of each area (by ``id``) on the risk grid.
 
-    Areas with no sea cell on the grid are left out.
+    Areas with no sea cell on the grid are left out, and so are departure areas whose departure
+    point lies off the grid (known from ``lon``/``lat`` columns, or from the bundled ports when
+    the frame has a ``ports`` column): an area of interest that stops short of a port's coast
+    holds only the far edge of its sea, and that is not the sea boats leave from.
     """
-    lon2d, lat2d = np.meshgrid(risk["lon"].values, risk["lat"].values)
+    lon_axis, lat_axis = risk["lon"].values, risk["lat"].values
+    lon2d, lat2d = np.meshgrid(lon_axis, lat_axis)
     sea = _sea(risk)
+    points = _departure_points(areas)
     masks = {}
     for area_id, geometry in zip(areas["id"], areas.geometry, strict=True):
         if geometry is None or geometry.is_empty:
+            continue
+        if str(area_id) in points and not any(
+            _cell_index(np.array([lon]), lon_axis)[0] >= 0
+            and _cell_index(np.array([lat]), lat_axis)[0] >= 0
+            for lon, lat in points[str(area_id)]
+        ):
             continue
         shapely.prepare(geometry)
         mask = shapely.contains_xy(geometry, lon2d, lat2d) & sea
         if mask.any():
             masks[str(area_id)] = mask
     return masks
+
+
+def _departure_points(areas: gpd.GeoDataFrame) -> dict[str, list[tuple[float, float]]]:
+    """(lon, lat) of each area's departure points, by area id; empty for other areas."""
+    if "lon" in areas and "lat" in areas:
+        return {
+            str(a): [(float(x), float(y))]
+            for a, x, y in zip(areas["id"], areas["lon"], areas["lat"], strict=True)
+            if pd.notna(x) and pd.notna(y)
+        }
+    if "ports" not in areas:
+        return {}
+    from seawatch.geo.regions import ports
+
+    known = ports("departure")
+    where = {str(i): (p.x, p.y) for i, p in zip(known["id"], known.geometry, strict=True)}
+    return {
+        str(a): [where[p] for p in str(ids).split(",") if p in where]
+        for a, ids in zip(areas["id"], areas["ports"], strict=True)
+        if any(p in where for p in str(ids).split(","))
+    }
 
 
 def _sea(risk: xr.Dataset) -> np.ndarray:

@@ -234,6 +234,7 @@ def test_bundled_crossings_leave_a_small_area(tmp_path):
     from seawatch.fetchers.demo import demo_forecast
     from seawatch.layers.params import LayerParams
     from seawatch.layers.risk import build_risk
+    from seawatch.layers.summary import summarize
 
     environ = {
         "SEAWATCH_AREA_WEST": "12.0",
@@ -249,6 +250,24 @@ def test_bundled_crossings_leave_a_small_area(tmp_path):
     assert "zuwara" in out["area"].values and out.sizes["route"] >= 2
     assert (out["enroute_level"].values >= 0).any()  # the first miles are on the grid
     assert not out["enroute_complete"].values.any()
+    # Abu Kammash (11.83 E), Sabratha (32.79 N) and Zawiya (12.73 E) lie off this grid: only the
+    # far edge of their 30 nm of sea is on it, 15-30 nm out, not the sea boats leave from. They
+    # are left out of the departures, the summary's area table and so of the e-mail and alerts.
+    assert out["area"].values.tolist() == ["zuwara"]
+    assert set(out["route_area"].values) == {"zuwara"}
+    summary = summarize(risk, params.summary, departure=out)
+    assert set(summary.departures["area_id"]) == {"zuwara"}
+
+
+def test_departure_area_whose_point_is_off_the_grid_is_left_out():
+    # The same sea as AREA, its departure point moved 0.3 degree west of the 12.0 E edge.
+    risk = risk_of(lambda h, lat, v: np.zeros(lat.shape), hours=6)
+    away = AREA.assign(lon=[11.7])
+    out = departures(risk, PARAMS, departure_areas=away, routes=ROUTE)
+    assert out.sizes["area"] == 0 and out.sizes["route"] == 0
+    # half a cell beyond the last centre is still on the grid
+    edge = AREA.assign(lon=[11.96])
+    assert departures(risk, PARAMS, departure_areas=edge, routes=ROUTE)["area"].values == ["here"]
 
 
 @pytest.fixture(scope="module")
