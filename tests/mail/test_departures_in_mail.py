@@ -203,3 +203,40 @@ def test_trap_on_a_crossing_that_leaves_the_area_says_so(lang):
         else "(جزء من الرحلة يقع بعد نهاية التوقعات أو خارج منطقتها)"
     )
     assert note in plain
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_no_departure_area_in_the_forecast_area_is_said_not_read_as_rough_sea(lang):
+    # An area of interest around Lampedusa holds no departure area: the message once read "No
+    # departure window in the next 72 h: the sea at every departure area stays above moderate"
+    # and "No departure trap", about departure areas it never looked at.
+    away = ZUWARA.assign(geometry=[box(14.0, 31.0, 14.3, 31.3)])  # off the 12-12.4 E grid
+    summary = summarize(
+        risk_of(lambda h, lat, v: np.zeros(lat.shape)),
+        SummaryParams(radius_nm=30.0, departure=DepartureParams()),
+        departure_areas=away,
+        sar_regions=ZUWARA.assign(id=["libya"]),
+        routes=ROUTE,
+    )
+    report = Report(
+        created=NOW,
+        timezone="Africa/Tripoli",
+        reference_time=NOW,
+        has_forecast=True,
+        windows=horizon_windows(NOW),
+        vessels=tuple(VESSELS),
+    )
+    from_summary(report, summary)
+    assert not report.areas and not report.calm and not report.traps
+    msg = compose(report, lang, MailParts(), "s@example.org", "o@example.org")
+    plain = msg.get_body(("plain",)).get_content().replace("\u2068", "").replace("\u2069", "")
+    html = msg.get_body(("html",)).get_content()
+    said = (
+        "No departure area lies in this forecast's area"
+        if lang == "en"
+        else "لا تقع أي منطقة مغادرة داخل منطقة هذا التنبؤ"
+    )
+    assert plain.count(said) == 3  # the table, the windows and the traps
+    assert html.replace("&#39;", "'").count(said) == 3
+    for wrong in ("stays above", "No departure trap", "No risk table today"):
+        assert wrong not in plain
