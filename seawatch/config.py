@@ -448,6 +448,20 @@ class Settings:
     def check(self, prefix: str) -> None:
         if self.lang not in LANGS:
             raise ConfigError(f"lang = {self.lang!r} must be one of {', '.join(LANGS)}")
+        # the risk grid needs two cell centres each way: one row or column has no cell size to
+        # interpolate, draw or measure routes with
+        res = self.grid.resolution
+        for span, what, lo, hi in (
+            (self.area.east - self.area.west, "wide", "west", "east"),
+            (self.area.north - self.area.south, "tall", "south", "north"),
+        ):
+            if span < res * (1 - 1e-6):
+                raise ConfigError(
+                    f"area is {span:g}° {what} ({lo} {getattr(self.area, lo):g} to {hi} "
+                    f"{getattr(self.area, hi):g}), less than one grid cell (grid.resolution = "
+                    f"{res:g}°): widen the area to at least {res:g}° or set a finer "
+                    "grid.resolution"
+                )
 
     @property
     def store_url(self) -> str:

@@ -76,6 +76,17 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
         ("lang = 'fr'\n", "lang = 'fr'"),
         ("[area\nwest = 1\n", "not valid TOML"),
         ("data_dir = '/tmp'\n", "data_dir cannot be set in the config file"),
+        # an area under one grid cell would be a single row or column of the risk grid
+        (
+            "[area]\nwest = 12.0\neast = 12.02\nsouth = 33.0\nnorth = 33.5\n",
+            "area is 0.02° wide (west 12 to east 12.02), less than one grid cell",
+        ),
+        (
+            "[area]\nwest = 12.0\neast = 13.0\nsouth = 33.0\nnorth = 33.2\n"
+            "[grid]\nresolution = 0.25\n",
+            "area is 0.2° tall (south 33 to north 33.2), less than one grid cell "
+            "(grid.resolution = 0.25°)",
+        ),
     ],
 )
 def test_invalid_config_names_the_key(tmp_path, text, message):
@@ -111,3 +122,9 @@ def test_a_renamed_key_says_what_replaced_it(tmp_path):
     path.write_text("[summary]\ncalm_hours = 12\n")
     with pytest.raises(ConfigError, match=r"summary.calm_hours is now departure.window_min_hours"):
         load_settings(path)
+
+
+def test_area_of_exactly_one_cell_each_way_is_accepted(tmp_path):
+    text = "[area]\nwest = 12.0\neast = 12.05\nsouth = 33.0\nnorth = 33.05\n"
+    settings = load_settings(write(tmp_path, text), environ={})
+    assert settings.area.bbox == (12.0, 33.0, 12.05, 33.05)

@@ -188,8 +188,8 @@ def clip_to_area(ds: xr.Dataset, bbox: BBox, *, name: str, pad_cells: int = 1) -
     lon = ds["lon"].values
     if lat.size == 0 or lon.size == 0:
         raise DataError(f"{name} has an empty grid")
-    lat_in = np.flatnonzero((lat >= south) & (lat <= north))
-    lon_in = np.flatnonzero((lon >= west) & (lon <= east))
+    lat_in = _points_over(lat, south, north)
+    lon_in = _points_over(lon, west, east)
     if lat_in.size == 0 or lon_in.size == 0:
         raise DataError(
             f"{name} covers {describe_box(lon.min(), lat.min(), lon.max(), lat.max())}, which does "
@@ -198,6 +198,15 @@ def clip_to_area(ds: xr.Dataset, bbox: BBox, *, name: str, pad_cells: int = 1) -
     i0, i1 = max(lat_in[0] - pad_cells, 0), min(lat_in[-1] + pad_cells, lat.size - 1)
     j0, j1 = max(lon_in[0] - pad_cells, 0), min(lon_in[-1] + pad_cells, lon.size - 1)
     return ds.isel(lat=slice(i0, i1 + 1), lon=slice(j0, j1 + 1))
+
+
+def _points_over(axis: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Indices of the points of an ascending axis within [low, high]; for a range that falls
+    between two points (a small area inside one cell of a coarse model), those two points."""
+    inside = np.flatnonzero((axis >= low) & (axis <= high))
+    if inside.size or axis[0] > high or axis[-1] < low:
+        return inside
+    return np.array([np.flatnonzero(axis < low)[-1], np.flatnonzero(axis > high)[0]])
 
 
 def describe_box(west: float, south: float, east: float, north: float) -> str:

@@ -23,8 +23,9 @@ Hazard en route
     sampled every tenth of a grid cell, the boat is at a sample ``d / speed`` hours after
     leaving (``d`` the distance sailed, geodesic on WGS84), and meets there the hazard of the
     grid cell holding it at the forecast step nearest that time. Where and when the worst is
-    first met is kept. Samples after the forecast's last step are unknown; a crossing that ends
-    after it is flagged incomplete and its level is the worst of what is known.
+    first met is kept. Samples after the forecast's last step, or off the grid (an area that
+    does not hold the whole crossing), are unknown; a crossing that ends after the last step or
+    leaves the grid is flagged incomplete and its level is the worst of what is known.
 Departure trap
     A window hour whose en-route hazard reaches ``trap_level`` (default High for rubber
     dinghies, Severe for the others): boats will likely leave, and the sea they meet turns
@@ -141,19 +142,51 @@ class DepartureParams:
 def area_masks(areas: gpd.GeoDataFrame, risk: xr.Dataset) -> dict[str, np.ndarray]:
     """Boolean (lat, lon) mask of the sea cells of each area (by ``id``) on the risk grid.
 
-    Areas with no sea cell on the grid are left out.
+    Areas with no sea cell on the grid are left out, and so are departure areas whose departure
+    point lies off the grid (known from ``lon``/``lat`` columns, or from the bundled ports when
+    the frame has a ``ports`` column): an area of interest that stops short of a port's coast
+    holds only the far edge of its sea, and that is not the sea boats leave from.
     """
-    lon2d, lat2d = np.meshgrid(risk["lon"].values, risk["lat"].values)
+    lon_axis, lat_axis = risk["lon"].values, risk["lat"].values
+    lon2d, lat2d = np.meshgrid(lon_axis, lat_axis)
     sea = _sea(risk)
+    points = _departure_points(areas)
     masks = {}
     for area_id, geometry in zip(areas["id"], areas.geometry, strict=True):
         if geometry is None or geometry.is_empty:
+            continue
+        if str(area_id) in points and not any(
+            _cell_index(np.array([lon]), lon_axis)[0] >= 0
+            and _cell_index(np.array([lat]), lat_axis)[0] >= 0
+            for lon, lat in points[str(area_id)]
+        ):
             continue
         shapely.prepare(geometry)
         mask = shapely.contains_xy(geometry, lon2d, lat2d) & sea
         if mask.any():
             masks[str(area_id)] = mask
     return masks
+
+
+def _departure_points(areas: gpd.GeoDataFrame) -> dict[str, list[tuple[float, float]]]:
+    """(lon, lat) of each area's departure points, by area id; empty for other areas."""
+    if "lon" in areas and "lat" in areas:
+        return {
+            str(a): [(float(x), float(y))]
+            for a, x, y in zip(areas["id"], areas["lon"], areas["lat"], strict=True)
+            if pd.notna(x) and pd.notna(y)
+        }
+    if "ports" not in areas:
+        return {}
+    from seawatch.geo.regions import ports
+
+    known = ports("departure")
+    where = {str(i): (p.x, p.y) for i, p in zip(known["id"], known.geometry, strict=True)}
+    return {
+        str(a): [where[p] for p in str(ids).split(",") if p in where]
+        for a, ids in zip(areas["id"], areas["ports"], strict=True)
+        if any(p in where for p in str(ids).split(","))
+    }
 
 
 def _sea(risk: xr.Dataset) -> np.ndarray:
@@ -329,7 +362,8 @@ def departures(
             en_lat[r, v, has] = lat[first[rows]]
             end_h = times_h + dist_nm[-1] / speed
             complete = end_h <= times_h[-1] + 1e-9
-            en_complete[r, v] = complete
+            # a crossing that leaves the grid is not known whole, whenever it leaves
+            en_complete[r, v] = complete & bool(on_grid.all())
             arrival[r, v, complete] = (
                 times[complete] + (dist_nm[-1] / speed * 3600e9) * np.timedelta64(1, "ns")
             ).astype("datetime64[ns]")
@@ -438,8 +472,9 @@ def _dataset(
                 data["enroute_complete"],
                 {
                     **yes_no,
-                    "flag_meanings": "ends_after_forecast within_forecast",
-                    "long_name": "the whole crossing lies inside the forecast",
+                    "flag_meanings": "partly_beyond_forecast within_forecast",
+                    "long_name": "the whole crossing lies inside the forecast, in time and "
+                    "on the grid",
                 },
             ),
             "enroute_time": (

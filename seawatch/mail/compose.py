@@ -395,7 +395,7 @@ def _departure_view(report: Report, lang: str) -> dict[str, Any]:
             line += t("mail.trap.beyond", lang)
         traps.append(line)
     level = report.window_levels.get("rubber_dinghy", 1)
-    return {
+    view = {
         "calm": [c["text"] for c in calm],
         "calm_items": calm,
         "window_rule": t(
@@ -411,7 +411,23 @@ def _departure_view(report: Report, lang: str) -> dict[str, Any]:
             level=t(f"mail.hazard.{level}", lang),
         ),
         "traps": traps,
+        "trap_none": t("mail.trap.none", lang, hours=report.horizon_hours),
+        "table_none": t("mail.table.none", lang),
     }
+    if _no_departure_area(report):
+        # "no window: the sea stays above moderate" would be false, nothing was looked at
+        nothing = t("mail.departure.none_in_area", lang)
+        view.update(calm_none=nothing, trap_none=nothing, table_none=nothing)
+    return view
+
+
+def _no_departure_area(report: Report) -> bool:
+    """The build's summary was read and no departure area lies in the forecast's area."""
+    return (
+        report.has_forecast
+        and not report.areas
+        and not any(p.part == "summary" for p in report.problems)
+    )
 
 
 def _destination(destination: str, lang: str) -> str:
@@ -578,7 +594,7 @@ def render_text(view: dict[str, Any]) -> str:
         out += [f"- {line}" for line in view["jobs"] + view["problems"]]
     out += ["", f"== {tr('mail.table.heading', hours=report.horizon_hours)} =="]
     if not view["tables"]:
-        out.append(tr("mail.table.none"))
+        out.append(view["table_none"])
     legend = ", ".join(f"{c['short']} = {c['name']}" for c in view["legend"])
     if view["tables"]:
         out.append(f"{tr('mail.legend')}: {legend}")
@@ -593,9 +609,7 @@ def render_text(view: dict[str, Any]) -> str:
     out += ["", f"== {tr('mail.window.heading')} ==", view["window_rule"]]
     out += [f"- {line}" for line in view["calm"]] or [view["calm_none"]]
     out += ["", f"== {tr('mail.trap.heading')} =="]
-    out += [f"- {line}" for line in view["traps"]] or [
-        tr("mail.trap.none", hours=report.horizon_hours)
-    ]
+    out += [f"- {line}" for line in view["traps"]] or [view["trap_none"]]
     if view["region_items"]:
         out += ["", f"== {tr('mail.sar.heading', hours=report.horizon_hours)} =="]
         for r in view["region_items"]:

@@ -410,7 +410,11 @@ def build_html(
     if coast is not None:
         coast.add_to(fmap)
         extra["coastline"] = (coast, True)
-    sar = sar_layer(lang, bbox)
+    # outlines a degree beyond the area; names inside it, where the map opens (on a small area
+    # a name placed in the wider box lay off the screen and was hidden)
+    sar = sar_layer(
+        lang, bbox, label_box=(float(lon[0]), float(lat[0]), float(lon[-1]), float(lat[-1]))
+    )
     sar.add_to(fmap)
     extra["sar"] = (sar, True)
     ports = ports_layer(lang)
@@ -924,12 +928,18 @@ def coastline_layer(
     )
 
 
-def sar_layer(lang: str, bbox: tuple[float, float, float, float]) -> folium.FeatureGroup:
-    """SAR region outlines, each labelled with its name and rescue coordination centre."""
+def sar_layer(
+    lang: str,
+    bbox: tuple[float, float, float, float],
+    label_box: tuple[float, float, float, float] | None = None,
+) -> folium.FeatureGroup:
+    """SAR region outlines within ``bbox``, each labelled with its name and rescue coordination
+    centre at a point of its sea within ``label_box`` (default ``bbox``), else within ``bbox``."""
     from seawatch.geo.regions import sar_regions
 
     group = folium.FeatureGroup(name="sar", control=False, show=False)
     view = shapely.box(*bbox)
+    inner = shapely.box(*(label_box or bbox))
     sea_parts = dict(zip(*[sar_regions(sea=True)[c] for c in ("id", "geometry")], strict=True))
     for region in sar_regions().itertuples():
         geometry = region.geometry
@@ -947,7 +957,8 @@ def sar_layer(lang: str, bbox: tuple[float, float, float, float]) -> folium.Feat
             },
             tooltip=f"{name} — {rcc}",
         ).add_to(group)
-        point = label_point(sea_parts.get(region.id, geometry).intersection(view))
+        sea = sea_parts.get(region.id, geometry)
+        point = label_point(sea.intersection(inner)) or label_point(sea.intersection(view))
         if point is None:  # the region reaches the view only over land: outline, no label
             continue
         folium.Marker(

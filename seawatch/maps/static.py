@@ -333,9 +333,15 @@ def _build_figure(
 
     recent = incidents_since(incidents, now, 7) if incidents is not None else None
     vessel_label = tr(f"vessel.{vessel}").lower() if lang == "en" else tr(f"vessel.{vessel}")
+    panel_windows = []
     if panels:
         title = tr("map.static_panels_title", vessel=vessel_label)
         title_size = _fs(15.0)
+        for h0, h1 in PANEL_WINDOWS_H:
+            window_start = start + dt.timedelta(hours=h0)
+            worst, begin, _ = window_max(level, window_start, h1 - h0)
+            text = tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin))
+            panel_windows.append((h0, h1, window_start, worst, text))
     else:
         worst, begin, end = window_max(level, start, 24)
         title = ltr_marked(
@@ -433,7 +439,15 @@ def _build_figure(
         if panel_h > MAX_MAP_HEIGHT_IN / 2:
             panel_h = MAX_MAP_HEIGHT_IN / 2
             panel_w = panel_h / map_ratio
-        row_in = PANEL_TITLE_IN + panel_h + TICK_BOTTOM_IN
+        # a title wider than its panel (a narrow area, the phone's large text) breaks before
+        # its date instead of running into the next panel or off the image
+        panel_titles = [
+            _panel_title(fig, renderer, text, lang, panel_w + PANEL_WSPACE_IN * 0.8)
+            for *_, text in panel_windows
+        ]
+        title_lines = max(t.count("\n") + 1 for t in panel_titles)
+        title_in = PANEL_TITLE_IN + (title_lines - 1) * 1.25 * _fs(12) / 72
+        row_in = title_in + panel_h + TICK_BOTTOM_IN
         height_in = header_in + 2 * row_in + footer_in
     else:
         map_w = avail_w
@@ -465,26 +479,18 @@ def _build_figure(
     obstacles: list[Any] = []
     if panels:
         left0 = TICK_LEFT_IN + (avail_w - (2 * panel_w + PANEL_WSPACE_IN)) / 2
-        for k, (h0, h1) in enumerate(PANEL_WINDOWS_H):
+        for k, (h0, h1, window_start, worst, _) in enumerate(panel_windows):
             row, col = divmod(k, 2)
             left = left0 + col * (panel_w + PANEL_WSPACE_IN)
             bottom = footer_in + (1 - row) * row_in + TICK_BOTTOM_IN
             ax = fig.add_axes(
                 (left / width_in, bottom / height_in, panel_w / width_in, panel_h / height_in)
             )
-            window_start = start + dt.timedelta(hours=h0)
-            worst, begin, _ = window_max(level, window_start, h1 - h0)
             drawn = _draw_map(ax, risk, bounds, worst, recent, lang, aspect, small=True)
             _draw_routes(ax, departures, vessel, window_start, h1 - h0, small=True)
             labels += drawn[0]
             obstacles += drawn[1]
-            ax.set_title(
-                display_text(
-                    ltr_marked(tr("map.static_panel", h0=h0, h1=h1, start=format_utc(begin)), lang),
-                    lang,
-                ),
-                fontsize=_fs(12),
-            )
+            ax.set_title(panel_titles[k], fontsize=_fs(12))
     else:
         left = TICK_LEFT_IN + (avail_w - map_w) / 2
         ax = fig.add_axes(
@@ -599,6 +605,23 @@ def _fitted_text(
     lines = wrap_to_width(text, lang, max_px, measure)
     artist.set_text("\n".join(display_text(line, lang) for line in lines))
     return artist
+
+
+def _panel_title(fig: Figure, renderer: Any, text: str, lang: str, max_in: float) -> str:
+    """A panel's title as drawn, on two lines (the date on the second) when one is wider
+    than ``max_in``."""
+    probe = fig.text(0, 0, "", fontsize=_fs(12))
+
+    def width_in(line: str) -> float:
+        probe.set_text(display_text(ltr_marked(line, lang), lang))
+        return float(probe.get_window_extent(renderer).width) / DPI
+
+    lines = [text]
+    if width_in(text) > max_in and " (" in text:
+        head, tail = text.split(" (", 1)
+        lines = [head, f"({tail}"]
+    probe.remove()
+    return "\n".join(display_text(ltr_marked(line, lang), lang) for line in lines)
 
 
 def _legend_rows(legends: list[Any], renderer: Any, max_px: float) -> list[list[Any]]:
@@ -1408,9 +1431,12 @@ def _draw_timeline(
     now_x = (pd.Timestamp(now).tz_convert("UTC").tz_localize(None) - first) / pd.Timedelta(hours=1)
     if x_edges[0] <= now_x <= x_edges[-1]:
         ax.axvline(now_x, color="black", linewidth=1.6, linestyle=(0, (3, 2)), zorder=6)
+        # beside the line, towards the middle: centred on a line near the strip's edge it ran
+        # into the area names (one row, the phone's large text)
         ax.text(
-            now_x, -0.05, display_text(translate("map.timeline_now", lang), lang),
-            transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+            now_x, -0.05, display_text(f" {translate('map.timeline_now', lang)} ", lang),
+            transform=ax.get_xaxis_transform(), va="bottom",
+            ha="left" if now_x <= (x_edges[0] + x_edges[-1]) / 2 else "right",
             fontsize=_fs(8.5), gid="timeline-now", clip_on=False,
         )  # fmt: skip
     for side in ("top", "right", "left"):

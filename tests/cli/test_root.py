@@ -1,5 +1,6 @@
 """The command line: version, config show, exit codes and one-line errors."""
 
+import os
 import subprocess
 import sys
 
@@ -39,6 +40,27 @@ def test_bad_config_is_one_line_and_nonzero(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert proc.stderr.startswith("seawatch: error: area: west (30.0) must be less than east")
     assert "Traceback" not in proc.stderr
+
+
+def test_demo_on_an_area_under_one_grid_cell_says_what_to_change(tmp_path):
+    # 0.02° x 0.02° at the default 0.05° grid: one cell; the demo used to die in an IndexError
+    environ = {
+        "SEAWATCH_AREA_WEST": "12.0",
+        "SEAWATCH_AREA_EAST": "12.02",
+        "SEAWATCH_AREA_SOUTH": "33.0",
+        "SEAWATCH_AREA_NORTH": "33.02",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "seawatch", "demo", "--out", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environ},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert proc.stderr.startswith("seawatch: error: area is 0.02° wide"), proc.stderr
+    assert "widen the area" in proc.stderr and "internal error" not in proc.stderr
+    assert not (tmp_path / "demo" / "risk.nc").exists()
 
 
 def test_missing_input_file_names_what_to_do(tmp_path):

@@ -72,6 +72,26 @@ def test_file_outside_the_area_names_both_boxes(settings):
     )
 
 
+def test_small_area_inside_one_cell_of_a_coarse_model_takes_the_points_around_it(tmp_path):
+    # 0.15 x 0.15 degree north of Lampedusa lies between the 0.25 degree points of the real
+    # ECMWF file (35.75/36.00 N, 12.50/12.75 E): the file covers it, yet was refused as "does
+    # not overlap the area of interest". The points around it are kept so it can be interpolated.
+    small = settings_for(
+        tmp_path, AREA_WEST="12.55", AREA_EAST="12.7", AREA_SOUTH="35.8", AREA_NORTH="35.95"
+    )
+    result = ingest.ingest_files(small, SICILY_MET[:1], out=tmp_path / "in.nc")
+    ds = open_forecast(result.stored["wind"])
+    assert ds["lat"].min() <= 35.75 and ds["lat"].max() >= 36.0
+    assert ds["lon"].min() <= 12.5 and ds["lon"].max() >= 12.75
+    on_grid = open_forecast(tmp_path / "in.nc")  # the area's own 0.05 degree grid
+    assert on_grid.sizes["lat"] == 4 and on_grid.sizes["lon"] == 4
+    assert not on_grid["u10"].isnull().any()
+    with xr.open_dataset(SICILY_MET[0], engine="netcdf4") as raw:
+        u = raw["U10M"].isel(time=5).sel(lat=[35.75, 36.0], lon=[12.5, 12.75]).values
+    value = float(on_grid["u10"].isel(time=5, lat=0, lon=0))
+    assert u.min() - 1e-4 <= value <= u.max() + 1e-4  # inside the four points around it
+
+
 def test_awkward_real_grib1_from_the_north_sea_is_outside_the_area(settings):
     with pytest.raises(DataError) as err:
         ingest.ingest_files(settings, [NORTH_SEA])

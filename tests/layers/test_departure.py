@@ -208,6 +208,68 @@ def test_unknown_outside_the_grid():
     assert (out["departure_level"].values == -1).all() and not out["window"].values.any()
 
 
+def test_crossing_that_leaves_the_grid_is_incomplete():
+    # 0.5 degree east and north-east, 12.2 E -> 12.7 E: ends well inside the 30 h forecast
+    # (about 27 nm at 6 kn, 4.5 h) but the grid stops at 12.4 E (12.45 E with its last cell),
+    # so what lies beyond is unknown: its level is the known part's, never a whole crossing.
+    route = ROUTE.assign(geometry=[LineString([(12.2, 32.0), (12.7, 32.4)])])
+    risk = risk_of(lambda h, lat, v: np.where(lat >= 32.2, 2, 0))
+    out = departures(risk, PARAMS, departure_areas=AREA, routes=route)
+    one = out.sel(route="here-north", vessel="rubber_dinghy")
+    assert (one["enroute_complete"].values == 0).all()
+    assert int(one["enroute_level"].isel(time=0)) == 2  # what is known is still reported
+    assert out["enroute_complete"].attrs["flag_meanings"] == (
+        "partly_beyond_forecast within_forecast"
+    )
+    # the same crossing kept on the grid is complete
+    inside = ROUTE.assign(geometry=[LineString([(12.2, 32.0), (12.3, 32.4)])])
+    whole = departures(risk, PARAMS, departure_areas=AREA, routes=inside)
+    assert int(whole["enroute_complete"].sel(route="here-north", vessel="rubber_dinghy")[0]) == 1
+
+
+def test_bundled_crossings_leave_a_small_area(tmp_path):
+    # A planner's 0.5 x 0.5 degree area off Zuwara: the bundled crossings to Lampedusa and
+    # Malta run 80-200 nm beyond it. None of them may pass for a crossing known whole.
+    from seawatch.config import load_settings
+    from seawatch.fetchers.demo import demo_forecast
+    from seawatch.layers.params import LayerParams
+    from seawatch.layers.risk import build_risk
+    from seawatch.layers.summary import summarize
+
+    environ = {
+        "SEAWATCH_AREA_WEST": "12.0",
+        "SEAWATCH_AREA_EAST": "12.5",
+        "SEAWATCH_AREA_SOUTH": "32.9",
+        "SEAWATCH_AREA_NORTH": "33.4",
+    }
+    settings = load_settings(environ=environ, data_dir=tmp_path)
+    params = LayerParams.from_settings(settings)
+    forecast = demo_forecast(settings, start=pd.Timestamp("2026-02-03").to_pydatetime())
+    risk = build_risk(forecast.isel(time=slice(0, 24)), None, params.risk)
+    out = departures(risk, params.departure)
+    assert "zuwara" in out["area"].values and out.sizes["route"] >= 2
+    assert (out["enroute_level"].values >= 0).any()  # the first miles are on the grid
+    assert not out["enroute_complete"].values.any()
+    # Abu Kammash (11.83 E), Sabratha (32.79 N) and Zawiya (12.73 E) lie off this grid: only the
+    # far edge of their 30 nm of sea is on it, 15-30 nm out, not the sea boats leave from. They
+    # are left out of the departures, the summary's area table and so of the e-mail and alerts.
+    assert out["area"].values.tolist() == ["zuwara"]
+    assert set(out["route_area"].values) == {"zuwara"}
+    summary = summarize(risk, params.summary, departure=out)
+    assert set(summary.departures["area_id"]) == {"zuwara"}
+
+
+def test_departure_area_whose_point_is_off_the_grid_is_left_out():
+    # The same sea as AREA, its departure point moved 0.3 degree west of the 12.0 E edge.
+    risk = risk_of(lambda h, lat, v: np.zeros(lat.shape), hours=6)
+    away = AREA.assign(lon=[11.7])
+    out = departures(risk, PARAMS, departure_areas=away, routes=ROUTE)
+    assert out.sizes["area"] == 0 and out.sizes["route"] == 0
+    # half a cell beyond the last centre is still on the grid
+    edge = AREA.assign(lon=[11.96])
+    assert departures(risk, PARAMS, departure_areas=edge, routes=ROUTE)["area"].values == ["here"]
+
+
 @pytest.fixture(scope="module")
 def demo_departures(tmp_path_factory):
     from seawatch.config import load_settings

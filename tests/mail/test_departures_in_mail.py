@@ -163,3 +163,80 @@ def test_trap_in_the_table_and_the_text(lang):
     assert met.met_time == dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)  # hour 36
     assert (met.start, met.end) == (NOW, NOW + dt.timedelta(hours=36))
     assert met.complete
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_trap_on_a_crossing_that_leaves_the_area_says_so(lang):
+    # An area too small for the crossing: the route leaves the 12.0-12.4 E grid eastwards after
+    # about 10 nm and ends 2 h later, well inside the forecast. The trap found on the known part
+    # stands, but the line must not read as a crossing known whole.
+    route = ROUTE.assign(geometry=[LineString([(12.2, 32.0), (12.3, 32.3), (13.5, 32.8)])])
+
+    # High offshore from hour 1; Severe everywhere from hour 48, which ends the window long
+    # before the 96 h forecast does: every crossing of the window ends inside its hours.
+    def level(h, lat, v):
+        return np.where(h >= 48, 3, np.where((lat >= 32.3) & (h >= 1), 2, 0))
+
+    risk = risk_of(level)
+    summary = summarize(
+        risk,
+        SummaryParams(radius_nm=30.0, departure=DepartureParams()),
+        departure_areas=ZUWARA,
+        sar_regions=ZUWARA.assign(id=["libya"]),
+        routes=route,
+    )
+    report = Report(
+        created=NOW,
+        timezone="Africa/Tripoli",
+        reference_time=NOW,
+        has_forecast=True,
+        windows=horizon_windows(NOW),
+        vessels=tuple(VESSELS),
+    )
+    from_summary(report, summary)
+    assert report.traps and not report.traps[0].complete
+    plain = compose(report, lang, MailParts(), "s@example.org", "o@example.org")
+    plain = plain.get_body(("plain",)).get_content().replace("\u2068", "").replace("\u2069", "")
+    note = (
+        "(part of the crossing lies beyond the forecast's hours or area)"
+        if lang == "en"
+        else "(جزء من الرحلة يقع بعد نهاية التوقعات أو خارج منطقتها)"
+    )
+    assert note in plain
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_no_departure_area_in_the_forecast_area_is_said_not_read_as_rough_sea(lang):
+    # An area of interest around Lampedusa holds no departure area: the message once read "No
+    # departure window in the next 72 h: the sea at every departure area stays above moderate"
+    # and "No departure trap", about departure areas it never looked at.
+    away = ZUWARA.assign(geometry=[box(14.0, 31.0, 14.3, 31.3)])  # off the 12-12.4 E grid
+    summary = summarize(
+        risk_of(lambda h, lat, v: np.zeros(lat.shape)),
+        SummaryParams(radius_nm=30.0, departure=DepartureParams()),
+        departure_areas=away,
+        sar_regions=ZUWARA.assign(id=["libya"]),
+        routes=ROUTE,
+    )
+    report = Report(
+        created=NOW,
+        timezone="Africa/Tripoli",
+        reference_time=NOW,
+        has_forecast=True,
+        windows=horizon_windows(NOW),
+        vessels=tuple(VESSELS),
+    )
+    from_summary(report, summary)
+    assert not report.areas and not report.calm and not report.traps
+    msg = compose(report, lang, MailParts(), "s@example.org", "o@example.org")
+    plain = msg.get_body(("plain",)).get_content().replace("\u2068", "").replace("\u2069", "")
+    html = msg.get_body(("html",)).get_content()
+    said = (
+        "No departure area lies in this forecast's area"
+        if lang == "en"
+        else "لا تقع أي منطقة مغادرة داخل منطقة هذا التنبؤ"
+    )
+    assert plain.count(said) == 3  # the table, the windows and the traps
+    assert html.replace("&#39;", "'").count(said) == 3
+    for wrong in ("stays above", "No departure trap", "No risk table today"):
+        assert wrong not in plain

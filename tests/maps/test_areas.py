@@ -157,3 +157,24 @@ def test_panels_text_fits(built):
     fig = build_figure(risk, None, info, "ar", NOW, panels=True)
     assert len(fig.axes) == 4
     assert_text_fits(fig)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("built", ["default", "tiny_sea", "tripoli_coast"], indirect=True)
+def test_phone_panels_with_departures_text_fits(built, lang):
+    # seawatch map --panels --phone: at the phone's text size the panel titles ran off the
+    # 640 px image and into each other, and "now" under the departure strip into the names.
+    from seawatch.layers.departure import departures
+    from seawatch.layers.params import LayerParams
+    from seawatch.maps.static import EMAIL_WIDTH_PX, phone_layout
+
+    area, settings, risk = built
+    info = forecast_info(risk, NOW, settings.schedule.stale_after_hours)
+    departure = departures(risk, LayerParams.from_settings(settings).departure)
+    assert (departure.sizes["area"] > 0) == (area != "tiny_sea")
+    fig = build_figure(
+        risk, None, info, lang, NOW, panels=True, departures=departure, layout=phone_layout()
+    )
+    assert fig.bbox.width == EMAIL_WIDTH_PX
+    assert len([ax for ax in fig.axes if ax.get_gid() != "timeline"]) == 4
+    assert_text_fits(fig)

@@ -50,3 +50,38 @@ def test_phone_sar_labels_stay_inside_the_screen(browser, maps, lang):
         page.wait_for_timeout(300)
         _assert_inside(page.evaluate(LABELS_JS), "panned")
         assert record.problems() == []
+
+
+@pytest.mark.parametrize("viewport", [(1400, 1000), PHONE])
+def test_small_area_names_its_sar_region_on_screen(browser, tmp_path, viewport):
+    # A planner's 0.5 x 0.5 degree area off Zuwara lies wholly in the Libyan SRR. Its name was
+    # placed in the sea a degree around the area, off the screen at the opening zoom, and hidden:
+    # nothing on the map said whose region it is.
+    import datetime as dt
+
+    import xarray as xr
+
+    from seawatch.config import load_settings
+    from seawatch.fetchers.demo import demo_forecast
+    from seawatch.maps.interactive import render_interactive
+    from seawatch.pipeline import compute_risk
+
+    environ = {
+        "SEAWATCH_AREA_WEST": "12.0",
+        "SEAWATCH_AREA_EAST": "12.5",
+        "SEAWATCH_AREA_SOUTH": "32.9",
+        "SEAWATCH_AREA_NORTH": "33.4",
+    }
+    settings = load_settings(data_dir=tmp_path / "data", environ=environ)
+    start = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    risk = xr.decode_cf(
+        compute_risk(settings, demo_forecast(settings, start=start).isel(time=slice(0, 6)))
+    )
+    path = render_interactive(risk, None, tmp_path / "map.html", settings, lang="en", now=start)
+    with offline_page(browser, viewport=viewport, touch=viewport == PHONE) as (page, record):
+        open_map(page, path, zoomed=True)
+        shown = [lb for lb in page.evaluate(LABELS_JS) if lb["visible"]]
+        assert [lb["text"] for lb in shown] == ["Libyan SRRLibyan JRCC, Tripoli"], shown
+        label = shown[0]
+        assert label["left"] >= 0 and label["right"] <= viewport[0], label
+        assert record.problems() == []

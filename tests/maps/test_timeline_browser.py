@@ -307,3 +307,28 @@ def test_phone_opens_on_the_map_with_the_timeline_folded(browser, map_files, lan
         page.locator(".sw-tl-c[data-a='0'][data-t='20']").click()
         assert _attr(page, "data-sw-time") == "2026-11-24T20:00:00Z"
         assert record.problems() == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_timeline_of_an_area_without_departure_areas_says_so(
+    browser, tmp_path, risk, incidents, settings, departures, lang
+):
+    # An area of interest around Lampedusa holds no departure area: the build's departures have
+    # no area and no route. The panel showed its headers over no rows, and nothing said why.
+    none = departures.isel(area=slice(0, 0), route=slice(0, 0))
+    path = render_interactive(
+        risk, incidents, tmp_path / "map.html", settings, lang=lang, now=NOW, departures=none,
+        routes=make_routes().iloc[0:0],
+    )  # fmt: skip
+    with offline_page(browser, viewport=(1400, 1000)) as (page, record):
+        open_map(page, path, settle_ms=0, timeline=True)
+        assert page.locator(".sw-tl-label").count() == 0
+        note = page.locator(".sw-tl-none")
+        assert note.is_visible()
+        said = (
+            "No departure area lies in this map's area"
+            if lang == "en"
+            else "لا تقع أي منطقة مغادرة داخل منطقة هذه الخريطة"
+        )
+        assert said in note.inner_text()
+        assert record.problems() == []

@@ -148,6 +148,10 @@
       }
       g += cells;
     });
+    if (!T.areas.length) {
+      // an area of interest that holds no departure area: say so rather than show empty rows
+      g += "<div class='sw-tl-none' style='grid-column: 1 / -1; padding: 4px 6px; position: relative; z-index: 5; background: #fff;'>" + esc(this.msg("map.timeline.no_area")) + "</div>";
+    }
     g += "<div class='sw-tl-period' hidden></div><div class='sw-tl-cursor'></div>";
     if (T.now !== null && T.now !== undefined) {
       g += "<div class='sw-tl-nowline' title='" + esc(this.msg("map.timeline.now")) + "'></div>";
