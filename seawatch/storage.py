@@ -20,12 +20,22 @@ file or the new one, never a partial one, and a failed stage leaves the last goo
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from seawatch.errors import DataError, SeawatchError
+
+FULL_DISK_FREE_BYTES = 1 << 20
+"""A write that failed while less than this is free on its disk is taken for a full disk
+(assumption, to calibrate: netCDF/HDF5 report a full disk only as "HDF error", without errno;
+one MiB is below one chunk of any dataset seawatch writes)."""
+
+_FULL_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 @dataclass(frozen=True)
@@ -74,10 +84,21 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it onto ``target`` if the block succeeds.
 
     The temporary file is removed when the block raises, so the previous ``target`` survives.
+
+    Raises
+    ------
+    DataError
+        The directory cannot be written (permissions, read-only file system) or its disk is
+        full; the message names the file, says the previous one is kept and what to do.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
+    except OSError as exc:
+        raise DataError(cannot_write_message(target, exc)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
@@ -86,9 +107,48 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, target)
+    except SeawatchError:
+        raise
+    except Exception as exc:
+        if _disk_full(target.parent, exc):
+            raise DataError(
+                f"cannot write {target}: the disk holding {target.parent} is full; "
+                f"free some space there and run again (the previous {target.name}, if any, "
+                "is kept)"
+            ) from exc
+        if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise DataError(cannot_write_message(target, exc)) from exc
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def cannot_write_message(target: Path, exc: OSError) -> str:
+    """One line for an :class:`OSError` met while writing ``target``: what, why, what to do."""
+    if exc.errno in _FULL_DISK_ERRNOS:
+        return (
+            f"cannot write {target}: the disk is full ({exc.strerror}); free some space and "
+            "run again"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (
+            f"cannot write {target}: {exc.strerror}; give this user write access to "
+            f"{target.parent}, or choose a writable directory (--out or --data-dir)"
+        )
+    return f"cannot write {target}: {exc.strerror or exc}"
+
+
+def _disk_full(directory: Path, exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _FULL_DISK_ERRNOS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        return shutil.disk_usage(directory).free < FULL_DISK_FREE_BYTES
+    except OSError:
+        return False
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:

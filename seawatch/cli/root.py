@@ -124,6 +124,8 @@ class SeawatchGroup(click.Group):
             _fail(ctx, str(exc), exc.exit_code, exc)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a file or directory the user can fix: say which and what to do
+            _fail(ctx, _os_error_message(exc), 1, exc)
         except Exception as exc:  # the last line of defence: one line, no traceback
             _fail(
                 ctx,
@@ -131,6 +133,20 @@ class SeawatchGroup(click.Group):
                 3,
                 exc,
             )
+
+
+def _os_error_message(exc: OSError) -> str:
+    """One line for a file-system error: the file, the reason and what to do."""
+    import errno
+
+    from seawatch.storage import cannot_write_message
+
+    name = exc.filename or "a file"
+    if exc.errno == errno.ENOENT:
+        return f"{name} does not exist: {exc.strerror}; check the path (and --data-dir)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+        return cannot_write_message(Path(name), exc).replace("cannot write", "cannot use", 1)
+    return f"{name}: {exc.strerror or exc} (run again with --debug for details)"
 
 
 def _debug_requested(ctx: click.Context) -> bool:
