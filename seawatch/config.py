@@ -17,6 +17,7 @@ names, types and values and stops at the first problem with one line naming the 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import tomllib
@@ -519,15 +520,25 @@ def load_settings(
             raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (is it the config file?); save it as UTF-8 TOML"
+            ) from None
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    _apply_env_overrides(raw, environ)
+    applied = _apply_env_overrides(raw, environ)
     for key in _NOT_IN_FILE:
         if key in raw:
             raise ConfigError(
                 f"{key} cannot be set in the config file; use --data-dir or SEAWATCH_DATA_DIR"
             )
-    settings = _build(Settings, raw, prefix="")
+    try:
+        settings = _build(Settings, raw, prefix="")
+    except ConfigError as exc:
+        places = ([f"{path}"] if path is not None else []) + applied
+        if not places:
+            raise
+        raise ConfigError(f"{exc} (fix it in {' or '.join(places)})") from None
     if data_dir is not None:
         resolved = Path(data_dir).expanduser()
     elif environ.get("SEAWATCH_DATA_DIR"):
@@ -537,8 +548,9 @@ def load_settings(
     return dataclasses.replace(settings, data_dir=resolved, config_file=path)
 
 
-def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """Fold ``SEAWATCH_SECTION_KEY`` variables into the raw TOML mapping."""
+def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> list[str]:
+    """Fold ``SEAWATCH_SECTION_KEY`` variables into the raw TOML mapping; return their names."""
+    applied: list[str] = []
     paths = sorted(_leaf_paths(Settings), key=lambda p: -len("_".join(p)))
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
@@ -554,7 +566,9 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> Non
                     if not isinstance(target, dict):
                         raise ConfigError(f"{name}: {'.'.join(keypath[:-1])} is not a table")
                 target[keypath[-1]] = _parse_env_value(value)
+                applied.append(name)
                 break
+    return applied
 
 
 def _parse_env_value(value: str) -> Any:
@@ -592,8 +606,12 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
                 f"{_join(prefix, key)} is now {renamed}: rename it in the config file"
             )
         if key not in known or key in _NOT_IN_FILE:
-            allowed = ", ".join(sorted(known - _NOT_IN_FILE))
-            raise ConfigError(f"unknown key {_join(prefix, key)} (known here: {allowed})")
+            allowed = sorted(known - _NOT_IN_FILE)
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean {_join(prefix, close[0])}? " if close else ""
+            raise ConfigError(
+                f"unknown key {_join(prefix, key)} ({hint}known here: {', '.join(allowed)})"
+            )
     values = {key: _convert(hints[key], raw[key], _join(prefix, key)) for key in raw}
     obj = cls(**values)
     check = getattr(obj, "check", None)

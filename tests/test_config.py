@@ -111,3 +111,36 @@ def test_a_renamed_key_says_what_replaced_it(tmp_path):
     path.write_text("[summary]\ncalm_hours = 12\n")
     with pytest.raises(ConfigError, match=r"summary.calm_hours is now departure.window_min_hours"):
         load_settings(path)
+
+
+def test_a_config_file_that_is_not_text_is_one_line(tmp_path):
+    """A Word document or a UTF-16 file saved as seawatch.toml was 'internal error:
+    UnicodeDecodeError'."""
+    path = tmp_path / "seawatch.toml"
+    path.write_bytes("[area]\nwest = 11\n".encode("utf-16"))
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    assert (
+        str(err.value)
+        == f"{path} is not UTF-8 text (is it the config file?); save it as UTF-8 TOML"
+    )
+
+
+def test_an_invalid_value_names_where_to_fix_it(tmp_path):
+    path = write(tmp_path, "[area]\nwest = 26\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    assert str(err.value).endswith(f"(fix it in {path})")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={"SEAWATCH_AREA_EAST": "12"})
+    assert str(err.value) == (
+        f"area: west (26.0) must be less than east (12.0) (fix it in {path} or SEAWATCH_AREA_EAST)"
+    )
+
+
+def test_a_misspelt_key_gets_a_suggestion(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown key area\.wset \(did you mean area\.west\?"):
+        load_settings(write(tmp_path, "[area]\nwset = 11\n"), environ={})
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, "colour = 'red'\n"), environ={})
+    assert "did you mean" not in str(err.value)
