@@ -168,3 +168,25 @@ def atomic_copy(source: str | os.PathLike[str], target: str | os.PathLike[str]) 
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 ``text`` to ``target`` atomically; return the path."""
     return atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def unreadable_file_message(path: str | os.PathLike[str], exc: BaseException, again: str) -> str:
+    """One line for a data file that exists but cannot be read: empty, cut short or damaged.
+
+    ``again`` says how to get a good copy, e.g. "copy or download it again".
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = None
+    if size == 0:
+        return f"{path} is empty (0 bytes): the download or copy did not finish; {again}"
+    with contextlib.suppress(OSError):
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        if not (head[:3] == b"CDF" or head == b"\x89HDF\r\n\x1a\n"):
+            return f"{path} is not a NetCDF file; {again}"
+    reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = reason.split(": '", 1)[0].split(": b'", 1)[0]  # netCDF4 appends the path again
+    return f"{path} is cut short or damaged ({reason}); {again}"

@@ -165,6 +165,45 @@ def test_unknown_file_lists_what_is_supported(settings, tmp_path):
     assert "NOAA WW3/GFS-Wave GRIB2" in str(err.value)
 
 
+@pytest.mark.parametrize("source", [SICILY_PHY[0], NORTH_SEA], ids=["netcdf", "grib"])
+def test_empty_received_file_says_so(settings, tmp_path, source):
+    """A 0-byte attachment was 'neither GRIB nor NetCDF' and listed every format."""
+    path = tmp_path / source.name
+    path.write_bytes(b"")
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [path])
+    assert str(err.value) == (
+        f"{path} is empty (0 bytes): the download or copy did not finish; copy or download it again"
+    )
+
+
+@pytest.mark.parametrize("keep", [1000, 50_000], ids=["header-only", "half"])
+def test_cut_short_netcdf_says_so_and_what_to_do(settings, tmp_path, keep):
+    """A real CMEMS file cut short was 'cannot be read as NetCDF ([Errno -101] NetCDF: HDF
+    error: '/long/path')', which does not say that a new copy is needed."""
+    path = tmp_path / SICILY_PHY[0].name
+    path.write_bytes(SICILY_PHY[0].read_bytes()[:keep])
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [path])
+    assert str(err.value).startswith(f"{path} is cut short or damaged (")
+    assert str(err.value).endswith("); copy or download it again")
+    assert str(err.value).count(str(path)) == 1
+    assert not (settings.data_dir / "forecast").exists() or not any(
+        (settings.data_dir / "forecast").iterdir()
+    )
+
+
+def test_cut_short_forecast_for_build_says_what_to_do(tmp_path):
+    path = tmp_path / "forecast.nc"
+    path.write_bytes(SICILY_PHY[0].read_bytes()[:50_000])
+    with pytest.raises(DataError) as err:
+        open_forecast(path)
+    assert str(err.value).startswith(f"forecast file {path} is cut short or damaged (")
+    assert "fetch it again (`seawatch fetch weather`) or pass a good --forecast FILE" in str(
+        err.value
+    )
+
+
 def test_netcdf_with_the_wrong_variables_lists_what_is_supported(settings, tmp_path):
     path = tmp_path / "pressure.nc"
     xr.Dataset(
