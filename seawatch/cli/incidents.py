@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -43,9 +44,30 @@ def _echo_json(data: Any) -> None:
     click.echo(dumps(data, indent=2))
 
 
-def _store(settings: Settings) -> IncidentStore:
+def _store(settings: Settings, *, existing: bool = False) -> IncidentStore:
+    """The incident store; with ``existing``, refuse to start a new, empty SQLite store.
+
+    A mistyped --data-dir would otherwise answer ``incidents list`` with "no incidents", as if
+    every incident were gone.
+    """
+    import sqlalchemy as sa
+
+    from seawatch.errors import NotFoundError
     from seawatch.incidents.store import IncidentStore
 
+    url = sa.engine.make_url(settings.store_url)
+    database = url.database or ""
+    if (
+        existing
+        and url.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not Path(database).expanduser().exists()
+    ):
+        raise NotFoundError(
+            f"no incident store at {database}: nothing was ever added or imported with data "
+            f"directory {settings.data_dir}; check --data-dir, SEAWATCH_DATA_DIR or [store] url "
+            "(`seawatch incidents add` or `import` starts a new store)"
+        )
     return IncidentStore.from_settings(settings)
 
 
@@ -297,7 +319,7 @@ def retract(
 @pass_settings
 def show(settings: Settings, incident_id: str, as_json: bool) -> None:
     """Show an incident and its full history."""
-    with _store(settings) as store:
+    with _store(settings, existing=True) as store:
         full_id = _resolve(store, incident_id)
         rec = store.get(full_id)
         history = store.history(full_id)
@@ -336,7 +358,7 @@ def list_(
     from seawatch.incidents.validate import parse_since
 
     wanted = [s.strip() for s in statuses.split(",") if s.strip()] if statuses else None
-    with _store(settings) as store:
+    with _store(settings, existing=True) as store:
         records = store.list(
             since=parse_since(since),
             until=parse_since(until, "until"),
@@ -436,7 +458,7 @@ def export(
     from seawatch.incidents.formats import export as render
     from seawatch.incidents.validate import parse_since
 
-    with _store(settings) as store:
+    with _store(settings, existing=True) as store:
         records = store.list(
             since=parse_since(since),
             until=parse_since(until, "until"),

@@ -169,3 +169,28 @@ def test_parse_since() -> None:
         parse_since("last week", "until", now=now)
     with pytest.raises(DataError, match="out of range"):
         parse_since("999999w", now=now)  # one line, not an overflow traceback
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("incidents", "list"),
+        ("incidents", "export", "--format", "gpx"),
+        ("incidents", "show", "3f2a"),
+    ],
+)
+def test_reading_from_a_mistyped_data_dir_does_not_look_like_lost_incidents(run, command) -> None:
+    """`incidents list` on a data directory that was never used answered "no incidents" (and
+    left a new empty store there), as if every incident were gone."""
+    result = run(*command)
+    assert result.exit_code == 1
+    data_dir = run.data_dir
+    assert result.stderr.strip().splitlines() == [
+        f"seawatch: error: no incident store at {data_dir / 'incidents.sqlite'}: nothing was "
+        f"ever added or imported with data directory {data_dir}; check --data-dir, "
+        "SEAWATCH_DATA_DIR or [store] url (`seawatch incidents add` or `import` starts a new store)"
+    ]
+    assert not data_dir.exists()
+    added = run("incidents", "add", "--position", "33 12.5N 012 45.3E", "--persons", "80")
+    assert added.exit_code == 0, added.output
+    assert run("incidents", "list").exit_code == 0
