@@ -24,7 +24,7 @@ import xarray as xr
 
 from seawatch import __version__
 from seawatch.errors import DataError
-from seawatch.storage import atomic_path, unreadable_file_message
+from seawatch.storage import atomic_path, interrupt_afterwards, unreadable_file_message
 from seawatch.timeutil import isoformat_utc, now_utc
 
 CONVENTIONS = "CF-1.10"
@@ -487,7 +487,7 @@ def write_dataset(
     ds, encoding = netcdf_encoding(ds)
     for key, value in (extra_encoding or {}).items():
         encoding.setdefault(key, {}).update(value)
-    with NETCDF_LOCK, atomic_path(path) as tmp:
+    with NETCDF_LOCK, atomic_path(path) as tmp, interrupt_afterwards(path.name):
         ds.to_netcdf(tmp, format="NETCDF4", engine="netcdf4", encoding=encoding)
     return path
 

@@ -23,7 +23,10 @@ import contextlib
 import errno
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,3 +193,37 @@ def unreadable_file_message(path: str | os.PathLike[str], exc: BaseException, ag
     reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
     reason = reason.split(": '", 1)[0].split(": b'", 1)[0]  # netCDF4 appends the path again
     return f"{path} is cut short or damaged ({reason}); {again}"
+
+
+@contextlib.contextmanager
+def interrupt_afterwards(what: str) -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block has finished, then raise :class:`KeyboardInterrupt`.
+
+    xarray's netCDF writer takes the HDF5 lock again while it closes the file; a
+    KeyboardInterrupt raised in the middle of a write left ``seawatch run`` hanging on that lock
+    for ever. Used inside :func:`atomic_path`, the finished temporary file is then discarded and
+    the previous file kept. A second Ctrl-C stops at once (exit 130), leaving at most a
+    ``.part`` file beside the untouched previous one. Outside the main thread (the scheduler's
+    jobs) signals cannot be handled and the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        if pressed:
+            os._exit(130)
+        pressed.append(signum)
+        sys.stderr.write(
+            f"seawatch: interrupted; stopping once {what} is closed (the previous one is kept); "
+            "Ctrl-C again to stop at once\n"
+        )
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt

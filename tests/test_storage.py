@@ -4,8 +4,10 @@ keeps the last good file."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +121,54 @@ def test_cli_read_only_out_dir_is_not_an_internal_error(tmp_path: Path) -> None:
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith(f"seawatch: error: cannot write {out / 'all.nc'}")
     assert "internal error" not in lines[0]
+
+
+WRITER = """
+import sys
+import numpy as np
+import xarray as xr
+from seawatch.schema import write_dataset
+
+rng = np.random.default_rng(0)
+shape = (120, 150, 300)
+ds = xr.Dataset(
+    {f"v{i}": (("time", "lat", "lon"), rng.random(shape).astype("float32")) for i in range(3)},
+    coords={
+        "time": np.datetime64("2026-12-07") + np.arange(shape[0]).astype("timedelta64[h]"),
+        "lat": np.linspace(30.5, 38.0, shape[1]),
+        "lon": np.linspace(10.0, 25.0, shape[2]),
+    },
+)
+print("writing", flush=True)
+write_dataset(ds, sys.argv[1])
+print("written", flush=True)
+"""
+
+
+def test_ctrl_c_during_a_netcdf_write_stops_and_keeps_the_good_file(tmp_path: Path) -> None:
+    """Ctrl-C while risk.nc was being written left `seawatch run` hanging for ever on the HDF5
+    lock that xarray takes again to close the file."""
+    target = tmp_path / "risk.nc"
+    target.write_bytes(b"the last good risk")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+        time.sleep(0.5)  # inside to_netcdf: the write takes a few seconds
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "written" not in out
+    assert proc.returncode != 0
+    assert "seawatch: interrupted; stopping once risk.nc is closed" in err
+    assert err.rstrip().endswith("KeyboardInterrupt")
+    assert target.read_bytes() == b"the last good risk"
+    assert [p.name for p in tmp_path.iterdir()] == ["risk.nc"]
