@@ -162,6 +162,26 @@ def _statuses() -> tuple[str, ...]:
     return STATUSES
 
 
+def _status_list(value: str | None) -> tuple[str, ...] | None:
+    """``--status distress,Capsized`` as known statuses; a typo is an error, not an empty list.
+
+    An unknown or capitalised status matched nothing, so `incidents list --status Distress`
+    answered "no incidents" while distress cases were open.
+    """
+    if not value:
+        return None
+    known = _statuses()
+    wanted = tuple(s.strip().lower() for s in value.split(",") if s.strip())
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown status {', '.join(map(repr, unknown))}; use one or more of "
+            f"{', '.join(known)}, separated by commas",
+            param_hint="'--status'",
+        )
+    return wanted
+
+
 def _field_options(func: Any) -> Any:
     options = [
         click.option("--time", "time_", help="Incident time, ISO 8601 (UTC unless an offset)."),
@@ -340,7 +360,13 @@ def show(settings: Settings, incident_id: str, as_json: bool) -> None:
 @incidents.command("list")
 @click.option("--since", help="24h, 7d, 2w or a date (UTC).")
 @click.option("--until", help="Date or time (UTC), exclusive.")
-@click.option("--status", "statuses", help="Comma-separated statuses to show.")
+@click.option(
+    "--status",
+    "statuses",
+    callback=lambda _ctx, _param, value: _status_list(value),
+    help="Comma-separated statuses to show, e.g. distress,capsized: "
+    "distress, intercepted, rescued, capsized, sunk, missing, closed, retracted.",
+)
 @click.option("--include-retracted", is_flag=True, help="Also show retracted incidents.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N incidents.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
@@ -349,7 +375,7 @@ def list_(
     settings: Settings,
     since: str | None,
     until: str | None,
-    statuses: str | None,
+    statuses: tuple[str, ...] | None,
     include_retracted: bool,
     limit: int | None,
     as_json: bool,
@@ -357,7 +383,7 @@ def list_(
     """List incidents, newest first."""
     from seawatch.incidents.validate import parse_since
 
-    wanted = [s.strip() for s in statuses.split(",") if s.strip()] if statuses else None
+    wanted = list(statuses) if statuses else None
     with _store(settings, existing=True) as store:
         records = store.list(
             since=parse_since(since),

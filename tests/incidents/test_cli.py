@@ -194,3 +194,27 @@ def test_reading_from_a_mistyped_data_dir_does_not_look_like_lost_incidents(run,
     added = run("incidents", "add", "--position", "33 12.5N 012 45.3E", "--persons", "80")
     assert added.exit_code == 0, added.output
     assert run("incidents", "list").exit_code == 0
+
+
+def test_list_status_typo_is_an_error_not_an_empty_list(run) -> None:
+    """`--status Distress` or a typo matched nothing and answered "no incidents" while a
+    distress case was open."""
+    added = run("incidents", "add", "--position", "33 12.5N 012 45.3E", "--status", "distress")
+    assert added.exit_code == 0, added.output
+    listed = run("incidents", "list", "--status", "Distress, capsized", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["distress"]
+    wrong = run("incidents", "list", "--status", "distres")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--status': unknown status 'distres'; use one or more of "
+        "distress, intercepted, rescued, capsized, sunk, missing, closed, retracted, "
+        "separated by commas"
+    )
+
+
+def test_list_help_names_every_status(run) -> None:
+    from seawatch.incidents.model import STATUSES
+
+    text = " ".join(run("incidents", "list", "--help").stdout.split())
+    assert ", ".join(STATUSES) + "." in text
