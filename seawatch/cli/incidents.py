@@ -184,7 +184,12 @@ def _status_list(value: str | None) -> tuple[str, ...] | None:
 
 def _field_options(func: Any) -> Any:
     options = [
-        click.option("--time", "time_", help="Incident time, ISO 8601 (UTC unless an offset)."),
+        click.option(
+            "--time",
+            "time_",
+            help="Incident time, ISO 8601, e.g. 2026-12-07T03:10Z or '2026-12-07 05:10+02:00' "
+            "(UTC unless an offset).",
+        ),
         click.option("--persons", type=_count_type, help="Persons on board."),
         click.option("--dead", type=_count_type, help="Dead."),
         click.option("--missing", type=_count_type, help="Missing."),
@@ -252,11 +257,25 @@ def _print_record(rec: dict[str, Any]) -> None:
 
 
 @incidents.command("add")
-@click.option("--position", "position_text", required=True, help="Position in any usual form.")
+@click.option(
+    "--position",
+    "position_text",
+    required=True,
+    help='Position in any usual form, e.g. "33°12.5\'N 012°45.3\'E", "3312.5N 01245.3E" or '
+    '"33.2083, 12.755" (see `seawatch position --help`).',
+)
 @_field_options
 @pass_settings
 def add(settings: Settings, user: str | None, as_json: bool, **options: Any) -> None:
-    """Add an incident (time defaults to now, UTC)."""
+    """Add an incident (time defaults to now, UTC).
+
+    \b
+    Examples:
+      seawatch incidents add --position "33°12.5'N 012°45.3'E" --persons 80 --status distress
+      seawatch incidents add --position "3312.5N 01245.3E" --time 2026-12-07T03:10Z \\
+          --boat rubber --persons 120 --source "Alarm Phone" --accuracy "~2 nm"
+    Counts are numbers of people; leave out what is not known (it stays unknown, not 0).
+    """
     with _store(settings) as store:
         rec = store.create(_fields(**options), user=_user(user))
     if as_json:
@@ -424,7 +443,16 @@ def list_(
 def import_(
     settings: Settings, file: str, source: str, keep_all: bool, user: str | None, as_json: bool
 ) -> None:
-    """Import a file (IOM Missing Migrants CSV or XLSX, any layout); safe to repeat."""
+    """Import a file (IOM Missing Migrants CSV or XLSX, any layout); safe to repeat.
+
+    \b
+    Example:
+      seawatch incidents import Missing_Migrants_Global_Figures_allData.xlsx
+    Reads the allData, per-year and older IOM layouts; CSV in UTF-8, UTF-16 (Excel "Unicode
+    Text"), Windows-1252 or Windows-1256 (Arabic), with commas, semicolons or tabs. Rows
+    outside [area] are left out unless --all; rejected rows and why go to
+    DATA/imports/*-rejected.csv. Incidents already stored are updated, never duplicated.
+    """
     from pathlib import Path
 
     from seawatch.incidents.imports import import_file

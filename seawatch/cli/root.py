@@ -297,3 +297,28 @@ def _print_toml(data: dict[str, Any], prefix: str = "") -> None:
         click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
     for key, value in tables.items():
         _print_toml(value, f"{prefix}.{key}" if prefix else key)
+
+
+class DayType(click.DateTime):
+    """A calendar day written ``YYYY-MM-DD``; the help and the error say so in those words.
+
+    ``click.DateTime`` showed ``[%Y-%m-%d]`` and "does not match the format '%Y-%m-%d'".
+    """
+
+    name = "day"
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r} is not a day written YYYY-MM-DD, e.g. 2023-01-31", param, ctx)
+
+
+DAY = DayType()
+"""Option type of the ``--start``/``--end`` days."""

@@ -69,3 +69,16 @@ def test_every_command_has_help_and_common_options():
         result = runner.invoke(main, [*command, "--help"])
         assert result.exit_code == 0, command
         assert "--config" in result.output and "--data-dir" in result.output
+
+
+def test_day_options_say_how_to_write_a_day():
+    help_text = CliRunner().invoke(main, ["fetch", "hindcast", "--help"]).output
+    assert "--start YYYY-MM-DD" in help_text and "%Y" not in help_text
+    result = CliRunner().invoke(
+        main, ["fetch", "hindcast", "--start", "2023/01/01", "--end", "2023-12-31"]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--start': '2023/01/01' is not a day written YYYY-MM-DD, "
+        "e.g. 2023-01-31"
+    )

@@ -218,3 +218,22 @@ def test_list_help_names_every_status(run) -> None:
 
     text = " ".join(run("incidents", "list", "--help").stdout.split())
     assert ", ".join(STATUSES) + "." in text
+
+
+def test_add_help_examples_run_as_written(run) -> None:
+    """The examples in `incidents add --help` are accepted as printed."""
+    import shlex
+
+    text = run("incidents", "add", "--help").stdout.replace("\\\n", " ")
+    examples = [
+        shlex.split(line.strip())[1:]
+        for line in text.splitlines()
+        if line.strip().startswith("seawatch incidents add")
+    ]
+    assert len(examples) == 2
+    for argv in examples:
+        result = run(*argv, "--json")
+        assert result.exit_code == 0, (argv, result.output)
+    stored = json.loads(run("incidents", "list", "--json").stdout)
+    assert sorted(r["persons"] for r in stored) == [80, 120]
+    assert {r["time"] for r in stored} >= {"2026-12-07T03:10:00Z"}
