@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import os
 import re
 import tomllib
@@ -34,6 +35,7 @@ from typing import Any
 from seawatch.errors import ConfigError
 
 ENV_PREFIX = "SEAWATCH_"
+log = logging.getLogger(__name__)
 SECRET_KEY_PATTERN = re.compile(r"password|secret|token|apikey|api_key", re.IGNORECASE)
 
 
@@ -568,6 +570,19 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> lis
                 target[keypath[-1]] = _parse_env_value(value)
                 applied.append(name)
                 break
+        else:
+            # Other SEAWATCH_ variables exist (SEAWATCH_USER, SEAWATCH_CHROMIUM, test ones); only
+            # a near miss of a setting is worth a word: SEAWATCH_STORE_ULR silently left the
+            # store on the default SQLite file, and the coordinators' incidents "missing".
+            known = ["_".join(keypath) for keypath in paths]
+            close = difflib.get_close_matches(rest, known, n=1, cutoff=0.8)
+            if close:
+                log.warning(
+                    "%s is not a setting and is ignored; did you mean %s%s?",
+                    name,
+                    ENV_PREFIX,
+                    close[0].upper(),
+                )
     return applied
 
 

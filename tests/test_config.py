@@ -144,3 +144,16 @@ def test_a_misspelt_key_gets_a_suggestion(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, "colour = 'red'\n"), environ={})
     assert "did you mean" not in str(err.value)
+
+
+def test_a_misspelt_environment_override_is_not_silently_ignored(tmp_path, monkeypatch, caplog):
+    """SEAWATCH_STORE_ULR left the store on the default SQLite file without a word."""
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level("WARNING", logger="seawatch.config"):
+        settings = load_settings(
+            environ={"SEAWATCH_STORE_ULR": "postgresql://db/seawatch", "SEAWATCH_USER": "amina"}
+        )
+    assert settings.store.url != "postgresql://db/seawatch"
+    assert [r.getMessage() for r in caplog.records] == [
+        "SEAWATCH_STORE_ULR is not a setting and is ignored; did you mean SEAWATCH_STORE_URL?"
+    ]
