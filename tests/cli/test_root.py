@@ -82,3 +82,15 @@ def test_day_options_say_how_to_write_a_day():
         "Error: Invalid value for '--start': '2023/01/01' is not a day written YYYY-MM-DD, "
         "e.g. 2023-01-31"
     )
+
+
+def test_demo_refuses_a_data_dir_instead_of_ignoring_it(tmp_path):
+    """`seawatch --data-dir DIR demo` wrote into ./seawatch-demo and said nothing of DIR."""
+    for args in (["--data-dir", str(tmp_path), "demo"], ["demo", "--data-dir", str(tmp_path)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.strip().splitlines()[-1] == (
+            "Error: demo writes into --out DIR (default seawatch-demo), never into a data "
+            "directory, so that a real forecast is not replaced by its synthetic gale; use --out DIR"
+        )
+    assert list(tmp_path.iterdir()) == []
