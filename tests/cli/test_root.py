@@ -94,3 +94,24 @@ def test_demo_refuses_a_data_dir_instead_of_ignoring_it(tmp_path):
             "directory, so that a real forecast is not replaced by its synthetic gale; use --out DIR"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_map_of_a_file_that_is_not_a_risk_file_names_it(tmp_path):
+    """`seawatch map --risk` given a forecast said 'risk dataset has no hazard_level: rebuild it
+    with `seawatch build`', naming neither the file nor what it is."""
+    from pathlib import Path
+
+    currents = (
+        Path(__file__).resolve().parents[3]
+        / "shared/data/marine/medsea_phy_south_sicily_2022/curr_20220427_South_Sicilia.nc"
+    )
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path), "map", "--risk", str(currents), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"seawatch: error: {currents} is not a seawatch risk file (no hazard_level; it holds "
+        "uo, vo); pass the risk.nc that `seawatch build` wrote (a forecast goes to "
+        "`seawatch build --forecast FILE`)"
+    ]
+    assert list(tmp_path.iterdir()) == []
