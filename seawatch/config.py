@@ -191,6 +191,20 @@ class StoreSettings:
 
     url: str = ""
 
+    def check(self, prefix: str) -> None:
+        if not self.url:
+            return
+        import sqlalchemy as sa
+
+        try:
+            sa.engine.make_url(self.url)
+        except (sa.exc.ArgumentError, ValueError):
+            raise ConfigError(
+                f"{prefix}.url = {mask_url_password(self.url)!r} is not a database URL; write "
+                "sqlite:////absolute/path/incidents.sqlite or postgresql://user@host/database "
+                "(or leave it empty for incidents.sqlite in the data directory)"
+            ) from None
+
 
 @dataclass(frozen=True)
 class ComputeSettings:
@@ -350,6 +364,15 @@ class ScheduleSettings:
                 raise ConfigError(f"{prefix}: time {value!r} is not HH:MM (24 h)")
         if self.stale_after_hours <= 0:
             raise ConfigError(f"{prefix}.stale_after_hours must be > 0")
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{prefix}.timezone = {self.timezone!r} is not a time zone name; use an IANA "
+                'name such as "Africa/Tripoli" or "UTC"'
+            ) from None
 
 
 def check_address(address: str) -> str:

@@ -76,6 +76,12 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
         ("lang = 'fr'\n", "lang = 'fr'"),
         ("[area\nwest = 1\n", "not valid TOML"),
         ("data_dir = '/tmp'\n", "data_dir cannot be set in the config file"),
+        (
+            "[schedule]\ntimezone = 'Libya/Tripoli'\n",
+            "schedule.timezone = 'Libya/Tripoli' is not a time zone name; use an IANA name",
+        ),
+        ("[store]\nurl = '/srv/seawatch/incidents.sqlite'\n", "is not a database URL; write"),
+        ("[store]\nurl = 'postgresql://u:hunter2@db:port/x'\n", "'postgresql://u:***@db:port/x'"),
     ],
 )
 def test_invalid_config_names_the_key(tmp_path, text, message):
