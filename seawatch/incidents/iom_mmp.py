@@ -338,7 +338,10 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise DataError(f"{path.name} is not a readable XLSX workbook: {exc}") from None
+        raise DataError(
+            f"{path.name} is not a readable XLSX workbook ({_first_line(exc)}): it may be cut "
+            "short; download it again, or open it in Excel and save it again"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

@@ -327,6 +327,17 @@ def test_broken_csv_says_what_to_do() -> None:
     assert "'CSV UTF-8'" in str(err.value)
 
 
+def test_cut_short_xlsx_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "Missing_Migrants.xlsx"
+    path.write_bytes(MMP_XLSX.read_bytes()[:100_000])
+    with pytest.raises(DataError) as err:
+        read_mmp(path)
+    assert str(err.value) == (
+        "Missing_Migrants.xlsx is not a readable XLSX workbook (File is not a zip file): it may "
+        "be cut short; download it again, or open it in Excel and save it again"
+    )
+
+
 def test_unreadable_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a workbook")
