@@ -440,6 +440,11 @@ def _decode(data: bytes, label: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if b"\x00" in data[:4096]:  # no text encoding above has NUL bytes: NetCDF, PDF, images...
+        raise DataError(
+            f"{label} is not a CSV or XLSX file (its content is binary); import the IOM "
+            "Missing Migrants export itself (.csv or .xlsx)"
+        )
     import charset_normalizer
 
     words = b" ".join(re.findall(rb'[^\s,;\t"]*[\x80-\xff][^\s,;\t"]*', data))

@@ -327,6 +327,17 @@ def test_broken_csv_says_what_to_do() -> None:
     assert "'CSV UTF-8'" in str(err.value)
 
 
+def test_a_forecast_file_given_as_incidents_is_named_binary() -> None:
+    netcdf = ROOT.parent / "shared/data/marine/medsea_phy_south_sicily_2022"
+    path = sorted(netcdf.glob("*.nc"))[0]
+    with pytest.raises(DataError) as err:
+        read_mmp(path)
+    assert str(err.value) == (
+        f"{path.name} is not a CSV or XLSX file (its content is binary); import the IOM "
+        "Missing Migrants export itself (.csv or .xlsx)"
+    )
+
+
 def test_cut_short_xlsx_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "Missing_Migrants.xlsx"
     path.write_bytes(MMP_XLSX.read_bytes()[:100_000])
