@@ -51,7 +51,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from seawatch.config import Settings, load_settings
 from seawatch.db import make_engine
 from seawatch.errors import SeawatchError
-from seawatch.runlog import FAILURE_STREAK, RUNS, RunLog, failing_jobs, parse_stamp, runs_path
+from seawatch.runlog import (
+    FAILURE_STREAK,
+    RUNS,
+    RunLog,
+    failing_jobs,
+    parse_stamp,
+    pid_alive,
+    runs_path,
+)
 from seawatch.schema import is_stale
 from seawatch.storage import DataPaths
 from seawatch.timeutil import now_utc
@@ -472,9 +480,13 @@ def schedule_status(settings: Settings, now: dt.datetime | None = None) -> list[
             ended = parse_stamp(run["ended_at"])
             took = f" in {(ended - started).total_seconds():.0f} s" if started and ended else ""
             outcome = run["outcome"].upper() if run["outcome"] != "ok" else "ok"
+            error = run["error"]
+            if run["outcome"] == "running" and not pid_alive(run["pid"]):
+                # killed (power cut, kill -9): not RUNNING for ever until the daemon restarts
+                outcome, error = "INTERRUPTED", "the process stopped during the run"
             text = f"last {_fmt(started)} {outcome}{took}"
-            if run["error"]:
-                text += f": {run['error']}"
+            if error:
+                text += f": {error}"
             parts.append(text)
         else:
             parts.append("never run")

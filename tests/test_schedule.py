@@ -321,3 +321,18 @@ def test_email_job_records_failed_recipients(tmp_path, monkeypatch):
     assert run["outcome"] == "failed"
     assert run["error"] == "b@example.org: refused: 550 no"
     assert "a@example.org: sent" in run["detail"]
+
+
+def test_status_of_a_run_whose_process_was_killed_is_interrupted_not_running(tmp_path):
+    """After a kill -9 or a power cut, `seawatch status` said RUNNING until the daemon's next start."""
+    settings = make_settings(tmp_path)
+    runs = RunLog.for_settings(settings)
+    runs.start("weather")
+    weather = [line for line in schedule.schedule_status(settings) if line.startswith("weather:")]
+    assert "RUNNING" in weather[0]  # this process is alive: it is running
+    with runs.engine.begin() as conn:
+        conn.execute(schedule.RUNS.update().values(pid=2**22 + 12345))  # no such process
+    weather = [line for line in schedule.schedule_status(settings) if line.startswith("weather:")]
+    assert "RUNNING" not in weather[0]
+    assert "INTERRUPTED: the process stopped during the run" in weather[0]
+    assert runs.last("weather")[0]["outcome"] == "running"  # status only reads
