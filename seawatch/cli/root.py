@@ -122,7 +122,17 @@ class SeawatchGroup(click.Group):
             return super().invoke(ctx)
         except SeawatchError as exc:
             _fail(ctx, str(exc), exc.exit_code, exc)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt as exc:
+            # click said only "Aborted!": say what became of the work (writes are atomic and
+            # store changes are transactions, so nothing is left half-done)
+            _fail(
+                ctx,
+                "interrupted (Ctrl-C): what was finished is kept whole; the step under way "
+                "was not saved (run the command again to do it)",
+                130,
+                exc,
+            )
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except OSError as exc:  # a file or directory the user can fix: say which and what to do
             _fail(ctx, _os_error_message(exc), 1, exc)

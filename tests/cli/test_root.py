@@ -115,3 +115,44 @@ def test_map_of_a_file_that_is_not_a_risk_file_names_it(tmp_path):
         "`seawatch build --forecast FILE`)"
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_an_import_says_nothing_was_half_saved(tmp_path):
+    """Ctrl-C printed click's bare 'Aborted!'; the store must be as before (one transaction)."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from seawatch.incidents.store import IncidentStore
+
+    csv = (
+        Path(__file__).resolve().parents[3]
+        / "shared/data/mmp/Missing_Migrants_Global_Figures_allData_2025-06.csv"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seawatch", "--data-dir", str(tmp_path), "incidents", "import",
+         "--all", str(csv)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert "incident store" in first and "schema (new)" in first, first
+        time.sleep(0.5)  # reading the 19,255-row file takes seconds
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, (out, err)
+    assert err.strip().splitlines() == [
+        "seawatch: error: interrupted (Ctrl-C): what was finished is kept whole; the step under "
+        "way was not saved (run the command again to do it)"
+    ]
+    with IncidentStore(f"sqlite:///{tmp_path / 'incidents.sqlite'}") as store:
+        assert store.count() == 0
