@@ -285,9 +285,17 @@ def ingest_files(
     by_kind: dict[str, list[IngestedFile]] = {}
     for file in files:
         item = read_file(file)
-        item.dataset = clip_to_area(
-            item.dataset, settings.area.bbox, name=item.path.name, pad_cells=1
-        )
+        try:
+            item.dataset = clip_to_area(
+                item.dataset, settings.area.bbox, name=item.path.name, pad_cells=1
+            )
+        except DataError as exc:
+            if "not overlap" not in str(exc):
+                raise
+            raise DataError(
+                f"{exc}; nothing was stored: ingest a file for that sea, or widen [area] in the "
+                "config if the area of interest should include it"
+            ) from None
         by_kind.setdefault(item.kind, []).append(item)
         result.files.append(
             {

@@ -68,8 +68,11 @@ def test_file_outside_the_area_names_both_boxes(settings):
         ingest.ingest_files(settings, [ADRIATIC_ERA5])
     assert str(err.value) == (
         "era5_winds10_20230815.nc covers 40.00N-42.00N 17.00E-19.00E, which does not overlap "
-        f"the area of interest {describe_box(*settings.area.bbox)}"
+        f"the area of interest {describe_box(*settings.area.bbox)}; nothing was stored: ingest "
+        "a file for that sea, or widen [area] in the config if the area of interest should "
+        "include it"
     )
+    assert not (settings.data_dir / "forecast").exists()
 
 
 def test_awkward_real_grib1_from_the_north_sea_is_outside_the_area(settings):
