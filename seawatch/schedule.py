@@ -61,7 +61,7 @@ from seawatch.runlog import (
     runs_path,
 )
 from seawatch.schema import is_stale
-from seawatch.storage import DataPaths
+from seawatch.storage import DataPaths, unreadable_file_message
 from seawatch.timeutil import now_utc
 
 __all__ = ["FAILURE_STREAK", "RUNS", "RunLog", "failing_jobs"]  # run records live in runlog
@@ -509,7 +509,8 @@ def _forecast_age_line(settings: Settings, now: dt.datetime) -> str:
         with xr.open_dataset(path, engine="netcdf4") as ds:
             stamp = ds.attrs.get("reference_time")
     except (OSError, ValueError) as exc:
-        return f"forecast: {path} unreadable ({exc})"
+        again = "run `seawatch run` (or `seawatch build`) to make a new one"
+        return f"forecast: STALE: risk file {unreadable_file_message(path, exc, again)}"
     limit = settings.schedule.stale_after_hours
     if not stamp:
         return f"forecast: model run unknown; STALE (limit {limit:g} h)"
