@@ -17,6 +17,8 @@ names, types and values and stops at the first problem with one line naming the 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import logging
 import os
 import re
 import tomllib
@@ -33,6 +35,7 @@ from typing import Any
 from seawatch.errors import ConfigError
 
 ENV_PREFIX = "SEAWATCH_"
+log = logging.getLogger(__name__)
 SECRET_KEY_PATTERN = re.compile(r"password|secret|token|apikey|api_key", re.IGNORECASE)
 
 
@@ -187,6 +190,20 @@ class StoreSettings:
     """Incident store: SQLAlchemy URL; empty means SQLite in the data directory."""
 
     url: str = ""
+
+    def check(self, prefix: str) -> None:
+        if not self.url:
+            return
+        import sqlalchemy as sa
+
+        try:
+            sa.engine.make_url(self.url)
+        except (sa.exc.ArgumentError, ValueError):
+            raise ConfigError(
+                f"{prefix}.url = {mask_url_password(self.url)!r} is not a database URL; write "
+                "sqlite:////absolute/path/incidents.sqlite or postgresql://user@host/database "
+                "(or leave it empty for incidents.sqlite in the data directory)"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -347,6 +364,15 @@ class ScheduleSettings:
                 raise ConfigError(f"{prefix}: time {value!r} is not HH:MM (24 h)")
         if self.stale_after_hours <= 0:
             raise ConfigError(f"{prefix}.stale_after_hours must be > 0")
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{prefix}.timezone = {self.timezone!r} is not a time zone name; use an IANA "
+                'name such as "Africa/Tripoli" or "UTC"'
+            ) from None
 
 
 def check_address(address: str) -> str:
@@ -533,15 +559,25 @@ def load_settings(
             raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (is it the config file?); save it as UTF-8 TOML"
+            ) from None
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    _apply_env_overrides(raw, environ)
+    applied = _apply_env_overrides(raw, environ)
     for key in _NOT_IN_FILE:
         if key in raw:
             raise ConfigError(
                 f"{key} cannot be set in the config file; use --data-dir or SEAWATCH_DATA_DIR"
             )
-    settings = _build(Settings, raw, prefix="")
+    try:
+        settings = _build(Settings, raw, prefix="")
+    except ConfigError as exc:
+        places = ([f"{path}"] if path is not None else []) + applied
+        if not places:
+            raise
+        raise ConfigError(f"{exc} (fix it in {' or '.join(places)})") from None
     if data_dir is not None:
         resolved = Path(data_dir).expanduser()
     elif environ.get("SEAWATCH_DATA_DIR"):
@@ -551,8 +587,9 @@ def load_settings(
     return dataclasses.replace(settings, data_dir=resolved, config_file=path)
 
 
-def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """Fold ``SEAWATCH_SECTION_KEY`` variables into the raw TOML mapping."""
+def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> list[str]:
+    """Fold ``SEAWATCH_SECTION_KEY`` variables into the raw TOML mapping; return their names."""
+    applied: list[str] = []
     paths = sorted(_leaf_paths(Settings), key=lambda p: -len("_".join(p)))
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
@@ -568,7 +605,22 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> Non
                     if not isinstance(target, dict):
                         raise ConfigError(f"{name}: {'.'.join(keypath[:-1])} is not a table")
                 target[keypath[-1]] = _parse_env_value(value)
+                applied.append(name)
                 break
+        else:
+            # Other SEAWATCH_ variables exist (SEAWATCH_USER, SEAWATCH_CHROMIUM, test ones); only
+            # a near miss of a setting is worth a word: SEAWATCH_STORE_ULR silently left the
+            # store on the default SQLite file, and the coordinators' incidents "missing".
+            known = ["_".join(keypath) for keypath in paths]
+            close = difflib.get_close_matches(rest, known, n=1, cutoff=0.8)
+            if close:
+                log.warning(
+                    "%s is not a setting and is ignored; did you mean %s%s?",
+                    name,
+                    ENV_PREFIX,
+                    close[0].upper(),
+                )
+    return applied
 
 
 def _parse_env_value(value: str) -> Any:
@@ -606,8 +658,12 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
                 f"{_join(prefix, key)} is now {renamed}: rename it in the config file"
             )
         if key not in known or key in _NOT_IN_FILE:
-            allowed = ", ".join(sorted(known - _NOT_IN_FILE))
-            raise ConfigError(f"unknown key {_join(prefix, key)} (known here: {allowed})")
+            allowed = sorted(known - _NOT_IN_FILE)
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean {_join(prefix, close[0])}? " if close else ""
+            raise ConfigError(
+                f"unknown key {_join(prefix, key)} ({hint}known here: {', '.join(allowed)})"
+            )
     values = {key: _convert(hints[key], raw[key], _join(prefix, key)) for key in raw}
     obj = cls(**values)
     check = getattr(obj, "check", None)

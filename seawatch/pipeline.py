@@ -174,6 +174,13 @@ def render(
         from seawatch.schema import open_dataset
 
         risk = open_dataset(risk_path, "risk")
+        if "hazard_level" not in risk.data_vars:
+            held = ", ".join(sorted(map(str, risk.data_vars))[:6]) or "no variables"
+            raise DataError(
+                f"{risk_path} is not a seawatch risk file (no hazard_level; it holds {held}); "
+                "pass the risk.nc that `seawatch build` wrote (a forecast goes to "
+                "`seawatch build --forecast FILE`)"
+            )
     from seawatch.maps.interactive import render_interactive
     from seawatch.maps.static import Layout, phone_layout, render_static
     from seawatch.summaries import read_departures

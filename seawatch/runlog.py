@@ -51,7 +51,8 @@ def parse_stamp(stamp: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` exists (``None`` or 0: no)."""
     if not pid:
         return False
     try:
@@ -122,7 +123,7 @@ class RunLog:
             rows = conn.execute(
                 sa.select(RUNS.c.id, RUNS.c.pid).where(RUNS.c.outcome == "running")
             ).all()
-            dead = [r.id for r in rows if not _pid_alive(r.pid)]
+            dead = [r.id for r in rows if not pid_alive(r.pid)]
             if dead:
                 conn.execute(
                     sa.update(RUNS)

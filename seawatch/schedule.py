@@ -51,9 +51,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 from seawatch.config import Settings, load_settings
 from seawatch.db import make_engine
 from seawatch.errors import SeawatchError
-from seawatch.runlog import FAILURE_STREAK, RUNS, RunLog, failing_jobs, parse_stamp, runs_path
+from seawatch.runlog import (
+    FAILURE_STREAK,
+    RUNS,
+    RunLog,
+    failing_jobs,
+    parse_stamp,
+    pid_alive,
+    runs_path,
+)
 from seawatch.schema import is_stale
-from seawatch.storage import DataPaths
+from seawatch.storage import DataPaths, unreadable_file_message
 from seawatch.timeutil import now_utc
 
 __all__ = ["FAILURE_STREAK", "RUNS", "RunLog", "failing_jobs"]  # run records live in runlog
@@ -472,9 +480,13 @@ def schedule_status(settings: Settings, now: dt.datetime | None = None) -> list[
             ended = parse_stamp(run["ended_at"])
             took = f" in {(ended - started).total_seconds():.0f} s" if started and ended else ""
             outcome = run["outcome"].upper() if run["outcome"] != "ok" else "ok"
+            error = run["error"]
+            if run["outcome"] == "running" and not pid_alive(run["pid"]):
+                # killed (power cut, kill -9): not RUNNING for ever until the daemon restarts
+                outcome, error = "INTERRUPTED", "the process stopped during the run"
             text = f"last {_fmt(started)} {outcome}{took}"
-            if run["error"]:
-                text += f": {run['error']}"
+            if error:
+                text += f": {error}"
             parts.append(text)
         else:
             parts.append("never run")
@@ -497,7 +509,8 @@ def _forecast_age_line(settings: Settings, now: dt.datetime) -> str:
         with xr.open_dataset(path, engine="netcdf4") as ds:
             stamp = ds.attrs.get("reference_time")
     except (OSError, ValueError) as exc:
-        return f"forecast: {path} unreadable ({exc})"
+        again = "run `seawatch run` (or `seawatch build`) to make a new one"
+        return f"forecast: STALE: risk file {unreadable_file_message(path, exc, again)}"
     limit = settings.schedule.stale_after_hours
     if not stamp:
         return f"forecast: model run unknown; STALE (limit {limit:g} h)"

@@ -24,7 +24,7 @@ import xarray as xr
 
 from seawatch import __version__
 from seawatch.errors import DataError
-from seawatch.storage import atomic_path
+from seawatch.storage import atomic_path, interrupt_afterwards, unreadable_file_message
 from seawatch.timeutil import isoformat_utc, now_utc
 
 CONVENTIONS = "CF-1.10"
@@ -487,7 +487,7 @@ def write_dataset(
     ds, encoding = netcdf_encoding(ds)
     for key, value in (extra_encoding or {}).items():
         encoding.setdefault(key, {}).update(value)
-    with NETCDF_LOCK, atomic_path(path) as tmp:
+    with NETCDF_LOCK, atomic_path(path) as tmp, interrupt_afterwards(path.name):
         ds.to_netcdf(tmp, format="NETCDF4", engine="netcdf4", encoding=encoding)
     return path
 
@@ -501,7 +501,11 @@ def open_dataset(path: str | Path, kind: str = "dataset") -> xr.Dataset:
         with NETCDF_LOCK, xr.open_dataset(path, engine="netcdf4") as ds:
             return ds.load()
     except (OSError, ValueError) as exc:
-        raise DataError(f"{kind} file {path} cannot be read ({exc}); it may be truncated") from None
+        again = {
+            "forecast": "fetch it again (`seawatch fetch weather`) or pass a good --forecast FILE",
+            "risk": "build it again (`seawatch build`) or pass a good --risk FILE",
+        }.get(kind, "copy or build it again")
+        raise DataError(f"{kind} file {unreadable_file_message(path, exc, again)}") from None
 
 
 def open_forecast(path: str | Path) -> xr.Dataset:

@@ -87,6 +87,12 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
             "area is 0.2° tall (south 33 to north 33.2), less than one grid cell "
             "(grid.resolution = 0.25°)",
         ),
+        (
+            "[schedule]\ntimezone = 'Libya/Tripoli'\n",
+            "schedule.timezone = 'Libya/Tripoli' is not a time zone name; use an IANA name",
+        ),
+        ("[store]\nurl = '/srv/seawatch/incidents.sqlite'\n", "is not a database URL; write"),
+        ("[store]\nurl = 'postgresql://u:hunter2@db:port/x'\n", "'postgresql://u:***@db:port/x'"),
     ],
 )
 def test_invalid_config_names_the_key(tmp_path, text, message):
@@ -128,3 +134,49 @@ def test_area_of_exactly_one_cell_each_way_is_accepted(tmp_path):
     text = "[area]\nwest = 12.0\neast = 12.05\nsouth = 33.0\nnorth = 33.05\n"
     settings = load_settings(write(tmp_path, text), environ={})
     assert settings.area.bbox == (12.0, 33.0, 12.05, 33.05)
+
+
+def test_a_config_file_that_is_not_text_is_one_line(tmp_path):
+    """A Word document or a UTF-16 file saved as seawatch.toml was 'internal error:
+    UnicodeDecodeError'."""
+    path = tmp_path / "seawatch.toml"
+    path.write_bytes("[area]\nwest = 11\n".encode("utf-16"))
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    assert (
+        str(err.value)
+        == f"{path} is not UTF-8 text (is it the config file?); save it as UTF-8 TOML"
+    )
+
+
+def test_an_invalid_value_names_where_to_fix_it(tmp_path):
+    path = write(tmp_path, "[area]\nwest = 26\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    assert str(err.value).endswith(f"(fix it in {path})")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={"SEAWATCH_AREA_EAST": "12"})
+    assert str(err.value) == (
+        f"area: west (26.0) must be less than east (12.0) (fix it in {path} or SEAWATCH_AREA_EAST)"
+    )
+
+
+def test_a_misspelt_key_gets_a_suggestion(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown key area\.wset \(did you mean area\.west\?"):
+        load_settings(write(tmp_path, "[area]\nwset = 11\n"), environ={})
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, "colour = 'red'\n"), environ={})
+    assert "did you mean" not in str(err.value)
+
+
+def test_a_misspelt_environment_override_is_not_silently_ignored(tmp_path, monkeypatch, caplog):
+    """SEAWATCH_STORE_ULR left the store on the default SQLite file without a word."""
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level("WARNING", logger="seawatch.config"):
+        settings = load_settings(
+            environ={"SEAWATCH_STORE_ULR": "postgresql://db/seawatch", "SEAWATCH_USER": "amina"}
+        )
+    assert settings.store.url != "postgresql://db/seawatch"
+    assert [r.getMessage() for r in caplog.records] == [
+        "SEAWATCH_STORE_ULR is not a setting and is ignored; did you mean SEAWATCH_STORE_URL?"
+    ]

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -321,3 +322,33 @@ def test_email_job_records_failed_recipients(tmp_path, monkeypatch):
     assert run["outcome"] == "failed"
     assert run["error"] == "b@example.org: refused: 550 no"
     assert "a@example.org: sent" in run["detail"]
+
+
+def test_status_of_a_run_whose_process_was_killed_is_interrupted_not_running(tmp_path):
+    """After a kill -9 or a power cut, `seawatch status` said RUNNING until the daemon's next start."""
+    settings = make_settings(tmp_path)
+    runs = RunLog.for_settings(settings)
+    runs.start("weather")
+    weather = [line for line in schedule.schedule_status(settings) if line.startswith("weather:")]
+    assert "RUNNING" in weather[0]  # this process is alive: it is running
+    with runs.engine.begin() as conn:
+        conn.execute(schedule.RUNS.update().values(pid=2**22 + 12345))  # no such process
+    weather = [line for line in schedule.schedule_status(settings) if line.startswith("weather:")]
+    assert "RUNNING" not in weather[0]
+    assert "INTERRUPTED: the process stopped during the run" in weather[0]
+    assert runs.last("weather")[0]["outcome"] == "running"  # status only reads
+
+
+def test_status_of_a_cut_short_risk_file_says_stale_and_what_to_do(tmp_path):
+    settings = make_settings(tmp_path)
+    risk = settings.data_dir / "risk.nc"
+    risk.parent.mkdir(parents=True, exist_ok=True)
+    sample = (
+        Path(__file__).resolve().parents[2]
+        / "shared/data/marine/medsea_phy_south_sicily_2022/curr_20220427_South_Sicilia.nc"
+    )
+    risk.write_bytes(sample.read_bytes()[:50_000])
+    [line] = [x for x in schedule.schedule_status(settings) if x.startswith("forecast:")]
+    assert line.startswith(f"forecast: STALE: risk file {risk} is cut short or damaged (")
+    assert line.endswith("run `seawatch run` (or `seawatch build`) to make a new one")
+    assert line.count(str(risk)) == 1

@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -43,9 +44,30 @@ def _echo_json(data: Any) -> None:
     click.echo(dumps(data, indent=2))
 
 
-def _store(settings: Settings) -> IncidentStore:
+def _store(settings: Settings, *, existing: bool = False) -> IncidentStore:
+    """The incident store; with ``existing``, refuse to start a new, empty SQLite store.
+
+    A mistyped --data-dir would otherwise answer ``incidents list`` with "no incidents", as if
+    every incident were gone.
+    """
+    import sqlalchemy as sa
+
+    from seawatch.errors import NotFoundError
     from seawatch.incidents.store import IncidentStore
 
+    url = sa.engine.make_url(settings.store_url)
+    database = url.database or ""
+    if (
+        existing
+        and url.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not Path(database).expanduser().exists()
+    ):
+        raise NotFoundError(
+            f"no incident store at {database}: nothing was ever added or imported with data "
+            f"directory {settings.data_dir}; check --data-dir, SEAWATCH_DATA_DIR or [store] url "
+            "(`seawatch incidents add` or `import` starts a new store)"
+        )
     return IncidentStore.from_settings(settings)
 
 
@@ -140,9 +162,34 @@ def _statuses() -> tuple[str, ...]:
     return STATUSES
 
 
+def _status_list(value: str | None) -> tuple[str, ...] | None:
+    """``--status distress,Capsized`` as known statuses; a typo is an error, not an empty list.
+
+    An unknown or capitalised status matched nothing, so `incidents list --status Distress`
+    answered "no incidents" while distress cases were open.
+    """
+    if not value:
+        return None
+    known = _statuses()
+    wanted = tuple(s.strip().lower() for s in value.split(",") if s.strip())
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown status {', '.join(map(repr, unknown))}; use one or more of "
+            f"{', '.join(known)}, separated by commas",
+            param_hint="'--status'",
+        )
+    return wanted
+
+
 def _field_options(func: Any) -> Any:
     options = [
-        click.option("--time", "time_", help="Incident time, ISO 8601 (UTC unless an offset)."),
+        click.option(
+            "--time",
+            "time_",
+            help="Incident time, ISO 8601, e.g. 2026-12-07T03:10Z or '2026-12-07 05:10+02:00' "
+            "(UTC unless an offset).",
+        ),
         click.option("--persons", type=_count_type, help="Persons on board."),
         click.option("--dead", type=_count_type, help="Dead."),
         click.option("--missing", type=_count_type, help="Missing."),
@@ -210,11 +257,25 @@ def _print_record(rec: dict[str, Any]) -> None:
 
 
 @incidents.command("add")
-@click.option("--position", "position_text", required=True, help="Position in any usual form.")
+@click.option(
+    "--position",
+    "position_text",
+    required=True,
+    help='Position in any usual form, e.g. "33°12.5\'N 012°45.3\'E", "3312.5N 01245.3E" or '
+    '"33.2083, 12.755" (see `seawatch position --help`).',
+)
 @_field_options
 @pass_settings
 def add(settings: Settings, user: str | None, as_json: bool, **options: Any) -> None:
-    """Add an incident (time defaults to now, UTC)."""
+    """Add an incident (time defaults to now, UTC).
+
+    \b
+    Examples:
+      seawatch incidents add --position "33°12.5'N 012°45.3'E" --persons 80 --status distress
+      seawatch incidents add --position "3312.5N 01245.3E" --time 2026-12-07T03:10Z \\
+          --boat rubber --persons 120 --source "Alarm Phone" --accuracy "~2 nm"
+    Counts are numbers of people; leave out what is not known (it stays unknown, not 0).
+    """
     with _store(settings) as store:
         rec = store.create(_fields(**options), user=_user(user))
     if as_json:
@@ -297,7 +358,7 @@ def retract(
 @pass_settings
 def show(settings: Settings, incident_id: str, as_json: bool) -> None:
     """Show an incident and its full history."""
-    with _store(settings) as store:
+    with _store(settings, existing=True) as store:
         full_id = _resolve(store, incident_id)
         rec = store.get(full_id)
         history = store.history(full_id)
@@ -318,7 +379,13 @@ def show(settings: Settings, incident_id: str, as_json: bool) -> None:
 @incidents.command("list")
 @click.option("--since", help="24h, 7d, 2w or a date (UTC).")
 @click.option("--until", help="Date or time (UTC), exclusive.")
-@click.option("--status", "statuses", help="Comma-separated statuses to show.")
+@click.option(
+    "--status",
+    "statuses",
+    callback=lambda _ctx, _param, value: _status_list(value),
+    help="Comma-separated statuses to show, e.g. distress,capsized: "
+    "distress, intercepted, rescued, capsized, sunk, missing, closed, retracted.",
+)
 @click.option("--include-retracted", is_flag=True, help="Also show retracted incidents.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N incidents.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
@@ -327,7 +394,7 @@ def list_(
     settings: Settings,
     since: str | None,
     until: str | None,
-    statuses: str | None,
+    statuses: tuple[str, ...] | None,
     include_retracted: bool,
     limit: int | None,
     as_json: bool,
@@ -335,8 +402,8 @@ def list_(
     """List incidents, newest first."""
     from seawatch.incidents.validate import parse_since
 
-    wanted = [s.strip() for s in statuses.split(",") if s.strip()] if statuses else None
-    with _store(settings) as store:
+    wanted = list(statuses) if statuses else None
+    with _store(settings, existing=True) as store:
         records = store.list(
             since=parse_since(since),
             until=parse_since(until, "until"),
@@ -376,7 +443,16 @@ def list_(
 def import_(
     settings: Settings, file: str, source: str, keep_all: bool, user: str | None, as_json: bool
 ) -> None:
-    """Import a file (IOM Missing Migrants CSV or XLSX, any layout); safe to repeat."""
+    """Import a file (IOM Missing Migrants CSV or XLSX, any layout); safe to repeat.
+
+    \b
+    Example:
+      seawatch incidents import Missing_Migrants_Global_Figures_allData.xlsx
+    Reads the allData, per-year and older IOM layouts; CSV in UTF-8, UTF-16 (Excel "Unicode
+    Text"), Windows-1252 or Windows-1256 (Arabic), with commas, semicolons or tabs. Rows
+    outside [area] are left out unless --all; rejected rows and why go to
+    DATA/imports/*-rejected.csv. Incidents already stored are updated, never duplicated.
+    """
     from pathlib import Path
 
     from seawatch.incidents.imports import import_file
@@ -436,7 +512,7 @@ def export(
     from seawatch.incidents.formats import export as render
     from seawatch.incidents.validate import parse_since
 
-    with _store(settings) as store:
+    with _store(settings, existing=True) as store:
         records = store.list(
             since=parse_since(since),
             until=parse_since(until, "until"),

@@ -17,7 +17,7 @@ from seawatch.config import Settings
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("seawatch-demo"),
     show_default=True,
-    help="Directory for the demo's outputs (used as the data directory).",
+    help="Directory for the demo's outputs (its own data directory; --data-dir is refused).",
 )
 @pass_settings
 def demo(settings: Settings, out_dir: Path) -> None:
@@ -28,6 +28,15 @@ def demo(settings: Settings, out_dir: Path) -> None:
     """
     from seawatch.pipeline import run_demo
 
+    ctx = click.get_current_context()
+    if ctx.params.get("data_dir") or (ctx.find_root().obj or {}).get("data_dir"):
+        # --data-dir was ignored without a word; and using it would put the synthetic gale
+        # over a real data directory's risk.nc and maps.
+        raise click.UsageError(
+            "demo writes into --out DIR (default seawatch-demo), never into a data directory, "
+            "so that a real forecast is not replaced by its synthetic gale; use --out DIR",
+            ctx,
+        )
     result = run_demo(settings, out_dir)
     total = sum(result.timings.values())
     click.echo(f"risk:  {result.risk}")

@@ -122,8 +122,20 @@ class SeawatchGroup(click.Group):
             return super().invoke(ctx)
         except SeawatchError as exc:
             _fail(ctx, str(exc), exc.exit_code, exc)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt as exc:
+            # click said only "Aborted!": say what became of the work (writes are atomic and
+            # store changes are transactions, so nothing is left half-done)
+            _fail(
+                ctx,
+                "interrupted (Ctrl-C): what was finished is kept whole; the step under way "
+                "was not saved (run the command again to do it)",
+                130,
+                exc,
+            )
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except OSError as exc:  # a file or directory the user can fix: say which and what to do
+            _fail(ctx, _os_error_message(exc), 1, exc)
         except Exception as exc:  # the last line of defence: one line, no traceback
             _fail(
                 ctx,
@@ -131,6 +143,20 @@ class SeawatchGroup(click.Group):
                 3,
                 exc,
             )
+
+
+def _os_error_message(exc: OSError) -> str:
+    """One line for a file-system error: the file, the reason and what to do."""
+    import errno
+
+    from seawatch.storage import cannot_write_message
+
+    name = exc.filename or "a file"
+    if exc.errno == errno.ENOENT:
+        return f"{name} does not exist: {exc.strerror}; check the path (and --data-dir)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+        return cannot_write_message(Path(name), exc).replace("cannot write", "cannot use", 1)
+    return f"{name}: {exc.strerror or exc} (run again with --debug for details)"
 
 
 def _debug_requested(ctx: click.Context) -> bool:
@@ -281,3 +307,28 @@ def _print_toml(data: dict[str, Any], prefix: str = "") -> None:
         click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
     for key, value in tables.items():
         _print_toml(value, f"{prefix}.{key}" if prefix else key)
+
+
+class DayType(click.DateTime):
+    """A calendar day written ``YYYY-MM-DD``; the help and the error say so in those words.
+
+    ``click.DateTime`` showed ``[%Y-%m-%d]`` and "does not match the format '%Y-%m-%d'".
+    """
+
+    name = "day"
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r} is not a day written YYYY-MM-DD, e.g. 2023-01-31", param, ctx)
+
+
+DAY = DayType()
+"""Option type of the ``--start``/``--end`` days."""

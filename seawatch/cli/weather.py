@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from seawatch.cli.root import fetch, is_quiet, main, pass_settings
+from seawatch.cli.root import DAY, fetch, is_quiet, main, pass_settings
 from seawatch.config import WEATHER_SOURCES, Settings
 from seawatch.storage import atomic_copy
 
@@ -60,8 +60,8 @@ def fetch_weather_command(
 
 
 @fetch.command("hindcast")
-@click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day.")
-@click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+@click.option("--start", required=True, type=DAY, help="First day (UTC), e.g. 2023-01-01.")
+@click.option("--end", required=True, type=DAY, help="Last day (UTC), included, e.g. 2023-12-31.")
 @click.option("--json", "as_json", is_flag=True, help="Print the months written as JSON.")
 @pass_settings
 def fetch_hindcast_command(settings: Settings, start: Any, end: Any, as_json: bool) -> None:
@@ -104,6 +104,12 @@ def ingest_command(
     GRIB2 or NetCDF (u10/v10, 10u/10v, U10M/V10M); ECMWF wave GRIB; NOAA WW3/GFS-Wave GRIB2.
     Clips to the area of interest, keeps the native grid and time steps, merges by time with
     what is already stored (DATA/forecast/ingest_<kind>.nc) and prints the stored paths.
+
+    \b
+    Example:
+      seawatch ingest cmems_med_waves.nc ecmwf_wind.grib2 --out received.nc
+      seawatch build --forecast received.nc
+    A file that cannot be read stops the command before anything is stored.
     """
     from seawatch.fetchers.ingest import ingest_files
 

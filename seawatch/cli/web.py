@@ -11,7 +11,7 @@ import click
 
 from seawatch.cli.root import main, pass_settings
 from seawatch.config import Settings
-from seawatch.errors import DataError
+from seawatch.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from seawatch.web.accounts import AccountStore
@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 @main.command()
 @click.option("--host", help="Address to listen on (default [web] host, 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default [web] port, 8000; 0: any).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (default [web] port, 8000; 0: any free port).",
+)
 @click.option(
     "--trusted-proxy",
     "trusted_proxies",
@@ -43,11 +47,14 @@ def serve(
 
     from seawatch.web.app import create_app
 
+    host = host or settings.web.host
+    port = settings.web.port if port is None else port
+    _check_can_listen(host, port)
     app = create_app(settings)
     uvicorn.run(
         app,
-        host=host or settings.web.host,
-        port=settings.web.port if port is None else port,
+        host=host,
+        port=port,
         timeout_graceful_shutdown=10,
         proxy_headers=True,
         # explicit, so a FORWARDED_ALLOW_IPS in the environment cannot widen it silently
@@ -55,6 +62,45 @@ def serve(
         server_header=False,
         log_level="info",
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail in one line, before the maps are rendered, when ``host:port`` cannot be listened on.
+
+    uvicorn reported these only after start-up, among its log lines, as "[Errno -2] Name or
+    service not known" or "[Errno 98] error while attempting to bind".
+    """
+    import errno
+    import socket
+
+    what = "use --host 127.0.0.1 (this machine only) or 0.0.0.0 (every network), or set [web] host"
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        raise ConfigError(
+            f"cannot listen on {host!r}: not an address or name known here; {what}"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"cannot listen on {host}:{port}: the port is in use (another seawatch serve?); "
+                    "stop that program, or choose another --port or [web] port"
+                ) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ConfigError(
+                    f"cannot listen on {host}: not an address of this machine; {what}"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise ConfigError(
+                    f"cannot listen on port {port}: ports below 1024 need root; use a port such "
+                    "as 8000 behind the reverse proxy (--port or [web] port)"
+                ) from None
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 @main.group()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,8 @@ from seawatch.fetchers.open_meteo import (
     request_params,
     sea_points,
 )
-from seawatch.schema import make_canonical
+from seawatch.schema import NETCDF_LOCK, make_canonical
+from seawatch.storage import atomic_path, interrupt_afterwards
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +131,9 @@ def fetch_hindcast(
             result.cached.append(path)
             continue
         ds = _month(session, cfg, first, last, lat, lon, rows, cols, result)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
-        ds.to_netcdf(partial)
-        os.replace(partial, path)
+        # a full disk or Ctrl-C leaves the months before intact and no half month behind
+        with NETCDF_LOCK, atomic_path(path) as tmp, interrupt_afterwards(path.name):
+            ds.to_netcdf(tmp)
         result.written.append(path)
         log.info("%s: %s (%d sea points)", SOURCE, path, rows.size)
     return result

@@ -39,10 +39,10 @@ from seawatch.fetchers.base import clip_to_area, describe_box, store_forecast
 from seawatch.fetchers.copernicus import CMEMS_NAMES, join_by_time, read_cmems
 from seawatch.fetchers.ecmwf import GRIB_NAMES
 from seawatch.fetchers.grib import grib_to_dataset, grib_variables, open_grib
-from seawatch.fetchers.netcdf import open_netcdf
+from seawatch.fetchers.netcdf import AGAIN, open_netcdf
 from seawatch.geo.regrid import area_grid
 from seawatch.schema import make_canonical, open_forecast, write_dataset
-from seawatch.storage import DataPaths
+from seawatch.storage import DataPaths, unreadable_file_message
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,8 @@ def read_file(path: str | Path) -> IngestedFile:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path} does not exist")
+    if path.stat().st_size == 0:
+        raise DataError(unreadable_file_message(path, OSError("empty"), AGAIN))
     kind = sniff_format(path)
     if kind == "grib":
         return _read_grib(path)
@@ -185,7 +187,7 @@ def _read_netcdf(path: Path) -> IngestedFile:
         with xr.open_dataset(path, engine="netcdf4", decode_cf=False) as raw:
             names = [str(n) for n in raw.data_vars]
     except (OSError, ValueError) as exc:
-        raise DataError(f"{path.name} cannot be read as NetCDF ({exc})") from None
+        raise DataError(unreadable_file_message(path, exc, AGAIN)) from None
     if any(n in CMEMS_NAMES for n in names):
         ds = read_cmems(path)
         waves = any(n.startswith("V") for n in names if n in CMEMS_NAMES)
@@ -283,9 +285,17 @@ def ingest_files(
     by_kind: dict[str, list[IngestedFile]] = {}
     for file in files:
         item = read_file(file)
-        item.dataset = clip_to_area(
-            item.dataset, settings.area.bbox, name=item.path.name, pad_cells=1
-        )
+        try:
+            item.dataset = clip_to_area(
+                item.dataset, settings.area.bbox, name=item.path.name, pad_cells=1
+            )
+        except DataError as exc:
+            if "not overlap" not in str(exc):
+                raise
+            raise DataError(
+                f"{exc}; nothing was stored: ingest a file for that sea, or widen [area] in the "
+                "config if the area of interest should include it"
+            ) from None
         by_kind.setdefault(item.kind, []).append(item)
         result.files.append(
             {

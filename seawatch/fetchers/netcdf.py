@@ -31,6 +31,10 @@ import numpy as np
 import xarray as xr
 
 from seawatch.errors import DataError
+from seawatch.storage import unreadable_file_message
+
+AGAIN = "copy or download it again"
+"""What to do with a received file that cannot be read."""
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +58,7 @@ def open_netcdf(path: Path) -> xr.Dataset:
             with xr.open_dataset(path, engine="netcdf4", decode_times=False) as raw:
                 ds = raw.load()
     except (OSError, ValueError) as exc:
-        raise DataError(f"{path.name} cannot be read as NetCDF ({exc})") from None
+        raise DataError(unreadable_file_message(path, exc, AGAIN)) from None
     for name in TIME_NAMES:
         if name in ds.variables:
             times, note = decode_times(ds[name], what=f"{path.name}: {name}")

@@ -338,7 +338,10 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise DataError(f"{path.name} is not a readable XLSX workbook: {exc}") from None
+        raise DataError(
+            f"{path.name} is not a readable XLSX workbook ({_first_line(exc)}): it may be cut "
+            "short; download it again, or open it in Excel and save it again"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -396,35 +399,75 @@ def parse_mmp(buffer: bytes | str | io.IOBase, name: str | None = None) -> MmpDa
     label = name or "MMP file"
     if hasattr(buffer, "read"):
         buffer = buffer.read()
-    if isinstance(buffer, bytes):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = buffer.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - cp1252 decodes nearly anything
-            raise DataError(f"{label}: not UTF-8 or Windows-1252 text")
-    else:
-        text = buffer.removeprefix("\ufeff")
+    text = _decode(buffer, label) if isinstance(buffer, bytes) else buffer.removeprefix("\ufeff")
     if not text.strip():
         raise DataError(f"{label} is empty")
+    sep = _separator(text)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            sep=";" if _looks_like_semicolons(text) else ",",
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, sep=sep
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{label} is not a readable CSV file: {_first_line(exc)}") from None
+        names = {",": "commas", ";": "semicolons", "\t": "tabs"}
+        raise DataError(
+            f"{label} is not a readable CSV file ({_first_line(exc)}; read with {names[sep]} "
+            "between columns); export it again from IOM or save it from Excel as "
+            "'CSV UTF-8', then import it again"
+        ) from None
     return _parse_frame(frame, name=label)
 
 
-def _looks_like_semicolons(text: str) -> bool:
+_LEGACY_ENCODINGS = {"cp1252": "Windows-1252 (Latin)", "cp1256": "Windows-1256 (Arabic)"}
+"""Encodings of a CSV saved by Excel on a Western or an Arabic Windows; IOM's own exports are
+UTF-8, partners' re-saved copies often are one of these."""
+
+
+def _decode(data: bytes, label: str) -> str:
+    """CSV bytes as text: UTF-8 (BOM or not), UTF-16 with BOM (Excel "Unicode Text"), or
+    Windows-1252 / Windows-1256 as told apart by charset_normalizer on the non-ASCII words.
+
+    Reading Arabic Windows-1256 as Windows-1252 would store names as 'ÞÈÇáÉ ÒæÇÑÉ'; the choice
+    is logged so an operator can check the names.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(
+                f"{label} starts as UTF-16 text but is damaged; save it again as 'CSV UTF-8'"
+            ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:  # no text encoding above has NUL bytes: NetCDF, PDF, images...
+        raise DataError(
+            f"{label} is not a CSV or XLSX file (its content is binary); import the IOM "
+            "Missing Migrants export itself (.csv or .xlsx)"
+        )
+    import charset_normalizer
+
+    words = b" ".join(re.findall(rb'[^\s,;\t"]*[\x80-\xff][^\s,;\t"]*', data))
+    best = charset_normalizer.from_bytes(words, cp_isolation=list(_LEGACY_ENCODINGS)).best()
+    encoding = best.encoding if best is not None and best.encoding in _LEGACY_ENCODINGS else None
+    if encoding is None:
+        raise DataError(
+            f"{label} is not UTF-8, Windows-1252 or Windows-1256 text; save it from Excel as "
+            "'CSV UTF-8' and import it again"
+        )
+    log.warning(
+        "%s is not UTF-8: read as %s; if names look wrong, save it as 'CSV UTF-8' and import "
+        "it again",
+        label,
+        _LEGACY_ENCODINGS[encoding],
+    )
+    return data.decode(encoding, errors="replace")
+
+
+def _separator(text: str) -> str:
+    """The column separator of a CSV: comma, semicolon (European Excel) or tab, by the header."""
     header = text.split("\n", 1)[0]
-    return header.count(";") > header.count(",")
+    return max((",", ";", "\t"), key=header.count)
 
 
 # ------------------------------------------------------------------------------------ parsing
@@ -451,17 +494,21 @@ def _map_columns(columns: Iterable[Any], label: str) -> tuple[dict[str, Any], st
     missing = [
         what
         for what, keys in (
-            ("an id column (Main ID or Web ID)", ("id",)),
-            ("a date column (Incident Date or Reported Date)", ("date", "year")),
-            ("coordinates (Coordinates or Location Coordinates)", ("coordinates", "latitude")),
+            ("id column (Main ID or Web ID)", ("id",)),
+            ("date column (Incident Date or Reported Date)", ("date", "year")),
+            (
+                "coordinates column (Coordinates or Location Coordinates)",
+                ("coordinates", "latitude"),
+            ),
         )
         if not any(k in mapping for k in keys)
     ]
     if missing:
-        found = ", ".join(map(str, list(columns)[:8]))
+        names = list(map(str, columns))
+        found = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
         raise DataError(
-            f"{label} is not an IOM Missing Migrants export: no {' and no '.join(missing)} "
-            f"(columns found: {found}...)"
+            f"{label} is not an IOM Missing Migrants export: it has no {', no '.join(missing)} "
+            f"(its columns: {found}); import the file as downloaded from IOM, with its header row"
         )
     keys = set(by_key)
     if "web id" in keys or "reported date" in keys or "location coordinates" in keys:

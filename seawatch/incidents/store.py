@@ -269,6 +269,32 @@ def _on_land_flags(record: dict[str, Any]) -> None:
     record["flags"] = sorted(flags)
 
 
+def store_error_message(safe_url: str, exc: sa.exc.DBAPIError) -> str:
+    """One line for a store that cannot be opened: the reason and what to do about it."""
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else str(exc)
+    where = safe_url.removeprefix("sqlite:///")
+    low = reason.lower()
+    if "readonly" in low or "unable to open database file" in low:
+        advice = (
+            f"give this user write access to {Path(where).parent} and the store's files "
+            "(SQLite writes its journal there even to read), or choose another --data-dir"
+        )
+    elif "malformed" in low or "not a database" in low:
+        advice = (
+            "the file is damaged; keep it as it is for inspection, stop seawatch and restore the "
+            "last backup of incidents.sqlite (docs/operations.md, section 7)"
+        )
+    elif "locked" in low or "busy" in low:
+        advice = "another seawatch holds it (an import or a long query); run again when it is done"
+    elif "disk is full" in low or "disk i/o" in low:
+        advice = (
+            f"the disk holding {Path(where).parent} is full or failing; free space and run again"
+        )
+    else:
+        advice = "check [store] url and that the database is running"
+    return f"cannot open the incident store {safe_url}: {reason}; {advice}"
+
+
 class IncidentStore:
     """Incidents in a SQL database (see the module docstring for the guarantees).
 
@@ -298,11 +324,9 @@ class IncidentStore:
             self._migrate(run=migrate)
         except SeawatchError:
             raise
-        except sa.exc.OperationalError as exc:
-            raise DataError(
-                f"cannot open the incident store {self.safe_url}: "
-                f"{str(exc.orig).strip().splitlines()[0]}"
-            ) from None
+        except sa.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise DataError(store_error_message(self.safe_url, exc)) from None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IncidentStore:

@@ -91,3 +91,90 @@ def test_every_command_has_help_and_common_options():
         result = runner.invoke(main, [*command, "--help"])
         assert result.exit_code == 0, command
         assert "--config" in result.output and "--data-dir" in result.output
+
+
+def test_day_options_say_how_to_write_a_day():
+    help_text = CliRunner().invoke(main, ["fetch", "hindcast", "--help"]).output
+    assert "--start YYYY-MM-DD" in help_text and "%Y" not in help_text
+    result = CliRunner().invoke(
+        main, ["fetch", "hindcast", "--start", "2023/01/01", "--end", "2023-12-31"]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--start': '2023/01/01' is not a day written YYYY-MM-DD, "
+        "e.g. 2023-01-31"
+    )
+
+
+def test_demo_refuses_a_data_dir_instead_of_ignoring_it(tmp_path):
+    """`seawatch --data-dir DIR demo` wrote into ./seawatch-demo and said nothing of DIR."""
+    for args in (["--data-dir", str(tmp_path), "demo"], ["demo", "--data-dir", str(tmp_path)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.strip().splitlines()[-1] == (
+            "Error: demo writes into --out DIR (default seawatch-demo), never into a data "
+            "directory, so that a real forecast is not replaced by its synthetic gale; use --out DIR"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_map_of_a_file_that_is_not_a_risk_file_names_it(tmp_path):
+    """`seawatch map --risk` given a forecast said 'risk dataset has no hazard_level: rebuild it
+    with `seawatch build`', naming neither the file nor what it is."""
+    from pathlib import Path
+
+    currents = (
+        Path(__file__).resolve().parents[3]
+        / "shared/data/marine/medsea_phy_south_sicily_2022/curr_20220427_South_Sicilia.nc"
+    )
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tmp_path), "map", "--risk", str(currents), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"seawatch: error: {currents} is not a seawatch risk file (no hazard_level; it holds "
+        "uo, vo); pass the risk.nc that `seawatch build` wrote (a forecast goes to "
+        "`seawatch build --forecast FILE`)"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_an_import_says_nothing_was_half_saved(tmp_path):
+    """Ctrl-C printed click's bare 'Aborted!'; the store must be as before (one transaction)."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from seawatch.incidents.store import IncidentStore
+
+    csv = (
+        Path(__file__).resolve().parents[3]
+        / "shared/data/mmp/Missing_Migrants_Global_Figures_allData_2025-06.csv"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seawatch", "--data-dir", str(tmp_path), "incidents", "import",
+         "--all", str(csv)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert "incident store" in first and "schema (new)" in first, first
+        time.sleep(0.5)  # reading the 19,255-row file takes seconds
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, (out, err)
+    assert err.strip().splitlines() == [
+        "seawatch: error: interrupted (Ctrl-C): what was finished is kept whole; the step under "
+        "way was not saved (run the command again to do it)"
+    ]
+    with IncidentStore(f"sqlite:///{tmp_path / 'incidents.sqlite'}") as store:
+        assert store.count() == 0

@@ -68,8 +68,11 @@ def test_file_outside_the_area_names_both_boxes(settings):
         ingest.ingest_files(settings, [ADRIATIC_ERA5])
     assert str(err.value) == (
         "era5_winds10_20230815.nc covers 40.00N-42.00N 17.00E-19.00E, which does not overlap "
-        f"the area of interest {describe_box(*settings.area.bbox)}"
+        f"the area of interest {describe_box(*settings.area.bbox)}; nothing was stored: ingest "
+        "a file for that sea, or widen [area] in the config if the area of interest should "
+        "include it"
     )
+    assert not (settings.data_dir / "forecast").exists()
 
 
 def test_small_area_inside_one_cell_of_a_coarse_model_takes_the_points_around_it(tmp_path):
@@ -183,6 +186,45 @@ def test_unknown_file_lists_what_is_supported(settings, tmp_path):
         err.value
     )
     assert "NOAA WW3/GFS-Wave GRIB2" in str(err.value)
+
+
+@pytest.mark.parametrize("source", [SICILY_PHY[0], NORTH_SEA], ids=["netcdf", "grib"])
+def test_empty_received_file_says_so(settings, tmp_path, source):
+    """A 0-byte attachment was 'neither GRIB nor NetCDF' and listed every format."""
+    path = tmp_path / source.name
+    path.write_bytes(b"")
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [path])
+    assert str(err.value) == (
+        f"{path} is empty (0 bytes): the download or copy did not finish; copy or download it again"
+    )
+
+
+@pytest.mark.parametrize("keep", [1000, 50_000], ids=["header-only", "half"])
+def test_cut_short_netcdf_says_so_and_what_to_do(settings, tmp_path, keep):
+    """A real CMEMS file cut short was 'cannot be read as NetCDF ([Errno -101] NetCDF: HDF
+    error: '/long/path')', which does not say that a new copy is needed."""
+    path = tmp_path / SICILY_PHY[0].name
+    path.write_bytes(SICILY_PHY[0].read_bytes()[:keep])
+    with pytest.raises(DataError) as err:
+        ingest.ingest_files(settings, [path])
+    assert str(err.value).startswith(f"{path} is cut short or damaged (")
+    assert str(err.value).endswith("); copy or download it again")
+    assert str(err.value).count(str(path)) == 1
+    assert not (settings.data_dir / "forecast").exists() or not any(
+        (settings.data_dir / "forecast").iterdir()
+    )
+
+
+def test_cut_short_forecast_for_build_says_what_to_do(tmp_path):
+    path = tmp_path / "forecast.nc"
+    path.write_bytes(SICILY_PHY[0].read_bytes()[:50_000])
+    with pytest.raises(DataError) as err:
+        open_forecast(path)
+    assert str(err.value).startswith(f"forecast file {path} is cut short or damaged (")
+    assert "fetch it again (`seawatch fetch weather`) or pass a good --forecast FILE" in str(
+        err.value
+    )
 
 
 def test_netcdf_with_the_wrong_variables_lists_what_is_supported(settings, tmp_path):

@@ -169,3 +169,71 @@ def test_parse_since() -> None:
         parse_since("last week", "until", now=now)
     with pytest.raises(DataError, match="out of range"):
         parse_since("999999w", now=now)  # one line, not an overflow traceback
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("incidents", "list"),
+        ("incidents", "export", "--format", "gpx"),
+        ("incidents", "show", "3f2a"),
+    ],
+)
+def test_reading_from_a_mistyped_data_dir_does_not_look_like_lost_incidents(run, command) -> None:
+    """`incidents list` on a data directory that was never used answered "no incidents" (and
+    left a new empty store there), as if every incident were gone."""
+    result = run(*command)
+    assert result.exit_code == 1
+    data_dir = run.data_dir
+    assert result.stderr.strip().splitlines() == [
+        f"seawatch: error: no incident store at {data_dir / 'incidents.sqlite'}: nothing was "
+        f"ever added or imported with data directory {data_dir}; check --data-dir, "
+        "SEAWATCH_DATA_DIR or [store] url (`seawatch incidents add` or `import` starts a new store)"
+    ]
+    assert not data_dir.exists()
+    added = run("incidents", "add", "--position", "33 12.5N 012 45.3E", "--persons", "80")
+    assert added.exit_code == 0, added.output
+    assert run("incidents", "list").exit_code == 0
+
+
+def test_list_status_typo_is_an_error_not_an_empty_list(run) -> None:
+    """`--status Distress` or a typo matched nothing and answered "no incidents" while a
+    distress case was open."""
+    added = run("incidents", "add", "--position", "33 12.5N 012 45.3E", "--status", "distress")
+    assert added.exit_code == 0, added.output
+    listed = run("incidents", "list", "--status", "Distress, capsized", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["distress"]
+    wrong = run("incidents", "list", "--status", "distres")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--status': unknown status 'distres'; use one or more of "
+        "distress, intercepted, rescued, capsized, sunk, missing, closed, retracted, "
+        "separated by commas"
+    )
+
+
+def test_list_help_names_every_status(run) -> None:
+    from seawatch.incidents.model import STATUSES
+
+    text = " ".join(run("incidents", "list", "--help").stdout.split())
+    assert ", ".join(STATUSES) + "." in text
+
+
+def test_add_help_examples_run_as_written(run) -> None:
+    """The examples in `incidents add --help` are accepted as printed."""
+    import shlex
+
+    text = run("incidents", "add", "--help").stdout.replace("\\\n", " ")
+    examples = [
+        shlex.split(line.strip())[1:]
+        for line in text.splitlines()
+        if line.strip().startswith("seawatch incidents add")
+    ]
+    assert len(examples) == 2
+    for argv in examples:
+        result = run(*argv, "--json")
+        assert result.exit_code == 0, (argv, result.output)
+    stored = json.loads(run("incidents", "list", "--json").stdout)
+    assert sorted(r["persons"] for r in stored) == [80, 120]
+    assert {r["time"] for r in stored} >= {"2026-12-07T03:10:00Z"}

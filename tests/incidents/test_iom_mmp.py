@@ -254,12 +254,99 @@ def test_parse_text_and_semicolons() -> None:
     [
         (b"", "is empty"),
         (b"a,b,c\n1,2,3\n", "not an IOM Missing Migrants export"),
-        (b'Main ID,Coordinates\nX,"1, 2"\n', "no a date column"),
+        (b'Main ID,Coordinates\nX,"1, 2"\n', "it has no date column"),
     ],
 )
 def test_not_an_mmp_file(content: bytes, message: str) -> None:
     with pytest.raises(DataError, match=message):
         parse_mmp(content, name="upload.csv")
+
+
+def test_not_an_mmp_file_says_what_to_do() -> None:
+    with pytest.raises(DataError) as err:
+        parse_mmp(b"a,b\n1,2\n", name="upload.csv")
+    message = str(err.value)
+    assert "no id column (Main ID or Web ID), no date column" in message
+    assert "(its columns: a, b)" in message
+    assert message.endswith("import the file as downloaded from IOM, with its header row")
+
+
+# A partner's copy of the real export, re-saved by Excel: its first Central Mediterranean rows,
+# one location written in Arabic (or with Latin accents), in each encoding Excel offers.
+ARABIC = "قبالة زوارة، ليبيا"
+LATIN = "Au large de Zouara, Libye – bateau chaviré"
+
+
+@pytest.fixture(scope="module")
+def excel_copy(raw: pd.DataFrame) -> pd.DataFrame:
+    rows = raw[raw["Migration Route"].str.contains("Central Mediterranean")].head(30).copy()
+    rows.iloc[0, rows.columns.get_loc("Location of Incident")] = ARABIC
+    rows.iloc[1, rows.columns.get_loc("Location of Incident")] = LATIN
+    return rows
+
+
+def _locations(data) -> list[str]:
+    return list(data.records["location"].iloc[:2])
+
+
+def test_arabic_windows_1256_csv_keeps_arabic_names(excel_copy: pd.DataFrame) -> None:
+    """Arabic Windows Excel saves 'CSV' as Windows-1256; read as Windows-1252 it became
+    'ÞÈÇáÉ ÒæÇÑÉ' in the store."""
+    arabic = excel_copy.iloc[[0, 2, 3]]
+    data = parse_mmp(arabic.to_csv(index=False).encode("cp1256"), name="partner.csv")
+    assert data.records["location"].iloc[0] == ARABIC
+    assert len(data.records) + len(data.rejected) == 3
+
+
+def test_latin_windows_1252_csv_still_reads_accents(excel_copy: pd.DataFrame) -> None:
+    latin = excel_copy.iloc[[1, 2, 3]]
+    data = parse_mmp(latin.to_csv(index=False).encode("cp1252"), name="partner.csv")
+    assert data.records["location"].iloc[0] == LATIN
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep"),
+    [("utf-16", "\t"), ("utf-16", ","), ("utf-8-sig", "\t"), ("utf-8-sig", ";")],
+    ids=["excel-unicode-text", "utf16-commas", "tabs", "semicolons-bom"],
+)
+def test_excel_unicode_text_and_tab_separated(
+    excel_copy: pd.DataFrame, encoding: str, sep: str
+) -> None:
+    """Excel's "Unicode Text" is UTF-16 with tabs; before, it was 'not a readable CSV file'."""
+    data = parse_mmp(excel_copy.to_csv(index=False, sep=sep).encode(encoding), name="partner.txt")
+    assert _locations(data) == [ARABIC, LATIN]
+    assert len(data.records) + len(data.rejected) == len(excel_copy)
+    assert set(data.records["source_id"]) <= set(excel_copy["Main ID"])
+
+
+def test_broken_csv_says_what_to_do() -> None:
+    text = 'Main ID,Incident Date,Coordinates\nX1,2024-01-02,"33.5, 12.5\n'  # quote never closed
+    with pytest.raises(DataError) as err:
+        parse_mmp(text.encode(), name="cut.csv")
+    assert "cut.csv is not a readable CSV file" in str(err.value)
+    assert "'CSV UTF-8'" in str(err.value)
+
+
+def test_a_forecast_file_given_as_incidents_is_named_binary() -> None:
+    netcdf = ROOT.parent / "shared/data/marine/medsea_phy_south_sicily_2022"
+    path = sorted(netcdf.glob("*.nc"))[0]
+    with pytest.raises(DataError) as err:
+        read_mmp(path)
+    assert str(err.value) == (
+        f"{path.name} is not a CSV or XLSX file (its content is binary); import the IOM "
+        "Missing Migrants export itself (.csv or .xlsx)"
+    )
+
+
+def test_cut_short_xlsx_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "Missing_Migrants.xlsx"
+    path.write_bytes(MMP_XLSX.read_bytes()[:100_000])
+    with pytest.raises(DataError) as err:
+        read_mmp(path)
+    assert str(err.value) == (
+        "Missing_Migrants.xlsx is not a readable XLSX workbook (File is not a zip file): it may "
+        "be cut short; download it again, or open it in Excel and save it again"
+    )
 
 
 def test_unreadable_xlsx(tmp_path: Path) -> None:

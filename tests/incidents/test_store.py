@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -260,6 +264,59 @@ def test_unreachable_database_is_one_clear_line() -> None:
         IncidentStore("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2")
     assert "secret" not in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def _store_file(tmp_path: Path, incidents: int = 60) -> Path:
+    path = tmp_path / "incidents.sqlite"
+    with IncidentStore(f"sqlite:///{path}") as store:
+        for i in range(incidents):
+            store.create({"position": AT_SEA, "persons": i + 1, "notes": "x" * 2000}, user="u")
+    return path
+
+
+@pytest.mark.parametrize("damage", ["cut-short", "not-a-database"])
+def test_damaged_store_is_one_line_and_left_as_it_is(tmp_path: Path, damage: str) -> None:
+    """A cut-short copy of the store was 'internal error: DatabaseError: (sqlite3.DatabaseError)
+    database disk image is malformed'; the file must be kept for inspection, never rebuilt."""
+    path = _store_file(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3] if damage == "cut-short" else b"incidents\n" * 50)
+    before = path.read_bytes()
+    with pytest.raises(DataError) as info:
+        IncidentStore(f"sqlite:///{path}")
+    message = str(info.value)
+    assert message.startswith(f"cannot open the incident store sqlite:///{path}: ")
+    assert message.endswith(
+        "the file is damaged; keep it as it is for inspection, stop seawatch and restore the "
+        "last backup of incidents.sqlite (docs/operations.md, section 7)"
+    )
+    assert path.read_bytes() == before
+
+
+def test_read_only_store_says_what_to_do(tmp_path: Path) -> None:
+    """SQLite cannot read a WAL store in a directory this user cannot write."""
+    path = _store_file(tmp_path, incidents=2)
+    path.parent.chmod(0o555)
+    path.chmod(0o444)
+    plain_user = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]
+    code = (
+        f"from seawatch.incidents.store import IncidentStore\nIncidentStore('sqlite:///{path}')\n"
+    )
+    try:
+        proc = subprocess.run(
+            [*(plain_user if os.geteuid() == 0 else []), sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.getcwd()},
+        )
+    finally:
+        path.parent.chmod(0o755)
+        path.chmod(0o644)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("seawatch.errors.DataError: cannot open the incident store"), last
+    assert f"give this user write access to {tmp_path}" in last
+    with IncidentStore(f"sqlite:///{path}") as store:
+        assert store.count() == 2
 
 
 def test_position_correction_clears_far_from_country(store: IncidentStore) -> None:

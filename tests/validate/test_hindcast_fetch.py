@@ -168,3 +168,41 @@ def test_cli_fetch_hindcast_json(settings, httpserver, tmp_path):
     data = json.loads(result.stdout)
     assert [p.endswith("open_meteo_2021-03.nc") for p in data["written"]] == [True]
     assert data["requests"] == 2 and data["call_weight"] > 0
+
+
+def test_full_disk_keeps_finished_months_and_says_so(tmp_path, httpserver):
+    """A month written onto a full disk was 'internal error: RuntimeError: NetCDF: HDF error'
+    and left a .part file behind."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], check=True)
+    try:
+        base = httpserver.url_for("").rstrip("/")
+        settings = load_settings(
+            data_dir=disk,
+            environ={
+                "SEAWATCH_SOURCES_OPEN_METEO_HINDCAST_ARCHIVE_URL": f"{base}/v1/archive",
+                "SEAWATCH_SOURCES_OPEN_METEO_HINDCAST_MARINE_URL": f"{base}/v1/marine",
+                "SEAWATCH_SOURCES_OPEN_METEO_HINDCAST_SPACING": "1.0",
+                "SEAWATCH_SOURCES_OPEN_METEO_HINDCAST_TIMEOUT": "5",
+            },
+        )
+        _serve(httpserver, Era5Fake())
+        fetch_hindcast(settings, dt.date(2021, 1, 1), dt.date(2021, 1, 31))
+        january = month_path(disk, dt.date(2021, 1, 1))
+        kept = january.read_bytes()
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        (disk / "filler").write_bytes(b"\0" * (free - len(kept) // 4))
+        with pytest.raises(DataError) as err:
+            fetch_hindcast(settings, dt.date(2021, 1, 1), dt.date(2021, 2, 28))
+        assert "is full; free some space there and run again" in str(err.value)
+        assert january.read_bytes() == kept
+        assert not month_path(disk, dt.date(2021, 2, 1)).exists()
+        assert not [p.name for p in january.parent.iterdir() if p.name.endswith(".part")]
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
