@@ -709,10 +709,6 @@
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
       zoomToBoundsOnClick: true,
-      // Clusters split and merge at once, not animated: on a busy phone the animation left
-      // markers drawn away from their position for over a second after a zoom, and a tap on
-      // one then missed (the map panned to the marker's real place under the finger).
-      animate: false,
       iconCreateFunction: clusterIcon,
     });
     return group;
