@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -53,13 +54,13 @@ def risk_of(level_of, hours: int = 96) -> xr.Dataset:
     )
 
 
-def message(risk: xr.Dataset, lang: str) -> tuple[str, str, Report]:
+def message(risk: xr.Dataset, lang: str, routes: Any = ROUTE) -> tuple[str, str, Report]:
     summary = summarize(
         risk,
         SummaryParams(radius_nm=30.0, departure=DepartureParams()),
         departure_areas=ZUWARA,
         sar_regions=ZUWARA.assign(id=["libya"]),
-        routes=ROUTE,
+        routes=routes,
     )
     report = Report(
         created=NOW,
@@ -177,26 +178,8 @@ def test_trap_on_a_crossing_that_leaves_the_area_says_so(lang):
     def level(h, lat, v):
         return np.where(h >= 48, 3, np.where((lat >= 32.3) & (h >= 1), 2, 0))
 
-    risk = risk_of(level)
-    summary = summarize(
-        risk,
-        SummaryParams(radius_nm=30.0, departure=DepartureParams()),
-        departure_areas=ZUWARA,
-        sar_regions=ZUWARA.assign(id=["libya"]),
-        routes=route,
-    )
-    report = Report(
-        created=NOW,
-        timezone="Africa/Tripoli",
-        reference_time=NOW,
-        has_forecast=True,
-        windows=horizon_windows(NOW),
-        vessels=tuple(VESSELS),
-    )
-    from_summary(report, summary)
+    plain, _html, report = message(risk_of(level), lang, routes=route)
     assert report.traps and not report.traps[0].complete
-    plain = compose(report, lang, MailParts(), "s@example.org", "o@example.org")
-    plain = plain.get_body(("plain",)).get_content().replace("\u2068", "").replace("\u2069", "")
     note = (
         "(part of the crossing lies beyond the forecast's hours or area)"
         if lang == "en"
