@@ -220,10 +220,13 @@ def interrupt_afterwards(what: str) -> Iterator[None]:
             "Ctrl-C again to stop at once\n"
         )
 
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started with Ctrl-C ignored
+        yield
+        return
     previous = signal.signal(signal.SIGINT, hold)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if pressed:
-        raise KeyboardInterrupt
+        if pressed:  # also when the block failed: the person asked to stop
+            raise KeyboardInterrupt

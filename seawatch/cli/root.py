@@ -134,7 +134,12 @@ class SeawatchGroup(click.Group):
             )
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except OSError as exc:  # a file or directory the user can fix: say which and what to do
+        except OSError as exc:
+            if exc.filename is None:  # a socket, HTTP or SMTP error: not about a file
+                _fail(
+                    ctx, f"{type(exc).__name__}: {exc} (run again with --debug for details)", 1, exc
+                )
+            # a file or directory the user can fix: say which and what to do
             _fail(ctx, _os_error_message(exc), 1, exc)
         except Exception as exc:  # the last line of defence: one line, no traceback
             _fail(

@@ -449,12 +449,9 @@ def _decode(data: bytes, label: str) -> str:
 
     words = b" ".join(re.findall(rb'[^\s,;\t"]*[\x80-\xff][^\s,;\t"]*', data))
     best = charset_normalizer.from_bytes(words, cp_isolation=list(_LEGACY_ENCODINGS)).best()
-    encoding = best.encoding if best is not None and best.encoding in _LEGACY_ENCODINGS else None
-    if encoding is None:
-        raise DataError(
-            f"{label} is not UTF-8, Windows-1252 or Windows-1256 text; save it from Excel as "
-            "'CSV UTF-8' and import it again"
-        )
+    # Arabic only when told so: a few short non-ASCII words ("33°12.5'N", curly quotes, "–")
+    # leave the detector undecided, and those files are Western Excel's, as they always were.
+    encoding = "cp1256" if best is not None and best.encoding == "cp1256" else "cp1252"
     log.warning(
         "%s is not UTF-8: read as %s; if names look wrong, save it as 'CSV UTF-8' and import "
         "it again",

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from seawatch import __version__
@@ -26,7 +27,11 @@ from seawatch.web.cache import QueryCache
 from seawatch.web.mapcache import MapCache, Renderer
 from seawatch.web.models import describe_errors, record_json
 from seawatch.web.risk import RiskData
-from seawatch.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from seawatch.web.security import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    security_headers,
+)
 
 log = logging.getLogger("seawatch.web")
 STATIC = Path(__file__).with_name("static")
@@ -147,14 +152,29 @@ def create_app(
 
 def _wants_html(request: Request) -> bool:
     path = request.url.path
-    if path.startswith("/api/") or path in ("/healthz", "/openapi.json", "/incidents.csv"):
+    if path.startswith("/api/") or path in (
+        "/healthz",
+        "/openapi.json",
+        "/incidents.csv",
+        "/incidents.geojson",
+    ):
         return False
     return "text/html" in request.headers.get("accept", "")
 
 
-def _error(request: Request, status: int, detail: str, **extra: Any) -> Response:
+async def _error(
+    request: Request, status: int, detail: str, signed_in: bool = True, **extra: Any
+) -> Response:
+    """The error as a page for a browser, JSON otherwise. The page's header names who is
+    signed in, read in a worker thread (not on the event loop); not when the error is the
+    database itself (``signed_in=False``: the read would wait out the same fault)."""
     if _wants_html(request):
-        return pages.error_page(request, status, detail)
+        who = await run_in_threadpool(pages.page_principal, request) if signed_in else None
+        response = pages.error_page(request, status, detail, who=who)
+        if status >= 500:
+            # Starlette answers these outside the middleware that adds the security headers
+            response.headers.update(security_headers(request.url.scheme == "https"))
+        return response
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
@@ -167,16 +187,16 @@ def _add_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(e["message"] for e in errors) or "the request is not valid"
         if len(found) > MAX_ERRORS:
             detail += f"; and {len(found) - MAX_ERRORS} more problems"
-        return _error(request, 422, detail, errors=errors)
+        return await _error(request, 422, detail, errors=errors)
 
     @app.exception_handler(DataError)
     @app.exception_handler(PositionError)
     async def invalid_data(request: Request, exc: Exception) -> Response:
-        return _error(request, 422, str(exc))
+        return await _error(request, 422, str(exc))
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
-        return _error(request, 404, str(exc))
+        return await _error(request, 404, str(exc))
 
     @app.exception_handler(ConflictError)
     async def conflict(request: Request, exc: ConflictError) -> Response:
@@ -191,7 +211,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401 and _wants_html(request):
             return pages.login_redirect(request)
-        response = _error(request, exc.status_code, str(exc.detail))
+        response = await _error(request, exc.status_code, str(exc.detail))
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
@@ -200,12 +220,18 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         # Starlette logs the traceback for the operator; the person gets a page, not
         # "Internal Server Error" in plain text.
-        return _error(request, 500, "an unexpected error; the operator finds it in the service log")
+        return await _error(
+            request,
+            500,
+            "an unexpected error; the operator finds it in the service log",
+        )
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(request: Request, exc: sa.exc.OperationalError) -> Response:
         log.error("incident database error: %s", str(exc.orig).splitlines()[0])
-        response = _error(request, 503, "the incident database is busy or unreachable; try again")
+        response = await _error(
+            request, 503, "the incident database is busy or unreachable; try again", signed_in=False
+        )
         response.headers["Retry-After"] = "5"
         return response
 

@@ -92,13 +92,21 @@ def render(
 
 
 def with_lang(request: Request, lang: str) -> str:
-    """This page in ``lang``: the same path and query (filters, search, ``next``), other language."""
+    """This page in ``lang``: the same query (filters, search, ``next``), other language.
+
+    A path such as ``//evil.example/x`` (a 404 page) is kept on this site: as it came, the link
+    would leave it. After a form's POST, the page it came from is not this URL: the link goes
+    to the map.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return "/?" + urlencode([("lang", lang)])
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return request.url.path + "?" + urlencode([*query, ("lang", lang)])
+    return "/" + request.url.path.lstrip("/\\") + "?" + urlencode([*query, ("lang", lang)])
 
 
 def page_principal(request: Request) -> Principal:
-    """Who is looking at a page, for its header; anonymous when that cannot be told."""
+    """Who is looking at a page, for its header; anonymous when that cannot be told.
+    Reads the accounts store: call it from a worker thread, never on the event loop."""
     try:
         return get_principal(request)
     except Exception:  # an error page must render whatever broke (a busy database too)
@@ -106,16 +114,23 @@ def page_principal(request: Request) -> Principal:
 
 
 def error_page(
-    request: Request, status: int, detail: str, again: str | None = None
+    request: Request,
+    status: int,
+    detail: str,
+    again: str | None = None,
+    who: Principal | None = None,
 ) -> HTMLResponse:
     """An error for a person: what happened in their language, the server's detail below it;
-    ``again`` is a page of this site to open again (e.g. the incident as it is now)."""
+    ``again`` is a page of this site to open again (e.g. the incident as it is now). ``who``
+    defaults to the caller already known for this request (no database read here)."""
     lang = _lang(request)
     words = texts(lang)
+    if who is None:
+        who = getattr(request.state, "principal", None) or ANONYMOUS
     return render(
         request,
         "error.html",
-        page_principal(request),
+        who,
         status_code=status,
         status=status,
         summary=words.get(f"web.error.{status}", ""),

@@ -74,6 +74,22 @@ def script_hashes(html: str) -> frozenset[str]:
     )
 
 
+def security_headers(https: bool, hashes: Iterable[str] = ()) -> dict[str, str]:
+    """The headers every answer carries (the CSP allows the inline scripts ``hashes``)."""
+    headers = {
+        "content-security-policy": content_security_policy(hashes),
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "same-origin",
+        "cross-origin-opener-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=()",
+        "cache-control": "no-store",
+    }
+    if https:
+        headers["strict-transport-security"] = "max-age=31536000"
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """Add security headers to every HTTP response.
 
@@ -96,19 +112,11 @@ class SecurityHeadersMiddleware:
                 hashes = scope["state"].get(CSP_HASHES_KEY, ())
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                extra = {
-                    b"content-security-policy": content_security_policy(hashes),
-                    b"x-content-type-options": "nosniff",
-                    b"x-frame-options": "DENY",
-                    b"referrer-policy": "same-origin",
-                    b"cross-origin-opener-policy": "same-origin",
-                    b"permissions-policy": "camera=(), microphone=(), geolocation=()",
-                }
-                if https:
-                    extra[b"strict-transport-security"] = "max-age=31536000"
-                if b"cache-control" not in present:
-                    extra[b"cache-control"] = "no-store"
-                headers += [(k, v.encode("latin-1")) for k, v in extra.items() if k not in present]
+                headers += [
+                    (k.encode("latin-1"), v.encode("latin-1"))
+                    for k, v in security_headers(https, hashes).items()
+                    if k.encode("latin-1") not in present
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

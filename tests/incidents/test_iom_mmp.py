@@ -304,6 +304,18 @@ def test_latin_windows_1252_csv_still_reads_accents(excel_copy: pd.DataFrame) ->
     assert data.records["location"].iloc[0] == LATIN
 
 
+@pytest.mark.parametrize("text", ["33°12.5'N 012°45.3'E", "boat’s engine", "5–6 days"])
+def test_latin_windows_1252_csv_with_few_accents_is_read_as_before(
+    excel_copy: pd.DataFrame, text: str
+) -> None:
+    """Only a degree sign, a curly quote or a dash outside ASCII left the encoding detector
+    undecided, and the file was refused; Western Excel's files read as Windows-1252."""
+    rows = excel_copy.iloc[[2, 3, 4]].copy()
+    rows.iloc[0, rows.columns.get_loc("Location of Incident")] = text
+    data = parse_mmp(rows.to_csv(index=False).encode("cp1252"), name="partner.csv")
+    assert data.records["location"].iloc[0] == text
+
+
 @pytest.mark.parametrize(
     ("encoding", "sep"),
     [("utf-16", "\t"), ("utf-16", ","), ("utf-8-sig", "\t"), ("utf-8-sig", ";")],

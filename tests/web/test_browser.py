@@ -137,6 +137,7 @@ def map_still(page: Any) -> None:
     page.wait_for_function(
         "() => !document.querySelector('.leaflet-pan-anim, .leaflet-zoom-anim, .leaflet-cluster-anim')"
     )
+    page.mouse.move(1, 1)  # an input, after which chromium draws what the zoom left pending
     page.evaluate(
         """() => new Promise((done) => {
           const end = performance.now() + 300;

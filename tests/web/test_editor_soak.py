@@ -125,7 +125,7 @@ DOM_STATE = """() => ({
 
 def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_path):  # noqa: F811
     writes = itertools.count(1)
-    counts = {"before": 0, "after": 0, "link": 0, "drops": 0, "retries": 0}
+    counts = {"before": 0, "after": 0, "link": 0, "drops": 0, "retries": 0, "retaps": 0}
     started = time.monotonic()
     last_drop = [-1]
 
@@ -192,17 +192,26 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_
                     if f["properties"]["persons"] == i
                 ]
             survivors = page.locator("#sw-f-survivors")
-            try:
-                # the map may be zoomed in elsewhere after the last correction: shown() zooms out
-                open_popup(page, found[0], timeout=60)
-                page.locator(f".leaflet-popup .sw-popup[data-id='{found[0]}'] .sw-edit").click()
-                survivors.wait_for(state="visible", timeout=10_000)
-            except Exception as error:  # what the page showed instead of the form
-                page.screenshot(path=str(tmp_path / f"soak-{i}.png"))
-                state = page.evaluate(DOM_STATE)
-                raise AssertionError(
-                    f"report {i}: no correction form; {state}; errors {record.problems()}"
-                ) from error
+            for attempt in (1, 2):
+                try:
+                    # the map may be zoomed in elsewhere after the last correction: shown()
+                    # zooms out
+                    open_popup(page, found[0], timeout=60)
+                    page.locator(f".leaflet-popup .sw-popup[data-id='{found[0]}'] .sw-edit").click()
+                    survivors.wait_for(state="visible", timeout=10_000)
+                    break
+                except Exception as error:  # what the page showed instead of the form
+                    page.screenshot(path=str(tmp_path / f"soak-{i}-{attempt}.png"))
+                    state = page.evaluate(DOM_STATE)
+                    if attempt == 2:
+                        raise AssertionError(
+                            f"report {i}: no correction form; {state}; errors {record.problems()}"
+                        ) from error
+                    # Tapped again, as a person does when a tap opened nothing; counted. Seen
+                    # only on a loaded machine in headless chromium: a marker still drawn where
+                    # the last zoom left it until the next input (issue 15's closing note).
+                    counts["retaps"] += 1
+                    print(f"report {i}: tapped again; {state['log'][-6:]}")
             survivors.fill(str(i))
             page.click("#sw-save")
             counts["retries"] += saved_with_retries(page)
@@ -220,7 +229,8 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_
         f"saved in the page; {len(stored)} reports stored, {len(edited)} corrected, "
         f"{duplicates} duplicates; link down {counts['drops']} times for {DROP_FOR:.0f} s "
         f"({counts['link']} requests failed), writes dropped before the server "
-        f"{counts['before']}, answers lost {counts['after']}; {counts['retries']} retries"
+        f"{counts['before']}, answers lost {counts['after']}; {counts['retries']} retries; "
+        f"{counts['retaps']} corrections tapped twice"
     )
     assert len(saved_in_ui) >= 3 and counts["after"] >= 1 and counts["drops"] >= 1
     assert persons == sorted(saved_in_ui)  # every saved report stored exactly once

@@ -221,8 +221,24 @@ def test_a_damaged_archived_map_answers_with_an_error_page_not_plain_text(server
     assert html_lang(answer.text) == ("ar", "rtl")
     assert "تعذّر على seawatch عرض هذه الصفحة" in answer.text and "amina" in answer.text
     assert re.search(r'class="sw-error-at">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<', answer.text)
+    # answered outside the middleware that adds them to every other page
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "default-src" in answer.headers["content-security-policy"]
+    assert answer.headers["cache-control"] == "no-store"
     api = server.session("amina").get(f"{server.url}/maps/2026-07-01")
     assert api.status_code == 500 and "service log" in api.json()["detail"]  # not a browser
+
+
+def test_the_language_link_of_a_page_never_leaves_the_site(server):
+    """A 404 page for ``//evil.example/x`` linked its other language to that host."""
+    s = arabic_session(server)
+    for path in ("//evil.example/x", "///evil.example/x", "/incidents?since=24h&q=zuwara"):
+        answer = s.get(server.url + path, headers=HTML, allow_redirects=False)
+        found = re.search(r'<a href="([^"]*)"[^>]*hreflang=', answer.text)
+        assert found, (path, answer.status_code, answer.text[:300])
+        link = found.group(1).replace("&amp;", "&")
+        assert link.startswith("/") and not link.startswith("//") and "lang=" in link, link
+    assert "since=24h" in link and "q=zuwara" in link  # the table keeps its filters
 
 
 def test_viewer_restoring_an_incident_gets_a_page_not_json(server, seeded):
