@@ -54,11 +54,13 @@ def risk_of(level_of, hours: int = 96) -> xr.Dataset:
     )
 
 
-def message(risk: xr.Dataset, lang: str, routes: Any = ROUTE) -> tuple[str, str, Report]:
+def message(
+    risk: xr.Dataset, lang: str, routes: Any = ROUTE, areas: Any = ZUWARA
+) -> tuple[str, str, Report]:
     summary = summarize(
         risk,
         SummaryParams(radius_nm=30.0, departure=DepartureParams()),
-        departure_areas=ZUWARA,
+        departure_areas=areas,
         sar_regions=ZUWARA.assign(id=["libya"]),
         routes=routes,
     )
@@ -194,26 +196,8 @@ def test_no_departure_area_in_the_forecast_area_is_said_not_read_as_rough_sea(la
     # departure window in the next 72 h: the sea at every departure area stays above moderate"
     # and "No departure trap", about departure areas it never looked at.
     away = ZUWARA.assign(geometry=[box(14.0, 31.0, 14.3, 31.3)])  # off the 12-12.4 E grid
-    summary = summarize(
-        risk_of(lambda h, lat, v: np.zeros(lat.shape)),
-        SummaryParams(radius_nm=30.0, departure=DepartureParams()),
-        departure_areas=away,
-        sar_regions=ZUWARA.assign(id=["libya"]),
-        routes=ROUTE,
-    )
-    report = Report(
-        created=NOW,
-        timezone="Africa/Tripoli",
-        reference_time=NOW,
-        has_forecast=True,
-        windows=horizon_windows(NOW),
-        vessels=tuple(VESSELS),
-    )
-    from_summary(report, summary)
+    plain, html, report = message(risk_of(lambda h, lat, v: np.zeros(lat.shape)), lang, areas=away)
     assert not report.areas and not report.calm and not report.traps
-    msg = compose(report, lang, MailParts(), "s@example.org", "o@example.org")
-    plain = msg.get_body(("plain",)).get_content().replace("\u2068", "").replace("\u2069", "")
-    html = msg.get_body(("html",)).get_content()
     said = (
         "No departure area lies in this forecast's area"
         if lang == "en"
