@@ -3,6 +3,7 @@ keeps the last good file."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -156,6 +157,8 @@ def test_ctrl_c_during_a_netcdf_write_stops_and_keeps_the_good_file(tmp_path: Pa
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": os.getcwd()},
+        # Ctrl-C reaches it even when the tests run as a background job (which ignores it)
+        preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"

@@ -20,7 +20,7 @@ from seawatch.geo.coastline import land_geometry, land_mask
 from seawatch.geo.positions import parse_position
 from seawatch.geo.regions import ports
 from seawatch.maps import styles
-from tests.browser import offline_page
+from tests.browser import map_still, offline_page
 from tests.geo.test_positions import INVALID, VALID
 from tests.maps.conftest import NOW, open_map
 
@@ -344,6 +344,7 @@ def test_typed_position_is_plotted_and_starts_the_ruler(browser, maps, lang, vie
         assert shown == f"{lat:.6f},{lon:.6f}"
         assert page.is_visible(".sw-goto-mark")
         assert "33°12.500'N 012°45.300'E" in page.text_content(".leaflet-popup-content")
+        map_still(page)  # the popup slides into view: a click during the slide misses
         page.click(".sw-goto-measure")
         page.evaluate("seawatchMap.map.fire('click', {latlng: L.latLng(34.208333, 12.755)})")
         nm = float(page.get_attribute(".leaflet-container", "data-sw-ruler-nm"))

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import PageRecord, offline_page
+from tests.browser import PageRecord, map_still, offline_page
 from tests.web.conftest import PASSWORDS, add_accounts, start_server
 from tests.web.test_security import XSS
 
@@ -122,29 +122,6 @@ def shown(page: Any, incident_id: str, timeout: float = 15.0) -> Any:
             continue
         page.wait_for_timeout(200)
     raise AssertionError(f"incident {incident_id} is not on the map")
-
-
-def map_still(page: Any) -> None:
-    """Wait until the map neither pans nor zooms, and its last moves are drawn, as a person
-    would before tapping.
-
-    A popup slides into view for 250 ms after it opens (Leaflet's autopan): on a loaded machine
-    a click aimed during the slide landed on the map beside the button, which closed the popup
-    (the soak's "Edit opened no form"). Headless chromium draws frames only when asked, so a
-    zoom's 250 ms CSS transition could leave a marker drawn where the zoom started until the
-    next input: the frames of 300 ms are asked for here.
-    """
-    page.wait_for_function(
-        "() => !document.querySelector('.leaflet-pan-anim, .leaflet-zoom-anim, .leaflet-cluster-anim')"
-    )
-    page.mouse.move(1, 1)  # an input, after which chromium draws what the zoom left pending
-    page.evaluate(
-        """() => new Promise((done) => {
-          const end = performance.now() + 300;
-          const tick = () => (performance.now() > end ? done() : requestAnimationFrame(tick));
-          requestAnimationFrame(tick);
-        })"""
-    )
 
 
 def open_popup(page: Any, incident_id: str, timeout: float = 15.0) -> Any:
