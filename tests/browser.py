@@ -110,19 +110,16 @@ def offline_page(
 
 
 def map_still(page: Any) -> None:
-    """Wait until the map neither pans nor zooms, and its last moves are drawn, as a person
+    """Wait until the map neither pans nor zooms and the next frames are drawn, as a person
     would before tapping.
 
     A popup slides into view for 250 ms after it opens (Leaflet's autopan): on a loaded machine
     a click aimed during the slide landed on the map beside the button, which closed the popup
-    (the soak's "Edit opened no form"). Headless chromium draws frames only when asked, so a
-    zoom's 250 ms CSS transition could leave a marker drawn where the zoom started until the
-    next input: the frames of 300 ms are asked for here.
+    (the soak's "Edit opened no form").
     """
     page.wait_for_function(
         "() => !document.querySelector('.leaflet-pan-anim, .leaflet-zoom-anim, .leaflet-cluster-anim')"
     )
-    page.mouse.move(1, 1)  # an input, after which chromium draws what the zoom left pending
     page.evaluate(
         """() => new Promise((done) => {
           const end = performance.now() + 300;

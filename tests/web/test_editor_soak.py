@@ -207,9 +207,8 @@ def test_reports_under_a_dropping_link_are_stored_once_each(plain, browser, tmp_
                         raise AssertionError(
                             f"report {i}: no correction form; {state}; errors {record.problems()}"
                         ) from error
-                    # Tapped again, as a person does when a tap opened nothing; counted. Seen
-                    # only on a loaded machine in headless chromium: a marker still drawn where
-                    # the last zoom left it until the next input (issue 15's closing note).
+                    # Tapped again, as a person does when a tap opened nothing; counted (it
+                    # was the test tapping a marker below the map's view, see shown()).
                     counts["retaps"] += 1
                     print(f"report {i}: tapped again; {state['log'][-6:]}")
             survivors.fill(str(i))
